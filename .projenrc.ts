@@ -1,0 +1,72 @@
+import { awscdk, javascript } from 'projen';
+
+const project = new awscdk.AwsCdkConstructLibrary({
+  name: 'cdk-secure-elasticache',
+  description:
+    'Secure, highly available Amazon ElastiCache (Valkey, Redis OSS, Memcached) constructs for the AWS CDK: TLS, KMS, generated AUTH tokens, least-privilege networking, backups, logs and alarms by default.',
+  author: 'cdk-secure-elasticache contributors',
+  authorAddress: 'maintainers@cdk-secure-elasticache.dev',
+  repositoryUrl: 'https://github.com/cdk-secure-elasticache/cdk-secure-elasticache.git',
+  license: 'Apache-2.0',
+  keywords: ['cdk', 'aws-cdk', 'elasticache', 'valkey', 'redis', 'memcached', 'cache', 'security'],
+  defaultReleaseBranch: 'main',
+  packageManager: javascript.NodePackageManager.NPM,
+  projenrcTs: true,
+  minNodeVersion: '20.0.0',
+
+  // cdk-nag 3 needs aws-cdk-lib >= 2.257.
+  cdkVersion: '2.257.0',
+  constructsVersion: '10.5.1',
+  jsiiVersion: '~6.0.0',
+  typescriptVersion: '~6.0.0',
+  projenVersion: '0.103.25',
+
+  devDeps: ['cdk-nag@3.0.2', 'tsx@^4'],
+
+  // Publishing to npm only; the other jsii targets are configured below without release jobs.
+  release: false,
+  github: false,
+  docgen: true,
+
+  jestOptions: {
+    jestVersion: '^30',
+    // A snapshot that rewrites itself cannot fail: updating is an explicit task (test:update).
+    updateSnapshot: javascript.UpdateSnapshot.NEVER,
+    jestConfig: {
+      // Two cores on CI machines.
+      maxWorkers: 2,
+      testTimeout: 60_000,
+      coverageReporters: ['text-summary', 'lcov'],
+    },
+  },
+
+  gitignore: ['/cdk.out/', '/test-reports/', '*.tsbuildinfo'],
+  npmignoreEnabled: true,
+  npmIgnoreOptions: { ignorePatterns: ['/examples/', '/scripts/', '/.ci/', '/cdk.out/', '/bench/'] },
+  tsconfigDev: {
+    include: ['examples/**/*.ts', 'scripts/**/*.ts'],
+    compilerOptions: {},
+  },
+});
+
+// jsii targets for Python, Java, .NET and Go, with module names, but no publishing jobs.
+project.package.file.addOverride('jsii.targets', {
+  python: { distName: 'cdk-secure-elasticache', module: 'cdk_secure_elasticache' },
+  java: {
+    package: 'io.github.cdksecureelasticache',
+    maven: { groupId: 'io.github.cdk-secure-elasticache', artifactId: 'cdk-secure-elasticache' },
+  },
+  dotnet: { namespace: 'CdkSecureElasticache', packageId: 'CdkSecureElasticache' },
+  go: { moduleName: 'github.com/cdk-secure-elasticache/cdk-secure-elasticache-go' },
+});
+
+// Node 20 is supported by this project; jsii's end-of-life banner is noise in every build.
+project.tasks.addEnvironment('JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION', '20');
+
+// `npm run synth`: synthesize every app under examples/ into cdk.out/ and print a summary.
+project.addTask('synth', {
+  description: 'Synthesize the example apps into cdk.out/ and print their ElastiCache resources and policy findings',
+  exec: 'tsx scripts/synth-examples.ts',
+});
+
+project.synth();

@@ -1,0 +1,52 @@
+import { Duration } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cw_actions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import { Construct } from 'constructs';
+
+/** One metric of one ElastiCache node. Metrics are per node: `CacheClusterId` (ElastiCache user guide, "Host-level metrics"). */
+export function nodeMetric(cacheClusterId: string, metricName: string, props: cloudwatch.MetricOptions = {}): cloudwatch.Metric {
+  return new cloudwatch.Metric({
+    namespace: 'AWS/ElastiCache',
+    metricName,
+    statistic: cloudwatch.Stats.AVERAGE,
+    period: Duration.minutes(5),
+    ...props,
+    dimensionsMap: { CacheClusterId: cacheClusterId, ...props.dimensionsMap },
+  });
+}
+
+/** A threshold alarm that the recommended set creates for each node. */
+export interface NodeAlarmSpec {
+  readonly id: string;
+  readonly metric: cloudwatch.Metric;
+  readonly threshold: number;
+  readonly description: string;
+  readonly evaluationPeriods?: number;
+  readonly treatMissingData?: cloudwatch.TreatMissingData;
+}
+
+/** Creates the alarms and wires the action, when one is given. */
+export function createNodeAlarms(scope: Construct, specs: NodeAlarmSpec[], topic?: sns.ITopic): cloudwatch.Alarm[] {
+  return specs.map((spec) => {
+    const alarm = new cloudwatch.Alarm(scope, spec.id, {
+      metric: spec.metric,
+      threshold: spec.threshold,
+      evaluationPeriods: spec.evaluationPeriods ?? 3,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      treatMissingData: spec.treatMissingData ?? cloudwatch.TreatMissingData.MISSING,
+      alarmDescription: spec.description,
+    });
+    if (topic) {
+      const action = new cw_actions.SnsAction(topic);
+      alarm.addAlarmAction(action);
+      alarm.addOkAction(action);
+    }
+    return alarm;
+  });
+}
+
+/** A construct id fragment for a node id: `rg-0001-002` -> `Node0001002`. */
+export function nodeIdFragment(cacheClusterId: string, groupId: string): string {
+  return 'Node' + cacheClusterId.slice(groupId.length).replace(/[^0-9]/g, '');
+}

@@ -1,0 +1,77 @@
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as elasticache from 'aws-cdk-lib/aws-elasticache';
+import { Construct } from 'constructs';
+import { PropsValidator } from './validation';
+
+/** What a cache construct needs to place itself in a VPC. */
+export interface CacheNetworkProps {
+  readonly vpc: ec2.IVpc;
+  readonly vpcSubnets?: ec2.SubnetSelection;
+  readonly securityGroups?: ec2.ISecurityGroup[];
+  readonly allowedConnections?: ec2.IConnectable[];
+  readonly port: number;
+  /** A word for descriptions, e.g. "Valkey replication group". */
+  readonly what: string;
+}
+
+/** The subnet group, security groups and connections of a cache. */
+export interface CacheNetwork {
+  readonly subnetGroup: elasticache.CfnSubnetGroup;
+  readonly subnets: ec2.SelectedSubnets;
+  readonly securityGroup: ec2.ISecurityGroup;
+  readonly connections: ec2.Connections;
+}
+
+/**
+ * Picks the subnets: isolated subnets when the VPC has them, else private subnets with egress;
+ * never public ones. A cache in a public subnet is one security group mistake away from the
+ * internet (AwsSolutions-AEC1 and CT.ELASTICACHE.PR.6 want a dedicated subnet group).
+ */
+export function selectCacheSubnets(v: PropsValidator, vpc: ec2.IVpc, selection?: ec2.SubnetSelection): ec2.SelectedSubnets | undefined {
+  let effective = selection;
+  if (!effective) {
+    if (vpc.isolatedSubnets.length > 0) {
+      effective = { subnetType: ec2.SubnetType.PRIVATE_ISOLATED };
+    } else if (vpc.privateSubnets.length > 0) {
+      effective = { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS };
+    } else {
+      v.check(true, `vpc ${vpc.node.path} has no isolated or private subnets. A cache never goes into public subnets: add PRIVATE_ISOLATED subnets to the VPC, or pass vpcSubnets that select private ones.`);
+      return undefined;
+    }
+  }
+  const selected = vpc.selectSubnets(effective);
+  const publicIds = new Set(vpc.publicSubnets.map((s) => s.subnetId));
+  const publicSelected = selected.subnets.filter((s) => publicIds.has(s.subnetId)).map((s) => s.subnetId);
+  v.check(selected.hasPublic || publicSelected.length > 0,
+    `vpcSubnets selects public subnets (${publicSelected.join(', ') || 'by subnet type'}). Select PRIVATE_ISOLATED or PRIVATE_WITH_EGRESS subnets instead.`);
+  v.check(selected.subnetIds.length === 0, 'vpcSubnets selects no subnets. Select at least one private subnet of the VPC.');
+  return selected;
+}
+
+/**
+ * Creates the dedicated subnet group and the cache's own security group: no egress, no CIDR
+ * ingress, and ingress on the cache port from the named sources only.
+ */
+export function createCacheNetwork(scope: Construct, subnets: ec2.SelectedSubnets, props: CacheNetworkProps): CacheNetwork {
+  const subnetGroup = new elasticache.CfnSubnetGroup(scope, 'SubnetGroup', {
+    description: `Subnets of the ${props.what} ${scope.node.path}`,
+    subnetIds: subnets.subnetIds,
+  });
+
+  const securityGroup = new ec2.SecurityGroup(scope, 'SecurityGroup', {
+    vpc: props.vpc,
+    description: `Clients of the ${props.what} ${scope.node.path}`,
+    allowAllOutbound: false,
+  });
+
+  const connections = new ec2.Connections({
+    securityGroups: [securityGroup, ...(props.securityGroups ?? [])],
+    defaultPort: ec2.Port.tcp(props.port),
+  });
+  // Rules go on the cache's own group only: groups the user brings stay as the user made them.
+  for (const source of props.allowedConnections ?? []) {
+    securityGroup.connections.allowFrom(source, ec2.Port.tcp(props.port), `Clients of ${scope.node.path}`);
+  }
+
+  return { subnetGroup, subnets, securityGroup, connections };
+}

@@ -1,0 +1,117 @@
+import { Token } from 'aws-cdk-lib';
+import { IConstruct } from 'constructs';
+
+/**
+ * Collects the synth-time errors of one construct and throws them together, so that a user
+ * sees every problem of a configuration at once. Each message names the construct path, the
+ * offending value and the fix.
+ */
+export class PropsValidator {
+  private readonly errors: string[] = [];
+
+  constructor(private readonly scope: IConstruct) {}
+
+  /** Records `message` when `condition` is true. */
+  public check(condition: boolean, message: string): void {
+    if (condition) {
+      this.errors.push(message);
+    }
+  }
+
+  /** Checks an integer range, skipping unresolved tokens. */
+  public integerInRange(name: string, value: number | undefined, min: number, max: number, fix: string): void {
+    if (value === undefined || Token.isUnresolved(value)) {
+      return;
+    }
+    this.check(!Number.isInteger(value) || value < min || value > max,
+      `${name} must be an integer from ${min} to ${max}, got ${value}. ${fix}`);
+  }
+
+  /** Throws one error that lists every recorded problem. */
+  public throwIfInvalid(): void {
+    if (this.errors.length === 0) {
+      return;
+    }
+    const path = this.scope.node.path;
+    const list = this.errors.map((e) => `  - ${e}`).join('\n');
+    throw new Error(`[${path}] invalid configuration:\n${list}`);
+  }
+}
+
+/** True when a string is a literal (not a token). */
+export function isLiteral(value: string | undefined): value is string {
+  return value !== undefined && !Token.isUnresolved(value);
+}
+
+const DAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'];
+
+/** A parsed weekly window: minutes since Sunday 00:00 UTC. */
+export interface WeeklyRange {
+  readonly start: number;
+  readonly end: number;
+}
+
+const MINUTES_PER_DAY = 24 * 60;
+const MINUTES_PER_WEEK = 7 * MINUTES_PER_DAY;
+
+function parseTime(hhmm: string): number | undefined {
+  const m = /^([01]\d|2[0-3]):([0-5]\d)$/.exec(hhmm);
+  return m ? Number(m[1]) * 60 + Number(m[2]) : undefined;
+}
+
+/**
+ * Parses a daily window `hh24:mi-hh24:mi` (ElastiCache `SnapshotWindow`, UTC).
+ * Returns the start and end in minutes since midnight, or undefined when malformed.
+ */
+export function parseDailyWindow(window: string): { start: number; end: number } | undefined {
+  const parts = window.split('-');
+  if (parts.length !== 2) return undefined;
+  const start = parseTime(parts[0]);
+  const end = parseTime(parts[1]);
+  if (start === undefined || end === undefined) return undefined;
+  return { start, end };
+}
+
+/**
+ * Parses a weekly window `ddd:hh24:mi-ddd:hh24:mi` (ElastiCache `PreferredMaintenanceWindow`, UTC).
+ */
+export function parseWeeklyWindow(window: string): WeeklyRange | undefined {
+  const m = /^([a-z]{3}):(\d\d:\d\d)-([a-z]{3}):(\d\d:\d\d)$/.exec(window.toLowerCase());
+  if (!m) return undefined;
+  const startDay = DAYS.indexOf(m[1]);
+  const endDay = DAYS.indexOf(m[3]);
+  const startTime = parseTime(m[2]);
+  const endTime = parseTime(m[4]);
+  if (startDay < 0 || endDay < 0 || startTime === undefined || endTime === undefined) return undefined;
+  return { start: startDay * MINUTES_PER_DAY + startTime, end: endDay * MINUTES_PER_DAY + endTime };
+}
+
+/** Length of a range in minutes, wrapping over the end of the period. */
+export function rangeLength(start: number, end: number, period: number): number {
+  return ((end - start) % period + period) % period;
+}
+
+/** The minutes of the week that a range covers, as [start, end) intervals that do not wrap. */
+function weekIntervals(start: number, end: number): Array<[number, number]> {
+  const length = rangeLength(start, end, MINUTES_PER_WEEK);
+  const s = start % MINUTES_PER_WEEK;
+  if (s + length <= MINUTES_PER_WEEK) return [[s, s + length]];
+  return [[s, MINUTES_PER_WEEK], [0, s + length - MINUTES_PER_WEEK]];
+}
+
+/** True when a daily window (repeated every day) overlaps a weekly window. */
+export function dailyOverlapsWeekly(daily: { start: number; end: number }, weekly: WeeklyRange): boolean {
+  const dailyLength = rangeLength(daily.start, daily.end, MINUTES_PER_DAY);
+  const weeklyIntervals = weekIntervals(weekly.start, weekly.end);
+  for (let day = 0; day < 7; day++) {
+    for (const [ds, de] of weekIntervals(day * MINUTES_PER_DAY + daily.start, day * MINUTES_PER_DAY + daily.start + dailyLength)) {
+      for (const [ws, we] of weeklyIntervals) {
+        if (ds < we && ws < de) return true;
+      }
+    }
+  }
+  return false;
+}
+
+export const WEEK_MINUTES = MINUTES_PER_WEEK;
+export const DAY_MINUTES = MINUTES_PER_DAY;

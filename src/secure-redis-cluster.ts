@@ -1,0 +1,1087 @@
+import { Annotations, ArnFormat, Duration, IResource, Names, RemovalPolicy, Resource, Stack, Token } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as elasticache from 'aws-cdk-lib/aws-elasticache';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import { Construct } from 'constructs';
+import { AuthToken } from './auth-token';
+import { CacheEndpoint } from './cache-endpoint';
+import { CacheEngine, CacheEngineVersion } from './cache-engine-version';
+import { AUTH_TOKEN_EXCLUDED_CHARACTERS } from './private/auth-token-chars';
+import { createNodeAlarms, nodeIdFragment, nodeMetric, NodeAlarmSpec } from './private/metrics';
+import { createCacheNetwork, selectCacheSubnets } from './private/network';
+import { describeNodeType, NodeTypeInfo } from './private/node-types';
+import {
+  DAY_MINUTES, dailyOverlapsWeekly, isLiteral, parseDailyWindow, parseWeeklyWindow, PropsValidator, rangeLength, WEEK_MINUTES,
+} from './private/validation';
+
+const WARNING_PREFIX = 'cdk-secure-elasticache';
+
+/**
+ * The default port of replication groups.
+ *
+ * 6379 is the well-known Valkey/Redis port that scanners try first, and AwsSolutions-AEC5 flags it
+ * for the `redis` engine. One non-default port for every engine means switching engines does not
+ * also change the port (a create-only property).
+ */
+const DEFAULT_REDIS_PORT = 6380;
+
+/**
+ * How strictly the replication group asks for TLS.
+ */
+export enum TransitEncryptionMode {
+  /** Clients must use TLS. */
+  REQUIRED = 'required',
+  /** Clients may use TLS or plain TCP: only for migrating running clients to TLS, then switch to REQUIRED. */
+  PREFERRED = 'preferred',
+}
+
+/**
+ * Log delivery of a replication group to CloudWatch Logs.
+ */
+export interface CacheLogging {
+  /**
+   * Deliver the slow log (commands over `slowlog-log-slower-than`).
+   *
+   * @default true where the engine supports it (Valkey 7+, Redis OSS 6.0+)
+   */
+  readonly slowLog?: boolean;
+
+  /**
+   * Deliver the engine log.
+   *
+   * @default true where the engine supports it (Valkey 7+, Redis OSS 6.2+)
+   */
+  readonly engineLog?: boolean;
+
+  /**
+   * How long the log groups keep their events.
+   *
+   * @default logs.RetentionDays.ONE_YEAR
+   */
+  readonly retention?: logs.RetentionDays;
+}
+
+/**
+ * Properties of a `SecureRedisCluster`.
+ */
+export interface SecureRedisClusterProps {
+  /** The VPC to place the cache in. */
+  readonly vpc: ec2.IVpc;
+
+  /**
+   * The subnets of the cache's subnet group. Public subnets are rejected.
+   *
+   * @default - the VPC's isolated subnets if it has any, else its private subnets with egress
+   */
+  readonly vpcSubnets?: ec2.SubnetSelection;
+
+  /**
+   * The engine and its version.
+   *
+   * @default CacheEngineVersion.VALKEY_9_0: Valkey costs less than Redis OSS on ElastiCache, is
+   * maintained by AWS, and 9.0 is the newest version that CloudFormation and cfn-lint accept
+   */
+  readonly engineVersion?: CacheEngineVersion;
+
+  /**
+   * The node type of every node.
+   *
+   * @default 'cache.m7g.large'
+   */
+  readonly nodeType?: string;
+
+  /**
+   * Whether data is partitioned over shards (Valkey/Redis OSS cluster mode).
+   *
+   * With cluster mode on, write capacity grows by raising `shards`, online: the construct sets
+   * the `UseOnlineResharding` update policy. Turn it off for clients that are not cluster-aware:
+   * you then get one shard with a primary and a reader endpoint.
+   *
+   * @default true
+   */
+  readonly clusterMode?: boolean;
+
+  /**
+   * The number of shards (node groups). More than one needs cluster mode.
+   *
+   * @default 1
+   */
+  readonly shards?: number;
+
+  /**
+   * Read replicas in each shard, 0 to 5.
+   *
+   * @default 1
+   */
+  readonly replicasPerShard?: number;
+
+  /**
+   * Multi-AZ with automatic failover: a replica in another Availability Zone takes over when the
+   * primary fails. Needs at least one replica and subnets in two Availability Zones.
+   *
+   * @default true
+   */
+  readonly multiAz?: boolean;
+
+  /**
+   * The port clients connect to.
+   *
+   * @default 6380: not the well-known 6379, so AwsSolutions-AEC5 passes for every engine
+   */
+  readonly port?: number;
+
+  /**
+   * The sources admitted to the cache, on the cache port only.
+   *
+   * @default - nobody: admit clients later with `cache.connections.allowDefaultPortFrom(client)`
+   */
+  readonly allowedConnections?: ec2.IConnectable[];
+
+  /**
+   * Security groups to attach in addition to the cache's own one.
+   *
+   * @default - only the security group the construct creates
+   */
+  readonly securityGroups?: ec2.ISecurityGroup[];
+
+  /**
+   * The KMS key for encryption at rest, of the AUTH token secret and of the log groups.
+   * A key you bring must let CloudWatch Logs use it when logging is on.
+   *
+   * @default - a new key with yearly rotation
+   */
+  readonly encryptionKey?: kms.IKey;
+
+  /**
+   * How strictly TLS is required. TLS itself is always on.
+   *
+   * @default TransitEncryptionMode.REQUIRED
+   */
+  readonly transitEncryptionMode?: TransitEncryptionMode;
+
+  /**
+   * The AUTH token that clients must present.
+   *
+   * @default AuthToken.generated()
+   */
+  readonly authToken?: AuthToken;
+
+  /**
+   * How long automatic daily backups are kept, in whole days from 0 (no backups) to 35.
+   *
+   * @default Duration.days(15): the HIPAA Security and NIST 800-53 packs want at least 15 days
+   */
+  readonly backupRetention?: Duration;
+
+  /**
+   * The daily backup window, `hh24:mi-hh24:mi` in UTC, at least 60 minutes.
+   *
+   * @default '03:00-04:00'
+   */
+  readonly snapshotWindow?: string;
+
+  /**
+   * The weekly maintenance window, `ddd:hh24:mi-ddd:hh24:mi` in UTC, at least 60 minutes,
+   * not overlapping the backup window.
+   *
+   * @default 'sun:05:00-sun:06:00'
+   */
+  readonly maintenanceWindow?: string;
+
+  /**
+   * What happens to the replication group when it leaves the stack or is replaced.
+   *
+   * @default RemovalPolicy.SNAPSHOT: a final backup is taken
+   */
+  readonly removalPolicy?: RemovalPolicy;
+
+  /**
+   * The name of a backup to restore the new replication group from (create-only).
+   *
+   * @default - an empty cache
+   */
+  readonly snapshotName?: string;
+
+  /**
+   * Engine parameters. A parameter group of the engine's family is created for them
+   * (with `cluster-enabled` set from `clusterMode`).
+   *
+   * @default - none; a parameter group is still created in cluster mode
+   */
+  readonly parameters?: Record<string, string>;
+
+  /**
+   * The name of an existing parameter group, instead of `parameters`. In cluster mode it must
+   * have `cluster-enabled yes`.
+   *
+   * @default - a parameter group is created when `parameters` are given or cluster mode is on
+   */
+  readonly parameterGroupName?: string;
+
+  /**
+   * Log delivery to CloudWatch Logs, as JSON, into one log group per log type.
+   *
+   * @default - slow log and engine log where the engine supports them, kept for one year
+   */
+  readonly logging?: CacheLogging;
+
+  /**
+   * Apply minor engine upgrades in the maintenance window.
+   *
+   * @default true
+   */
+  readonly autoMinorVersionUpgrade?: boolean;
+
+  /**
+   * An SNS topic for ElastiCache events (failovers, maintenance), also the default action of
+   * the recommended alarms.
+   *
+   * @default - no notifications
+   */
+  readonly notificationTopic?: sns.ITopic;
+
+  /**
+   * The replication group id: 1 to 40 letters, digits and hyphens, starting with a letter,
+   * without two hyphens in a row or a trailing hyphen. ElastiCache stores it in lowercase.
+   *
+   * @default - a unique id derived from the construct path
+   */
+  readonly replicationGroupId?: string;
+
+  /**
+   * A description of the replication group.
+   *
+   * @default - the construct path
+   */
+  readonly description?: string;
+}
+
+/**
+ * Attributes to import an existing replication group.
+ */
+export interface SecureRedisClusterAttributes {
+  /** The replication group id. */
+  readonly replicationGroupId: string;
+
+  /** The port clients connect to. */
+  readonly port: number;
+
+  /** The security groups of the replication group. */
+  readonly securityGroups: ec2.ISecurityGroup[];
+
+  /**
+   * The secret that holds the AUTH token.
+   *
+   * @default - no AUTH token secret is known
+   */
+  readonly authTokenSecret?: secretsmanager.ISecret;
+
+  /**
+   * Whether the group runs in cluster mode.
+   *
+   * @default false
+   */
+  readonly clusterMode?: boolean;
+
+  /**
+   * The number of shards, for per-node metrics and alarms.
+   *
+   * @default 1
+   */
+  readonly shards?: number;
+
+  /**
+   * Replicas per shard, for per-node metrics and alarms.
+   *
+   * @default 1
+   */
+  readonly replicasPerShard?: number;
+
+  /**
+   * The primary endpoint address (cluster mode off).
+   *
+   * @default - not known
+   */
+  readonly primaryEndpointAddress?: string;
+
+  /**
+   * The reader endpoint address (cluster mode off).
+   *
+   * @default - not known
+   */
+  readonly readerEndpointAddress?: string;
+
+  /**
+   * The configuration endpoint address (cluster mode on).
+   *
+   * @default - not known
+   */
+  readonly configurationEndpointAddress?: string;
+}
+
+/**
+ * Options of one node metric.
+ */
+export interface CacheMetricOptions extends cloudwatch.MetricOptions {
+  /**
+   * The node (`CacheClusterId`) to read: ElastiCache publishes metrics per node.
+   * `nodeIds` lists the nodes.
+   *
+   * @default - the first node of the first shard
+   */
+  readonly cacheClusterId?: string;
+}
+
+/**
+ * Thresholds and action of the recommended alarms.
+ */
+export interface RecommendedAlarmsOptions {
+  /**
+   * The topic that alarm and OK notifications go to.
+   *
+   * @default - the cluster's `notificationTopic`, else no action
+   */
+  readonly alarmTopic?: sns.ITopic;
+
+  /**
+   * CPU threshold in percent. Nodes with 2 vCPUs or fewer are watched by `CPUUtilization`
+   * with this value divided by the vCPU count (the engine is single-threaded); larger nodes by
+   * `EngineCPUUtilization` with this value.
+   *
+   * @default 90
+   */
+  readonly cpuUtilizationPercent?: number;
+
+  /**
+   * `DatabaseMemoryUsagePercentage` threshold.
+   *
+   * @default 80
+   */
+  readonly memoryUsagePercent?: number;
+
+  /**
+   * Evictions in five minutes above which to alarm. Set it from your baseline.
+   *
+   * @default 1000
+   */
+  readonly evictionsPerFiveMinutes?: number;
+
+  /**
+   * `CurrConnections` threshold.
+   *
+   * @default 52000: 80% of the 65,000 connections a node accepts
+   */
+  readonly currConnections?: number;
+
+  /**
+   * `ReplicationLag` threshold (replicas only).
+   *
+   * @default Duration.seconds(30)
+   */
+  readonly replicationLag?: Duration;
+}
+
+/**
+ * A Valkey or Redis OSS replication group.
+ */
+export interface ISecureRedisCluster extends IResource, ec2.IConnectable {
+  /** The replication group id. @attribute */
+  readonly replicationGroupId: string;
+  /** The replication group ARN. @attribute */
+  readonly replicationGroupArn: string;
+  /** The port clients connect to. */
+  readonly port: number;
+  /** The secret that holds the AUTH token, when known. */
+  readonly authTokenSecret?: secretsmanager.ISecret;
+  /** The `CacheClusterId` of every node, shard by shard. */
+  readonly nodeIds: string[];
+
+  /** Grants reading the AUTH token. */
+  grantReadAuthToken(grantee: iam.IGrantable): iam.Grant;
+  /** A metric of one node. */
+  metric(metricName: string, props?: CacheMetricOptions): cloudwatch.Metric;
+}
+
+/**
+ * What imported and created replication groups share.
+ */
+export abstract class SecureRedisClusterBase extends Resource implements ISecureRedisCluster {
+  public abstract readonly replicationGroupId: string;
+  public abstract readonly replicationGroupArn: string;
+  public abstract readonly port: number;
+  public abstract readonly authTokenSecret?: secretsmanager.ISecret;
+  public abstract readonly connections: ec2.Connections;
+  public abstract readonly nodeIds: string[];
+
+  /**
+   * Grants reading the AUTH token (and decrypting it with its key).
+   */
+  public grantReadAuthToken(grantee: iam.IGrantable): iam.Grant {
+    if (!this.authTokenSecret) {
+      throw new Error(`[${this.node.path}] has no AUTH token secret to grant access to. Import it with authTokenSecret.`);
+    }
+    return this.authTokenSecret.grantRead(grantee);
+  }
+
+  /**
+   * A metric of one node in the `AWS/ElastiCache` namespace.
+   *
+   * @default - average over 5 minutes, of the first node unless `cacheClusterId` is given
+   */
+  public metric(metricName: string, props: CacheMetricOptions = {}): cloudwatch.Metric {
+    const { cacheClusterId, ...metricProps } = props;
+    return nodeMetric(cacheClusterId ?? this.nodeIds[0], metricName, metricProps);
+  }
+
+  /**
+   * Percentage of CPU used by the engine thread.
+   *
+   * @default - average over 5 minutes
+   */
+  public metricEngineCpuUtilization(props?: CacheMetricOptions): cloudwatch.Metric {
+    return this.metric('EngineCPUUtilization', props);
+  }
+
+  /**
+   * Percentage of CPU used by the host.
+   *
+   * @default - average over 5 minutes
+   */
+  public metricCpuUtilization(props?: CacheMetricOptions): cloudwatch.Metric {
+    return this.metric('CPUUtilization', props);
+  }
+
+  /**
+   * Percentage of the memory available to data that is in use.
+   *
+   * @default - average over 5 minutes
+   */
+  public metricDatabaseMemoryUsagePercentage(props?: CacheMetricOptions): cloudwatch.Metric {
+    return this.metric('DatabaseMemoryUsagePercentage', props);
+  }
+
+  /**
+   * Keys evicted because of the `maxmemory` limit.
+   *
+   * @default - sum over 5 minutes
+   */
+  public metricEvictions(props?: CacheMetricOptions): cloudwatch.Metric {
+    return this.metric('Evictions', { statistic: cloudwatch.Stats.SUM, ...props });
+  }
+
+  /**
+   * Client connections, excluding replicas.
+   *
+   * @default - maximum over 5 minutes
+   */
+  public metricCurrConnections(props?: CacheMetricOptions): cloudwatch.Metric {
+    return this.metric('CurrConnections', { statistic: cloudwatch.Stats.MAXIMUM, ...props });
+  }
+
+  /**
+   * How far a replica is behind its primary, in seconds (replica nodes only).
+   *
+   * @default - maximum over 5 minutes
+   */
+  public metricReplicationLag(props?: CacheMetricOptions): cloudwatch.Metric {
+    return this.metric('ReplicationLag', { statistic: cloudwatch.Stats.MAXIMUM, ...props });
+  }
+
+  /**
+   * Read hits.
+   *
+   * @default - sum over 5 minutes
+   */
+  public metricCacheHits(props?: CacheMetricOptions): cloudwatch.Metric {
+    return this.metric('CacheHits', { statistic: cloudwatch.Stats.SUM, ...props });
+  }
+
+  /**
+   * Read misses.
+   *
+   * @default - sum over 5 minutes
+   */
+  public metricCacheMisses(props?: CacheMetricOptions): cloudwatch.Metric {
+    return this.metric('CacheMisses', { statistic: cloudwatch.Stats.SUM, ...props });
+  }
+
+  /**
+   * Failed AUTH attempts.
+   *
+   * @default - sum over 5 minutes
+   */
+  public metricAuthenticationFailures(props?: CacheMetricOptions): cloudwatch.Metric {
+    return this.metric('AuthenticationFailures', { statistic: cloudwatch.Stats.SUM, ...props });
+  }
+
+  /**
+   * Swap used by the host, in bytes.
+   *
+   * @default - maximum over 5 minutes
+   */
+  public metricSwapUsage(props?: CacheMetricOptions): cloudwatch.Metric {
+    return this.metric('SwapUsage', { statistic: cloudwatch.Stats.MAXIMUM, ...props });
+  }
+}
+
+/** The topology that decides the node ids. */
+interface Topology {
+  readonly clusterMode: boolean;
+  readonly shards: number;
+  readonly replicasPerShard: number;
+}
+
+/**
+ * The `CacheClusterId` of every node: `<id>-001` with cluster mode off,
+ * `<id>-0001-001` with it on (ElastiCache user guide, "Finding node endpoints").
+ */
+function nodeIdsOf(groupId: string, topology: Topology): string[] {
+  const nodesPerShard = topology.replicasPerShard + 1;
+  if (Token.isUnresolved(nodesPerShard) || Token.isUnresolved(topology.shards)) {
+    return [`${groupId}-001`];
+  }
+  const ids: string[] = [];
+  if (!topology.clusterMode) {
+    for (let n = 1; n <= nodesPerShard; n++) ids.push(`${groupId}-${pad(n, 3)}`);
+    return ids;
+  }
+  for (let s = 1; s <= topology.shards; s++) {
+    for (let n = 1; n <= nodesPerShard; n++) ids.push(`${groupId}-${pad(s, 4)}-${pad(n, 3)}`);
+  }
+  return ids;
+}
+
+function pad(n: number, width: number): string {
+  return n.toString().padStart(width, '0');
+}
+
+class ImportedSecureRedisCluster extends SecureRedisClusterBase {
+  public readonly replicationGroupId: string;
+  public readonly replicationGroupArn: string;
+  public readonly port: number;
+  public readonly authTokenSecret?: secretsmanager.ISecret;
+  public readonly connections: ec2.Connections;
+  public readonly nodeIds: string[];
+
+  constructor(scope: Construct, id: string, attrs: SecureRedisClusterAttributes) {
+    super(scope, id);
+    this.replicationGroupId = attrs.replicationGroupId;
+    this.replicationGroupArn = groupArn(this, attrs.replicationGroupId);
+    this.port = attrs.port;
+    this.authTokenSecret = attrs.authTokenSecret;
+    this.connections = new ec2.Connections({
+      securityGroups: attrs.securityGroups,
+      defaultPort: ec2.Port.tcp(attrs.port),
+    });
+    this.nodeIds = nodeIdsOf(attrs.replicationGroupId, {
+      clusterMode: attrs.clusterMode ?? false,
+      shards: attrs.shards ?? 1,
+      replicasPerShard: attrs.replicasPerShard ?? 1,
+    });
+  }
+}
+
+function groupArn(scope: Construct, groupId: string): string {
+  return Stack.of(scope).formatArn({
+    service: 'elasticache',
+    resource: 'replicationgroup',
+    resourceName: groupId,
+    arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+  });
+}
+
+/**
+ * A Valkey or Redis OSS replication group that is secure and highly available by default:
+ * TLS required, encrypted at rest with KMS, an AUTH token generated into Secrets Manager,
+ * Multi-AZ with automatic failover, a dedicated subnet group, a security group that admits only
+ * the sources you name, daily backups kept 15 days, slow and engine logs in CloudWatch Logs.
+ *
+ * @example
+ * declare const vpc: ec2.IVpc;
+ * declare const appService: ec2.IConnectable;
+ * const cache = new SecureRedisCluster(this, 'Cache', { vpc, allowedConnections: [appService] });
+ */
+export class SecureRedisCluster extends SecureRedisClusterBase {
+  /**
+   * Imports an existing replication group.
+   */
+  public static fromAttributes(scope: Construct, id: string, attrs: SecureRedisClusterAttributes): ISecureRedisCluster {
+    return new ImportedSecureRedisCluster(scope, id, attrs);
+  }
+
+  public readonly replicationGroupId: string;
+  public readonly replicationGroupArn: string;
+  public readonly port: number;
+  public readonly authTokenSecret?: secretsmanager.ISecret;
+  public readonly connections: ec2.Connections;
+  public readonly nodeIds: string[];
+
+  /** The engine and version. */
+  public readonly engineVersion: CacheEngineVersion;
+  /** Whether cluster mode is on. */
+  public readonly clusterMode: boolean;
+  /** The KMS key of the data at rest, the token secret and the logs. */
+  public readonly encryptionKey: kms.IKey;
+  /** The security group the construct created for the cache. */
+  public readonly securityGroup: ec2.ISecurityGroup;
+  /** The dedicated subnet group. */
+  public readonly subnetGroup: elasticache.CfnSubnetGroup;
+  /** The parameter group the construct created, if any. */
+  public readonly parameterGroup?: elasticache.CfnParameterGroup;
+  /** The slow-log group, when slow-log delivery is on. */
+  public readonly slowLogGroup?: logs.ILogGroup;
+  /** The engine-log group, when engine-log delivery is on. */
+  public readonly engineLogGroup?: logs.ILogGroup;
+  /** The underlying CloudFormation resource, for properties the construct does not expose. */
+  public readonly replicationGroup: elasticache.CfnReplicationGroup;
+
+  private readonly props: SecureRedisClusterProps;
+  private readonly replicasPerShard: number;
+  private readonly nodeTypeInfo?: NodeTypeInfo;
+  private readonly _primaryEndpoint?: CacheEndpoint;
+  private readonly _readerEndpoint?: CacheEndpoint;
+  private readonly _configurationEndpoint?: CacheEndpoint;
+
+  constructor(scope: Construct, id: string, props: SecureRedisClusterProps) {
+    super(scope, id);
+    this.props = props;
+
+    const engineVersion = props.engineVersion ?? CacheEngineVersion.VALKEY_9_0;
+    const clusterMode = props.clusterMode ?? true;
+    const shards = props.shards ?? 1;
+    const replicasPerShard = props.replicasPerShard ?? 1;
+    const multiAz = props.multiAz ?? true;
+    const port = props.port ?? DEFAULT_REDIS_PORT;
+    const nodeType = props.nodeType ?? 'cache.m7g.large';
+    const transitMode = props.transitEncryptionMode ?? TransitEncryptionMode.REQUIRED;
+    const backupRetention = props.backupRetention ?? Duration.days(15);
+    const snapshotWindow = props.snapshotWindow ?? '03:00-04:00';
+    const maintenanceWindow = props.maintenanceWindow ?? 'sun:05:00-sun:06:00';
+    const groupId = (props.replicationGroupId ?? this.defaultGroupId()).toLowerCase();
+
+    this.engineVersion = engineVersion;
+    this.clusterMode = clusterMode;
+    this.replicasPerShard = replicasPerShard;
+    this.port = port;
+
+    // Every rule below comes from ../ELASTICACHE facts with its source; see README "Validation".
+    const v = new PropsValidator(this);
+    this.nodeTypeInfo = this.validateNodeType(v, nodeType, engineVersion);
+    this.validateEngine(v, engineVersion, transitMode);
+    this.validateTopology(v, { clusterMode, shards, replicasPerShard }, multiAz);
+    v.check(!Token.isUnresolved(port) && (!Number.isInteger(port) || port < 1 || port > 65535),
+      `port must be an integer from 1 to 65535, got ${port}. Leave it unset for ${DEFAULT_REDIS_PORT}.`);
+    this.validateGroupId(v, props.replicationGroupId);
+    const retentionDays = this.validateBackups(v, backupRetention, snapshotWindow, maintenanceWindow);
+    v.check(props.parameters !== undefined && props.parameterGroupName !== undefined,
+      'parameters and parameterGroupName are both set. Give parameters (a group is created) or the name of an existing group, not both.');
+    const clusterEnabledParam = props.parameters?.['cluster-enabled'];
+    v.check(clusterEnabledParam !== undefined && clusterEnabledParam !== (clusterMode ? 'yes' : 'no'),
+      `parameters sets cluster-enabled to '${clusterEnabledParam}' but clusterMode is ${clusterMode}. Remove cluster-enabled: the construct sets it from clusterMode.`);
+    const generateOptions = (props.authToken ?? AuthToken.generated()).generateOptions;
+    v.integerInRange('authToken length', generateOptions?.length, 16, 128,
+      'ElastiCache AUTH tokens are 16 to 128 characters; leave length unset for 64.');
+    const logging = this.validateLogging(v, engineVersion, props.logging);
+    const subnets = selectCacheSubnets(v, props.vpc, props.vpcSubnets);
+    const zones = subnets?.availabilityZones ?? [];
+    if (multiAz && zones.length > 0 && zones.every((az) => isLiteral(az))) {
+      v.check(new Set(zones).size < 2,
+        `multiAz needs subnets in at least two Availability Zones, but the selected subnets are all in ${[...new Set(zones)].join(', ')}. Select subnets in two or more zones, or set multiAz: false.`);
+    }
+    v.throwIfInvalid();
+    this.warn(props, engineVersion, { clusterMode, shards, replicasPerShard }, multiAz, retentionDays);
+
+    const network = createCacheNetwork(this, subnets!, {
+      vpc: props.vpc,
+      securityGroups: props.securityGroups,
+      allowedConnections: props.allowedConnections,
+      port,
+      what: `${engineVersion.engine} replication group`,
+    });
+    this.securityGroup = network.securityGroup;
+    this.subnetGroup = network.subnetGroup;
+    this.connections = network.connections;
+
+    const removalPolicy = props.removalPolicy ?? RemovalPolicy.SNAPSHOT;
+    this.encryptionKey = props.encryptionKey ?? new kms.Key(this, 'Key', {
+      description: `Encrypts the data, AUTH token and logs of ${this.node.path}`,
+      enableKeyRotation: true,
+      // The key must outlive the final snapshot it encrypts.
+      removalPolicy: removalPolicy === RemovalPolicy.DESTROY ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
+    });
+
+    const authToken = props.authToken ?? AuthToken.generated();
+    const tokenSecret = authToken.secret ?? new secretsmanager.Secret(this, 'AuthToken', {
+      description: `AUTH token of the replication group ${groupId} (${this.node.path})`,
+      encryptionKey: this.encryptionKey,
+      secretName: authToken.generateOptions?.secretName,
+      removalPolicy: authToken.generateOptions?.removalPolicy,
+      generateSecretString: {
+        passwordLength: authToken.generateOptions?.length ?? 64,
+        excludeCharacters: AUTH_TOKEN_EXCLUDED_CHARACTERS,
+        includeSpace: false,
+      },
+    });
+    this.authTokenSecret = tokenSecret;
+    const tokenValue = authToken.jsonField
+      ? tokenSecret.secretValueFromJson(authToken.jsonField)
+      : tokenSecret.secretValue;
+
+    this.parameterGroup = this.createParameterGroup(engineVersion, clusterMode);
+
+    const logDeliveryConfigurations: elasticache.CfnReplicationGroup.LogDeliveryConfigurationRequestProperty[] = [];
+    if (logging.slowLog) {
+      this.slowLogGroup = this.createLogGroup('SlowLog', logging.retention, removalPolicy);
+      logDeliveryConfigurations.push(logDelivery('slow-log', this.slowLogGroup));
+    }
+    if (logging.engineLog) {
+      this.engineLogGroup = this.createLogGroup('EngineLog', logging.retention, removalPolicy);
+      logDeliveryConfigurations.push(logDelivery('engine-log', this.engineLogGroup));
+    }
+
+    this.replicationGroup = new elasticache.CfnReplicationGroup(this, 'Resource', {
+      replicationGroupId: groupId,
+      replicationGroupDescription: props.description ?? `Managed by cdk-secure-elasticache: ${this.node.path}`,
+      engine: engineVersion.engine,
+      engineVersion: engineVersion.version,
+      cacheNodeType: nodeType,
+      port,
+      // Cluster mode: shards and replicas per shard. The node AZs are left to ElastiCache, which
+      // spreads replicas away from their primary under Multi-AZ; PreferredCacheClusterAZs and
+      // ReplicasPerNodeGroup lists are create-only, so pinning them would turn a replica count
+      // change into a replacement (cfn-lint schema, createOnlyProperties).
+      clusterMode: clusterMode ? 'enabled' : 'disabled',
+      numNodeGroups: clusterMode ? shards : undefined,
+      replicasPerNodeGroup: clusterMode ? replicasPerShard : undefined,
+      numCacheClusters: clusterMode ? undefined : replicasPerShard + 1,
+      // Cluster mode needs automatic failover; Multi-AZ needs it too (user guide, "Multi-AZ").
+      automaticFailoverEnabled: clusterMode || replicasPerShard > 0,
+      multiAzEnabled: multiAz,
+      cacheSubnetGroupName: network.subnetGroup.ref,
+      securityGroupIds: network.connections.securityGroups.map((sg) => sg.securityGroupId),
+      atRestEncryptionEnabled: true,
+      kmsKeyId: this.encryptionKey.keyArn,
+      transitEncryptionEnabled: true,
+      transitEncryptionMode: engineVersion.supportsTransitEncryptionMode ? transitMode : undefined,
+      // A dynamic reference: the token never appears in the template (cfn-lint W1011).
+      authToken: tokenValue.unsafeUnwrap(),
+      snapshotRetentionLimit: retentionDays,
+      snapshotWindow: retentionDays > 0 ? snapshotWindow : undefined,
+      preferredMaintenanceWindow: maintenanceWindow,
+      autoMinorVersionUpgrade: props.autoMinorVersionUpgrade ?? true,
+      notificationTopicArn: props.notificationTopic?.topicArn,
+      cacheParameterGroupName: props.parameterGroupName ?? this.parameterGroup?.ref,
+      logDeliveryConfigurations: logDeliveryConfigurations.length > 0 ? logDeliveryConfigurations : undefined,
+      snapshotName: props.snapshotName,
+      dataTieringEnabled: this.nodeTypeInfo?.dataTiering ? true : undefined,
+    });
+    this.replicationGroup.applyRemovalPolicy(removalPolicy);
+    if (clusterMode) {
+      // Without it, a change of NumNodeGroups replaces the group (CloudFormation UpdatePolicy docs).
+      this.replicationGroup.cfnOptions.updatePolicy = { useOnlineResharding: true };
+    }
+    this.node.defaultChild = this.replicationGroup;
+
+    this.replicationGroupId = groupId;
+    this.replicationGroupArn = groupArn(this, groupId);
+    this.nodeIds = nodeIdsOf(groupId, { clusterMode, shards, replicasPerShard });
+
+    if (clusterMode) {
+      this._configurationEndpoint = new CacheEndpoint(this.replicationGroup.attrConfigurationEndPointAddress, port);
+    } else {
+      this._primaryEndpoint = new CacheEndpoint(this.replicationGroup.attrPrimaryEndPointAddress, port);
+      this._readerEndpoint = new CacheEndpoint(this.replicationGroup.attrReaderEndPointAddress, port);
+    }
+  }
+
+  /**
+   * The endpoint for writes (cluster mode off).
+   */
+  public get primaryEndpoint(): CacheEndpoint {
+    if (!this._primaryEndpoint) {
+      throw new Error(`[${this.node.path}] runs in cluster mode and has no primary endpoint. Use configurationEndpoint with a cluster-aware client.`);
+    }
+    return this._primaryEndpoint;
+  }
+
+  /**
+   * The endpoint that spreads reads over the replicas (cluster mode off).
+   */
+  public get readerEndpoint(): CacheEndpoint {
+    if (!this._readerEndpoint) {
+      throw new Error(`[${this.node.path}] runs in cluster mode and has no reader endpoint. Use configurationEndpoint with a cluster-aware client.`);
+    }
+    return this._readerEndpoint;
+  }
+
+  /**
+   * The configuration endpoint that cluster-aware clients discover the shards from (cluster mode on).
+   */
+  public get configurationEndpoint(): CacheEndpoint {
+    if (!this._configurationEndpoint) {
+      throw new Error(`[${this.node.path}] runs with cluster mode off and has no configuration endpoint. Use primaryEndpoint and readerEndpoint.`);
+    }
+    return this._configurationEndpoint;
+  }
+
+  /**
+   * The endpoint an application connects to: the configuration endpoint in cluster mode, else
+   * the primary endpoint.
+   */
+  public get endpoint(): CacheEndpoint {
+    return this._configurationEndpoint ?? this._primaryEndpoint!;
+  }
+
+  /**
+   * Creates, for every node, the alarms that the ElastiCache user guide recommends ("Which
+   * metrics should I monitor?"): CPU, memory, evictions, connections and replication lag.
+   *
+   * @returns the alarms created
+   */
+  public addRecommendedAlarms(options: RecommendedAlarmsOptions = {}): cloudwatch.Alarm[] {
+    const v = new PropsValidator(this);
+    const cpuPercent = options.cpuUtilizationPercent ?? 90;
+    const memoryPercent = options.memoryUsagePercent ?? 80;
+    v.check(cpuPercent <= 0 || cpuPercent > 100, `cpuUtilizationPercent must be from 1 to 100, got ${cpuPercent}.`);
+    v.check(memoryPercent <= 0 || memoryPercent > 100, `memoryUsagePercent must be from 1 to 100, got ${memoryPercent}.`);
+
+    v.check(this.node.tryFindChild('Alarms') !== undefined,
+      'addRecommendedAlarms() was already called. Call it once, with all options.');
+    v.throwIfInvalid();
+    const scope = new Construct(this, 'Alarms');
+    const vcpus = this.nodeTypeInfo?.vcpus;
+    const lagSeconds = (options.replicationLag ?? Duration.seconds(30)).toSeconds();
+    const specs: NodeAlarmSpec[] = [];
+    for (const nodeId of this.nodeIds) {
+      const prefix = nodeIdFragment(nodeId, this.replicationGroupId);
+      const at = { cacheClusterId: nodeId };
+      if (vcpus !== undefined && vcpus <= 2) {
+        specs.push({
+          id: `${prefix}Cpu`,
+          metric: this.metricCpuUtilization(at),
+          threshold: cpuPercent / vcpus,
+          description: `${nodeId}: host CPU above ${cpuPercent}% / ${vcpus} vCPUs (single-threaded engine on a small node)`,
+        });
+      } else {
+        specs.push({
+          id: `${prefix}EngineCpu`,
+          metric: this.metricEngineCpuUtilization(at),
+          threshold: cpuPercent,
+          description: `${nodeId}: engine CPU above ${cpuPercent}%`,
+        });
+      }
+      specs.push({
+        id: `${prefix}Memory`,
+        metric: this.metricDatabaseMemoryUsagePercentage(at),
+        threshold: memoryPercent,
+        description: `${nodeId}: memory used by data above ${memoryPercent}%`,
+      });
+      specs.push({
+        id: `${prefix}Evictions`,
+        metric: this.metricEvictions(at),
+        threshold: options.evictionsPerFiveMinutes ?? 1000,
+        description: `${nodeId}: more than ${options.evictionsPerFiveMinutes ?? 1000} evictions in 5 minutes`,
+        evaluationPeriods: 1,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+      specs.push({
+        id: `${prefix}Connections`,
+        metric: this.metricCurrConnections(at),
+        threshold: options.currConnections ?? 52000,
+        description: `${nodeId}: more than ${options.currConnections ?? 52000} client connections`,
+      });
+      // Any node may be a replica after a failover; a primary publishes no lag.
+      if (this.replicasPerShard > 0) {
+        specs.push({
+          id: `${prefix}ReplicationLag`,
+          metric: this.metricReplicationLag(at),
+          threshold: lagSeconds,
+          description: `${nodeId}: replica more than ${lagSeconds} seconds behind its primary (no data while the node is a primary)`,
+          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        });
+      }
+    }
+    return createNodeAlarms(scope, specs, options.alarmTopic ?? this.props.notificationTopic);
+  }
+
+  private defaultGroupId(): string {
+    // Lowercase letters, digits and single hyphens; a hash of the full path keeps it unique.
+    const hash = Names.uniqueId(this).slice(-8).toLowerCase();
+    const words = this.node.scopes.slice(1).map((s) => s.node.id.toLowerCase().replace(/[^a-z0-9]/g, '')).filter((w) => w.length > 0);
+    let base = words.join('-').replace(/-+/g, '-');
+    if (!/^[a-z]/.test(base)) base = `cache-${base}`;
+    base = base.slice(0, 40 - hash.length - 1).replace(/-+$/, '');
+    return `${base}-${hash}`;
+  }
+
+  private validateNodeType(v: PropsValidator, nodeType: string, engine: CacheEngineVersion): NodeTypeInfo | undefined {
+    if (!isLiteral(nodeType)) return undefined;
+    const info = describeNodeType(nodeType);
+    if (typeof info === 'string') {
+      v.check(true, `nodeType '${nodeType}' cannot be used: ${info}.`);
+      return undefined;
+    }
+    // r6gd nodes always tier data to SSD, which needs Valkey or Redis OSS 6.2+ (user guide, "Data tiering").
+    v.check(info.dataTiering && !engine.supportsDataTiering,
+      `nodeType '${nodeType}' uses data tiering, which ${engine} does not support. Use Valkey or Redis OSS 6.2+, or an r7g node.`);
+    return info;
+  }
+
+  private validateEngine(v: PropsValidator, engine: CacheEngineVersion, transitMode: TransitEncryptionMode): void {
+    v.check(!engine.isKnown,
+      `engineVersion '${engine}' does not exist. Known ${engine.engine} versions: ${engine.knownVersions.join(', ')}. For a newer one, give its parameterGroupFamily in CacheEngineVersion.of().`);
+    v.check(transitMode === TransitEncryptionMode.PREFERRED && !engine.supportsTransitEncryptionMode,
+      `transitEncryptionMode 'preferred' needs Valkey or Redis OSS 7.0.5+, not ${engine}. Upgrade the engine, or keep TLS required.`);
+  }
+
+  private validateTopology(v: PropsValidator, t: Topology, multiAz: boolean): void {
+    v.integerInRange('replicasPerShard', t.replicasPerShard, 0, 5, 'A shard has 1 to 6 nodes.');
+    v.integerInRange('shards', t.shards, 1, 500, 'Valkey and Redis OSS 5.0.6+ allow up to 500 shards.');
+    if (!Token.isUnresolved(t.shards)) {
+      v.check(!t.clusterMode && t.shards > 1,
+        `shards is ${t.shards} but clusterMode is false. Cluster mode disabled means exactly one shard: set clusterMode: true to shard writes.`);
+    }
+    if (!Token.isUnresolved(t.replicasPerShard)) {
+      v.check(multiAz && t.replicasPerShard < 1,
+        'multiAz needs at least one replica per shard to fail over to. Set replicasPerShard to 1 or more, or multiAz: false.');
+    }
+  }
+
+  private validateGroupId(v: PropsValidator, id: string | undefined): void {
+    if (!isLiteral(id)) return;
+    // CreateReplicationGroup API reference, ReplicationGroupId constraints.
+    v.check(id.length < 1 || id.length > 40, `replicationGroupId '${id}' has ${id.length} characters; ElastiCache allows 1 to 40.`);
+    v.check(!/^[a-zA-Z][a-zA-Z0-9-]*$/.test(id),
+      `replicationGroupId '${id}' must start with a letter and contain only letters, digits and hyphens.`);
+    v.check(id.includes('--') || id.endsWith('-'),
+      `replicationGroupId '${id}' must not contain two hyphens in a row or end with a hyphen.`);
+  }
+
+  private validateBackups(v: PropsValidator, retention: Duration, snapshotWindow: string, maintenanceWindow: string): number {
+    let days = 0;
+    if (!retention.isUnresolved()) {
+      const exact = retention.toHours() / 24;
+      v.check(!Number.isInteger(exact), `backupRetention must be whole days, got ${retention.toHumanString()}.`);
+      days = Math.floor(exact);
+      v.check(days < 0 || days > 35, `backupRetention must be from 0 to 35 days, got ${days} days. ElastiCache keeps automatic backups at most 35 days.`);
+    }
+    const daily = isLiteral(snapshotWindow) ? parseDailyWindow(snapshotWindow) : undefined;
+    const weekly = isLiteral(maintenanceWindow) ? parseWeeklyWindow(maintenanceWindow) : undefined;
+    if (isLiteral(snapshotWindow)) {
+      v.check(!daily, `snapshotWindow '${snapshotWindow}' is not of the form hh24:mi-hh24:mi (UTC), e.g. '03:00-04:00'.`);
+      v.check(!!daily && rangeLength(daily.start, daily.end, DAY_MINUTES) < 60,
+        `snapshotWindow '${snapshotWindow}' is shorter than the 60 minutes ElastiCache requires.`);
+    }
+    if (isLiteral(maintenanceWindow)) {
+      v.check(!weekly, `maintenanceWindow '${maintenanceWindow}' is not of the form ddd:hh24:mi-ddd:hh24:mi (UTC), e.g. 'sun:05:00-sun:06:00'.`);
+      v.check(!!weekly && rangeLength(weekly.start, weekly.end, WEEK_MINUTES) < 60,
+        `maintenanceWindow '${maintenanceWindow}' is shorter than the 60 minutes ElastiCache requires.`);
+    }
+    if (daily && weekly && days > 0) {
+      v.check(dailyOverlapsWeekly(daily, weekly),
+        `snapshotWindow '${snapshotWindow}' overlaps maintenanceWindow '${maintenanceWindow}'. Move one of them: a backup and maintenance in the same hour delay each other.`);
+    }
+    return days;
+  }
+
+  private validateLogging(v: PropsValidator, engine: CacheEngineVersion, logging: CacheLogging = {}): { slowLog: boolean; engineLog: boolean; retention: logs.RetentionDays } {
+    v.check(logging.slowLog === true && !engine.supportsSlowLog,
+      `logging.slowLog needs Valkey or Redis OSS 6.0+, not ${engine}. Upgrade the engine or set slowLog: false.`);
+    v.check(logging.engineLog === true && !engine.supportsEngineLog,
+      `logging.engineLog needs Valkey or Redis OSS 6.2+, not ${engine}. Upgrade the engine or set engineLog: false.`);
+    return {
+      slowLog: logging.slowLog ?? engine.supportsSlowLog,
+      engineLog: logging.engineLog ?? engine.supportsEngineLog,
+      retention: logging.retention ?? logs.RetentionDays.ONE_YEAR,
+    };
+  }
+
+  private warn(props: SecureRedisClusterProps, engine: CacheEngineVersion, t: Topology, multiAz: boolean, retentionDays: number): void {
+    const annotations = Annotations.of(this);
+    if (!multiAz) {
+      annotations.addWarningV2(`${WARNING_PREFIX}:singleAz`,
+        'multiAz is off: an Availability Zone outage takes the cache down until ElastiCache replaces the node.');
+    }
+    if (retentionDays < 15) {
+      annotations.addWarningV2(`${WARNING_PREFIX}:shortBackupRetention`,
+        `backupRetention is ${retentionDays} days; the HIPAA Security and NIST 800-53 packs want at least 15.`);
+    }
+    if (this.nodeTypeInfo?.burstable) {
+      annotations.addWarningV2(`${WARNING_PREFIX}:burstableNode`,
+        `nodeType ${props.nodeType} is burstable: raise reserved-memory-percent (AWS advises 30%, 50% on micro nodes) in parameters, and expect CPU credits to run out under steady load.`);
+    }
+    if (!Token.isUnresolved(t.shards) && !Token.isUnresolved(t.replicasPerShard) && t.shards * (t.replicasPerShard + 1) > 90) {
+      annotations.addWarningV2(`${WARNING_PREFIX}:nodeQuota`,
+        `${t.shards * (t.replicasPerShard + 1)} nodes exceed the default quota of 90 nodes per cluster: ask AWS for a higher quota before deploying.`);
+    }
+    if (props.parameterGroupName !== undefined && t.clusterMode) {
+      annotations.addWarningV2(`${WARNING_PREFIX}:clusterParameterGroup`,
+        `parameterGroupName '${props.parameterGroupName}' must have cluster-enabled yes, since clusterMode is on.`);
+    }
+    if (engine.engine === CacheEngine.REDIS && !engine.supportsTransitEncryptionMode) {
+      annotations.addWarningV2(`${WARNING_PREFIX}:oldRedis`,
+        `${engine} predates TransitEncryptionMode; TLS is on and required. Plan an upgrade to Valkey.`);
+    }
+  }
+
+  private createParameterGroup(engine: CacheEngineVersion, clusterMode: boolean): elasticache.CfnParameterGroup | undefined {
+    if (this.props.parameterGroupName !== undefined || (this.props.parameters === undefined && !clusterMode)) {
+      return undefined;
+    }
+    return new elasticache.CfnParameterGroup(this, 'Parameters', {
+      cacheParameterGroupFamily: engine.parameterGroupFamily,
+      description: `Parameters of ${this.node.path}`,
+      properties: {
+        ...this.props.parameters,
+        'cluster-enabled': clusterMode ? 'yes' : 'no',
+      },
+    });
+  }
+
+  private createLogGroup(id: string, retention: logs.RetentionDays, removalPolicy: RemovalPolicy): logs.ILogGroup {
+    this.allowLogsToUseKey();
+    return new logs.LogGroup(this, id, {
+      retention,
+      encryptionKey: this.encryptionKey,
+      removalPolicy: removalPolicy === RemovalPolicy.DESTROY ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
+    });
+  }
+
+  private logsKeyPolicyAdded = false;
+
+  /** CloudWatch Logs encrypts a log group only if the key policy lets the Logs service use the key. */
+  private allowLogsToUseKey(): void {
+    if (this.logsKeyPolicyAdded) return;
+    this.logsKeyPolicyAdded = true;
+    const stack = Stack.of(this);
+    this.encryptionKey.addToResourcePolicy(new iam.PolicyStatement({
+      principals: [new iam.ServicePrincipal(`logs.${stack.region}.amazonaws.com`)],
+      actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
+      resources: ['*'],
+      conditions: {
+        ArnLike: {
+          'kms:EncryptionContext:aws:logs:arn': stack.formatArn({
+            service: 'logs',
+            resource: 'log-group',
+            resourceName: '*',
+            arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+          }),
+        },
+      },
+    }));
+  }
+}
+
+function logDelivery(logType: string, group: logs.ILogGroup): elasticache.CfnReplicationGroup.LogDeliveryConfigurationRequestProperty {
+  return {
+    logType,
+    logFormat: 'json',
+    destinationType: 'cloudwatch-logs',
+    destinationDetails: { cloudWatchLogsDetails: { logGroup: group.logGroupName } },
+  };
+}

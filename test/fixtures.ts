@@ -1,0 +1,90 @@
+import { App, Duration, Stack } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import { AuthToken, CacheEngineVersion, SecureRedisCluster, SecureRedisClusterProps } from '../src';
+
+/** A fixed environment: no lookups, no credentials. */
+export const TEST_ENV = { account: '123456789012', region: 'us-east-1' };
+
+/**
+ * An imported VPC with isolated subnets in three zones. Being imported, it adds no resources of
+ * its own, so policy findings in the tests can only come from the library.
+ */
+export function importedVpc(scope: Stack, id = 'Vpc'): ec2.IVpc {
+  return ec2.Vpc.fromVpcAttributes(scope, id, {
+    vpcId: 'vpc-0123456789abcdef0',
+    availabilityZones: ['us-east-1a', 'us-east-1b', 'us-east-1c'],
+    isolatedSubnetIds: ['subnet-0a000000000000001', 'subnet-0b000000000000002', 'subnet-0c000000000000003'],
+    isolatedSubnetRouteTableIds: ['rtb-0a000000000000001', 'rtb-0b000000000000002', 'rtb-0c000000000000003'],
+    publicSubnetIds: ['subnet-0d000000000000004', 'subnet-0e000000000000005', 'subnet-0f000000000000006'],
+    publicSubnetRouteTableIds: ['rtb-0d000000000000004', 'rtb-0e000000000000005', 'rtb-0f000000000000006'],
+  });
+}
+
+/** A new stack in a new app, with the fixed environment. */
+export function newStack(id = 'TestStack'): { app: App; stack: Stack } {
+  const app = new App();
+  const stack = new Stack(app, id, { env: TEST_ENV });
+  return { app, stack };
+}
+
+/** An application security group, as a service team would pass it. */
+export function appSecurityGroup(stack: Stack, vpc: ec2.IVpc, id = 'App'): ec2.SecurityGroup {
+  return new ec2.SecurityGroup(stack, id, { vpc, description: 'Application tasks' });
+}
+
+/** A configuration of the library that the policy and lint tests check. */
+export interface RepresentativeConfiguration {
+  readonly name: string;
+  build(stack: Stack): void;
+}
+
+function cluster(name: string, extra: (stack: Stack) => Partial<SecureRedisClusterProps>): RepresentativeConfiguration {
+  return {
+    name,
+    build: (stack) => {
+      const vpc = importedVpc(stack);
+      const app = appSecurityGroup(stack, vpc);
+      new SecureRedisCluster(stack, 'Cache', { vpc, allowedConnections: [app], ...extra(stack) });
+    },
+  };
+}
+
+/** An SNS topic encrypted with KMS, as the HIPAA/NIST packs want. */
+export function encryptedTopic(stack: Stack): sns.Topic {
+  const key = new kms.Key(stack, 'TopicKey', { enableKeyRotation: true });
+  return new sns.Topic(stack, 'Alerts', { masterKey: key, enforceSSL: true });
+}
+
+/** The defaults and the representative configurations of `SecureRedisCluster`. */
+export const REDIS_CONFIGURATIONS: RepresentativeConfiguration[] = [
+  cluster('defaults', () => ({})),
+  cluster('cluster-mode-sharded', () => ({ shards: 3, replicasPerShard: 2 })),
+  cluster('cluster-mode-off', () => ({ clusterMode: false, replicasPerShard: 2 })),
+  cluster('redis-oss-7-1', () => ({ engineVersion: CacheEngineVersion.REDIS_7_1, clusterMode: false })),
+  cluster('redis-oss-6-2', () => ({ engineVersion: CacheEngineVersion.REDIS_6_2, clusterMode: false })),
+  cluster('own-key', (stack) => ({ encryptionKey: new kms.Key(stack, 'OwnKey', { enableKeyRotation: true }) })),
+  cluster('own-secret', (stack) => ({
+    authToken: AuthToken.fromSecret(secretsmanager.Secret.fromSecretNameV2(stack, 'Token', 'prod/cache/auth-token')),
+  })),
+  cluster('parameters-and-windows', () => ({
+    engineVersion: CacheEngineVersion.VALKEY_8_1,
+    parameters: { 'maxmemory-policy': 'allkeys-lru' },
+    backupRetention: Duration.days(35),
+    snapshotWindow: '22:00-23:30',
+    maintenanceWindow: 'sat:01:00-sat:02:00',
+    nodeType: 'cache.r7g.xlarge',
+  })),
+  {
+    name: 'alarms-with-topic',
+    build: (stack) => {
+      const vpc = importedVpc(stack);
+      const topic = encryptedTopic(stack);
+      const cache = new SecureRedisCluster(stack, 'Cache', { vpc, notificationTopic: topic, clusterMode: false });
+      cache.connections.allowDefaultPortFrom(appSecurityGroup(stack, vpc));
+      cache.addRecommendedAlarms();
+    },
+  },
+];
