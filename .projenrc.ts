@@ -32,6 +32,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
     jestVersion: '^30',
     // A snapshot that rewrites itself cannot fail: updating is an explicit task (test:update).
     updateSnapshot: javascript.UpdateSnapshot.NEVER,
+    passWithNoTests: false,
     jestConfig: {
       // Two cores on CI machines.
       maxWorkers: 2,
@@ -40,7 +41,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
     },
   },
 
-  gitignore: ['/cdk.out/', '/test-reports/', '*.tsbuildinfo'],
+  gitignore: ['/cdk.out/', '/test-reports/', '*.tsbuildinfo', '.jsii.tabl.json'],
+  eslintOptions: { dirs: ['src'], devdirs: ['test', 'examples', 'scripts', 'projenrc', '.projenrc.ts'] },
   npmignoreEnabled: true,
   npmIgnoreOptions: { ignorePatterns: ['/examples/', '/scripts/', '/.ci/', '/cdk.out/', '/bench/'] },
   tsconfigDev: {
@@ -62,6 +64,13 @@ project.package.file.addOverride('jsii.targets', {
 
 // Node 20 is supported by this project; jsii's end-of-life banner is noise in every build.
 project.tasks.addEnvironment('JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION', '20');
+
+// Every TypeScript example in the README and in doc comments must compile (fixture: rosetta/).
+const rosetta = project.addTask('rosetta:extract', {
+  description: 'Compile the README and API examples with jsii-rosetta, failing on any error',
+  exec: 'jsii-rosetta extract --strict',
+});
+project.postCompileTask.spawn(rosetta);
 
 // `npm run synth`: synthesize every app under examples/ into cdk.out/ and print a summary.
 project.addTask('synth', {
