@@ -13,7 +13,7 @@ import { CacheEndpoint } from './cache-endpoint';
 import { CacheEngine, CacheEngineVersion } from './cache-engine-version';
 import { AUTH_TOKEN_EXCLUDED_CHARACTERS } from './private/auth-token-chars';
 import { createNodeAlarms, nodeIdFragment, nodeMetric, NodeAlarmSpec } from './private/metrics';
-import { createCacheNetwork, selectCacheSubnets } from './private/network';
+import { createCacheSecurity, createSubnetGroup, selectCacheSubnets } from './private/network';
 import { describeNodeType, NodeTypeInfo } from './private/node-types';
 import {
   DAY_MINUTES, dailyOverlapsWeekly, isLiteral, parseDailyWindow, parseWeeklyWindow, PropsValidator, rangeLength, WEEK_MINUTES,
@@ -662,7 +662,9 @@ export class SecureRedisCluster extends SecureRedisClusterBase {
     const backupRetention = props.backupRetention ?? Duration.days(15);
     const snapshotWindow = props.snapshotWindow ?? '03:00-04:00';
     const maintenanceWindow = props.maintenanceWindow ?? 'sun:05:00-sun:06:00';
-    const groupId = (props.replicationGroupId ?? this.defaultGroupId()).toLowerCase();
+    const givenGroupId = props.replicationGroupId ?? this.defaultGroupId();
+    // Lowercasing a token's placeholder would break the token: only lowercase literals.
+    const groupId = isLiteral(givenGroupId) ? givenGroupId.toLowerCase() : givenGroupId;
 
     this.engineVersion = engineVersion;
     this.clusterMode = clusterMode;
@@ -679,7 +681,7 @@ export class SecureRedisCluster extends SecureRedisClusterBase {
     this.validateGroupId(v, props.replicationGroupId);
     const retentionDays = this.validateBackups(v, backupRetention, snapshotWindow, maintenanceWindow);
     v.check(props.parameters !== undefined && props.parameterGroupName !== undefined,
-      'parameters and parameterGroupName are both set. Give parameters (a group is created) or the name of an existing group, not both.');
+      `parameters and parameterGroupName '${props.parameterGroupName}' are both set. Give parameters (a group is created) or the name of an existing group, not both.`);
     const clusterEnabledParam = props.parameters?.['cluster-enabled'];
     v.check(clusterEnabledParam !== undefined && clusterEnabledParam !== (clusterMode ? 'yes' : 'no'),
       `parameters sets cluster-enabled to '${clusterEnabledParam}' but clusterMode is ${clusterMode}. Remove cluster-enabled: the construct sets it from clusterMode.`);
@@ -696,15 +698,16 @@ export class SecureRedisCluster extends SecureRedisClusterBase {
     v.throwIfInvalid();
     this.warn(props, engineVersion, { clusterMode, shards, replicasPerShard }, multiAz, retentionDays);
 
-    const network = createCacheNetwork(this, subnets!, {
+    const what = `${engineVersion.engine} replication group`;
+    const network = createCacheSecurity(this, {
       vpc: props.vpc,
       securityGroups: props.securityGroups,
       allowedConnections: props.allowedConnections,
-      port,
-      what: `${engineVersion.engine} replication group`,
+      ports: [port],
+      what,
     });
     this.securityGroup = network.securityGroup;
-    this.subnetGroup = network.subnetGroup;
+    this.subnetGroup = createSubnetGroup(this, subnets!, what);
     this.connections = network.connections;
 
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.SNAPSHOT;
@@ -762,7 +765,7 @@ export class SecureRedisCluster extends SecureRedisClusterBase {
       // Cluster mode needs automatic failover; Multi-AZ needs it too (user guide, "Multi-AZ").
       automaticFailoverEnabled: clusterMode || replicasPerShard > 0,
       multiAzEnabled: multiAz,
-      cacheSubnetGroupName: network.subnetGroup.ref,
+      cacheSubnetGroupName: this.subnetGroup.ref,
       securityGroupIds: network.connections.securityGroups.map((sg) => sg.securityGroupId),
       atRestEncryptionEnabled: true,
       kmsKeyId: this.encryptionKey.keyArn,
@@ -896,7 +899,7 @@ export class SecureRedisCluster extends SecureRedisClusterBase {
         description: `${nodeId}: more than ${options.currConnections ?? 52000} client connections`,
       });
       // Any node may be a replica after a failover; a primary publishes no lag.
-      if (this.replicasPerShard > 0) {
+      if (true) {
         specs.push({
           id: `${prefix}ReplicationLag`,
           metric: this.metricReplicationLag(at),
@@ -948,7 +951,12 @@ export class SecureRedisCluster extends SecureRedisClusterBase {
     }
     if (!Token.isUnresolved(t.replicasPerShard)) {
       v.check(multiAz && t.replicasPerShard < 1,
-        'multiAz needs at least one replica per shard to fail over to. Set replicasPerShard to 1 or more, or multiAz: false.');
+        `multiAz needs at least one replica per shard to fail over to, but replicasPerShard is ${t.replicasPerShard}. Set replicasPerShard to 1 or more, or multiAz: false.`);
+    } else {
+      // NumCacheClusters is replicasPerShard + 1, and CloudFormation has no arithmetic: a token
+      // would give one node less than asked and AutomaticFailoverEnabled false.
+      v.check(!t.clusterMode,
+        'replicasPerShard comes from a token, but with clusterMode false the node count (replicasPerShard + 1) must be computed at synth. Give a number, or set clusterMode: true.');
     }
   }
 
@@ -964,8 +972,12 @@ export class SecureRedisCluster extends SecureRedisClusterBase {
 
   private validateBackups(v: PropsValidator, retention: Duration, snapshotWindow: string, maintenanceWindow: string): number {
     let days = 0;
+    // A token would otherwise become SnapshotRetentionLimit 0: backups silently off.
+    v.check(retention.isUnresolved(),
+      'backupRetention comes from a token, but the construct needs the number of days at synth (SnapshotRetentionLimit, SnapshotWindow). Give a literal Duration.days(n).');
     if (!retention.isUnresolved()) {
-      const exact = retention.toHours() / 24;
+      // Not integral: Duration.minutes(90) would otherwise throw without the construct path.
+      const exact = retention.toHours({ integral: false }) / 24;
       v.check(!Number.isInteger(exact), `backupRetention must be whole days, got ${retention.toHumanString()}.`);
       days = Math.floor(exact);
       v.check(days < 0 || days > 35, `backupRetention must be from 0 to 35 days, got ${days} days. ElastiCache keeps automatic backups at most 35 days.`);

@@ -2,7 +2,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { Template } from 'aws-cdk-lib/assertions';
-import { REDIS_CONFIGURATIONS, newStack } from './fixtures';
+import { MEMCACHED_CONFIGURATIONS, REDIS_CONFIGURATIONS, SESSION_STORE_CONFIGURATIONS, newStack } from './fixtures';
 
 /** Where the tests leave their templates; CI lints this folder again with the examples. */
 const OUT_DIR = path.join(__dirname, '..', 'cdk.out', 'test-templates');
@@ -16,12 +16,15 @@ describe('cfn-lint', () => {
 
   beforeAll(() => {
     fs.mkdirSync(OUT_DIR, { recursive: true });
-    for (const config of REDIS_CONFIGURATIONS) {
-      const { stack } = newStack(config.name);
-      config.build(stack);
-      const file = path.join(OUT_DIR, `redis-${config.name}.template.json`);
-      fs.writeFileSync(file, JSON.stringify(Template.fromStack(stack).toJSON(), null, 1));
-      files.push(file);
+    const sets = { 'redis': REDIS_CONFIGURATIONS, 'memcached': MEMCACHED_CONFIGURATIONS, 'session-store': SESSION_STORE_CONFIGURATIONS };
+    for (const [prefix, configurations] of Object.entries(sets)) {
+      for (const config of configurations) {
+        const { stack } = newStack(config.name);
+        config.build(stack);
+        const file = path.join(OUT_DIR, `${prefix}-${config.name}.template.json`);
+        fs.writeFileSync(file, JSON.stringify(Template.fromStack(stack).toJSON(), null, 1));
+        files.push(file);
+      }
     }
   });
 

@@ -3,7 +3,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
-import { AuthToken, CacheEngineVersion, SecureRedisCluster, SecureRedisClusterProps } from '../src';
+import { AuthToken, CacheEngineVersion, MemcachedEngineVersion, SecureRedisCluster, SecureRedisClusterProps, SessionStoreCache, SessionStoreCacheProps, SessionStoreDeployment, ShardedMemcached, ShardedMemcachedProps } from '../src';
 
 /** A fixed environment: no lookups, no credentials. */
 export const TEST_ENV = { account: '123456789012', region: 'us-east-1' };
@@ -87,4 +87,51 @@ export const REDIS_CONFIGURATIONS: RepresentativeConfiguration[] = [
       cache.addRecommendedAlarms();
     },
   },
+];
+
+function memcached(name: string, extra: (stack: Stack) => Partial<ShardedMemcachedProps>, after?: (cache: ShardedMemcached, stack: Stack) => void): RepresentativeConfiguration {
+  return {
+    name,
+    build: (stack) => {
+      const vpc = importedVpc(stack);
+      const app = appSecurityGroup(stack, vpc);
+      const cache = new ShardedMemcached(stack, 'Cache', { vpc, allowedConnections: [app], ...extra(stack) });
+      after?.(cache, stack);
+    },
+  };
+}
+
+/** The defaults and the representative configurations of `ShardedMemcached`. */
+export const MEMCACHED_CONFIGURATIONS: RepresentativeConfiguration[] = [
+  memcached('defaults', () => ({})),
+  memcached('large', () => ({ nodes: 12, nodeType: 'cache.r7g.xlarge', engineVersion: MemcachedEngineVersion.VER_1_6_17 })),
+  memcached('single-node', () => ({ nodes: 1 })),
+  memcached('parameters', () => ({ parameters: { max_item_size: '2097152' }, maintenanceWindow: 'wed:02:00-wed:03:00' })),
+  memcached('alarms-with-topic', (stack) => ({ notificationTopic: encryptedTopic(stack) }), (cache) => cache.addRecommendedAlarms()),
+];
+
+function sessionStore(name: string, extra: (stack: Stack) => Partial<SessionStoreCacheProps>, after?: (cache: SessionStoreCache, stack: Stack) => void): RepresentativeConfiguration {
+  return {
+    name,
+    build: (stack) => {
+      const vpc = importedVpc(stack);
+      const cache = new SessionStoreCache(stack, 'Sessions', { vpc, allowedConnections: [appSecurityGroup(stack, vpc)], ...extra(stack) });
+      after?.(cache, stack);
+    },
+  };
+}
+
+/** The defaults and the representative configurations of `SessionStoreCache`. */
+export const SESSION_STORE_CONFIGURATIONS: RepresentativeConfiguration[] = [
+  sessionStore('defaults', () => ({})),
+  sessionStore('node-based-cluster-mode', () => ({
+    deployment: SessionStoreDeployment.nodeBased({ clusterMode: true, shards: 2, replicas: 2, nodeType: 'cache.r7g.large' }),
+    sessionTtl: Duration.hours(8),
+    keyPrefix: 'app1:sess:',
+  })),
+  sessionStore('serverless', () => ({ deployment: SessionStoreDeployment.serverless() })),
+  sessionStore('serverless-limits-and-alarms', (stack) => ({
+    deployment: SessionStoreDeployment.serverless({ maxDataStorageGb: 10, maxEcpuPerSecond: 5000 }),
+    notificationTopic: encryptedTopic(stack),
+  }), (cache) => cache.addRecommendedAlarms()),
 ];

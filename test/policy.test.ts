@@ -1,36 +1,54 @@
-import { Validations } from 'aws-cdk-lib';
+import { App, Validations } from 'aws-cdk-lib';
+import * as elasticache from 'aws-cdk-lib/aws-elasticache';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { MEMCACHED_CONFIGURATIONS, REDIS_CONFIGURATIONS, RepresentativeConfiguration, SESSION_STORE_CONFIGURATIONS, newStack } from './fixtures';
 import { acknowledgements, findings } from './policy';
-import { REDIS_CONFIGURATIONS, newStack } from './fixtures';
 
 /**
- * The rules that a generated AUTH token secret fails until the library ships its rotation
- * function: Secrets Manager rotation is checked by AwsSolutions-SMG4 and by the HIPAA Security and
- * NIST 800-53 R5 packs. Nothing else may be found, and nothing is acknowledged.
+ * The rules that a secret the library generates fails until the library ships its rotation
+ * function: Secrets Manager rotation is checked by AwsSolutions-SMG4 and by the HIPAA Security
+ * and NIST 800-53 R5 packs. Nothing else may be found, and nothing is acknowledged.
  */
-function rotationFindings(stackName: string): string[] {
-  return [
-    `AwsSolutions-SMG4 on ${stackName}/Cache/AuthToken/Resource`,
-    `HIPAA.Security-SecretsManagerRotationEnabled on ${stackName}/Cache/AuthToken/Resource`,
-    `NIST.800.53.R5-SecretsManagerRotationEnabled on ${stackName}/Cache/AuthToken/Resource`,
-  ];
+const ROTATION_RULES = [
+  'AwsSolutions-SMG4',
+  'HIPAA.Security-SecretsManagerRotationEnabled',
+  'NIST.800.53.R5-SecretsManagerRotationEnabled',
+];
+
+function rotationFindings(app: App): string[] {
+  return app.node.findAll()
+    .filter((c): c is secretsmanager.CfnSecret => c instanceof secretsmanager.CfnSecret)
+    .flatMap((secret) => ROTATION_RULES.map((rule) => `${rule} on ${secret.node.path}`))
+    .sort();
 }
 
-describe('SecureRedisCluster under AwsSolutions, HIPAA Security, NIST 800-53 R4/R5 and PCI DSS 3.2.1', () => {
-  test.each(REDIS_CONFIGURATIONS.filter((c) => c.name !== 'own-secret'))('$name: only the secret-rotation findings, none acknowledged', (config) => {
+const ALL: Array<[string, RepresentativeConfiguration]> = [
+  ...REDIS_CONFIGURATIONS.map((c): [string, RepresentativeConfiguration] => ['SecureRedisCluster', c]),
+  ...MEMCACHED_CONFIGURATIONS.map((c): [string, RepresentativeConfiguration] => ['ShardedMemcached', c]),
+  ...SESSION_STORE_CONFIGURATIONS.map((c): [string, RepresentativeConfiguration] => ['SessionStoreCache', c]),
+];
+
+describe('AwsSolutions, HIPAA Security, NIST 800-53 R4/R5 and PCI DSS 3.2.1', () => {
+  test.each(ALL)('%s %p: no finding but the secret-rotation ones, no acknowledgement', (_construct, config) => {
     const { app, stack } = newStack(config.name);
     config.build(stack);
 
-    expect(findings(app)).toEqual(rotationFindings(config.name));
+    expect(findings(app)).toEqual(rotationFindings(app));
     expect(acknowledgements(app)).toEqual([]);
   });
 
-  test('own-secret: zero findings', () => {
-    const config = REDIS_CONFIGURATIONS.find((c) => c.name === 'own-secret')!;
-    const { app, stack } = newStack(config.name);
-    config.build(stack);
+  test('the rotation findings are exactly the generated secrets: none with a secret of your own, none for Memcached', () => {
+    const own = REDIS_CONFIGURATIONS.find((c) => c.name === 'own-secret')!;
+    const { app, stack } = newStack(own.name);
+    own.build(stack);
+    const memcached = newStack('memcached');
+    MEMCACHED_CONFIGURATIONS[0].build(memcached.stack);
+    const defaults = newStack('defaults');
+    REDIS_CONFIGURATIONS[0].build(defaults.stack);
 
     expect(findings(app)).toEqual([]);
-    expect(acknowledgements(app)).toEqual([]);
+    expect(findings(memcached.app)).toEqual([]);
+    expect(findings(defaults.app)).toEqual(ROTATION_RULES.map((r) => `${r} on defaults/Cache/AuthToken/Resource`).sort());
   });
 
   test('acknowledgements are detected, so the zero above means something', () => {
@@ -46,7 +64,7 @@ describe('SecureRedisCluster under AwsSolutions, HIPAA Security, NIST 800-53 R4/
     const config = REDIS_CONFIGURATIONS.find((c) => c.name === 'own-secret')!;
     const { app, stack } = newStack('weakened');
     config.build(stack);
-    const group = stack.node.findChild('Cache').node.defaultChild as import('aws-cdk-lib/aws-elasticache').CfnReplicationGroup;
+    const group = stack.node.findChild('Cache').node.defaultChild as elasticache.CfnReplicationGroup;
     group.multiAzEnabled = false;
     group.snapshotRetentionLimit = 1;
     group.port = 6379;
@@ -59,5 +77,13 @@ describe('SecureRedisCluster under AwsSolutions, HIPAA Security, NIST 800-53 R4/
       'NIST.800.53.R4-ElastiCacheRedisClusterAutomaticBackup on weakened/Cache/Resource',
       'NIST.800.53.R5-ElastiCacheRedisClusterAutomaticBackup on weakened/Cache/Resource',
     ]);
+  });
+
+  test('a Memcached cluster on the well-known port is reported', () => {
+    const { app, stack } = newStack('memcached-default-port');
+    MEMCACHED_CONFIGURATIONS[0].build(stack);
+    (stack.node.findChild('Cache').node.defaultChild as elasticache.CfnCacheCluster).port = 11211;
+
+    expect(findings(app)).toEqual(['AwsSolutions-AEC5 on memcached-default-port/Cache/Resource']);
   });
 });

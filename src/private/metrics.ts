@@ -4,16 +4,25 @@ import * as cw_actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 
-/** One metric of one ElastiCache node. Metrics are per node: `CacheClusterId` (ElastiCache user guide, "Host-level metrics"). */
-export function nodeMetric(cacheClusterId: string, metricName: string, props: cloudwatch.MetricOptions = {}): cloudwatch.Metric {
+/**
+ * One metric of one ElastiCache node. Metrics are per node (ElastiCache user guide, "Host-level
+ * metrics"): `CacheClusterId` names a Valkey/Redis OSS node, `CacheClusterId` plus `CacheNodeId`
+ * a Memcached node.
+ */
+export function cacheMetric(dimensions: Record<string, string>, metricName: string, props: cloudwatch.MetricOptions = {}): cloudwatch.Metric {
   return new cloudwatch.Metric({
     namespace: 'AWS/ElastiCache',
     metricName,
     statistic: cloudwatch.Stats.AVERAGE,
     period: Duration.minutes(5),
     ...props,
-    dimensionsMap: { CacheClusterId: cacheClusterId, ...props.dimensionsMap },
+    dimensionsMap: { ...dimensions, ...props.dimensionsMap },
   });
+}
+
+/** One metric of one Valkey/Redis OSS node. */
+export function nodeMetric(cacheClusterId: string, metricName: string, props: cloudwatch.MetricOptions = {}): cloudwatch.Metric {
+  return cacheMetric({ CacheClusterId: cacheClusterId }, metricName, props);
 }
 
 /** A threshold alarm that the recommended set creates for each node. */

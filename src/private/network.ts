@@ -3,21 +3,19 @@ import * as elasticache from 'aws-cdk-lib/aws-elasticache';
 import { Construct } from 'constructs';
 import { PropsValidator } from './validation';
 
-/** What a cache construct needs to place itself in a VPC. */
-export interface CacheNetworkProps {
+/** What a cache construct needs for its security group. */
+export interface CacheSecurityProps {
   readonly vpc: ec2.IVpc;
-  readonly vpcSubnets?: ec2.SubnetSelection;
   readonly securityGroups?: ec2.ISecurityGroup[];
   readonly allowedConnections?: ec2.IConnectable[];
-  readonly port: number;
-  /** A word for descriptions, e.g. "Valkey replication group". */
+  /** The ports clients use; the first is the default port of `connections`. */
+  readonly ports: number[];
+  /** A word for descriptions, e.g. "valkey replication group". */
   readonly what: string;
 }
 
-/** The subnet group, security groups and connections of a cache. */
-export interface CacheNetwork {
-  readonly subnetGroup: elasticache.CfnSubnetGroup;
-  readonly subnets: ec2.SelectedSubnets;
+/** The security group and connections of a cache. */
+export interface CacheSecurity {
   readonly securityGroup: ec2.ISecurityGroup;
   readonly connections: ec2.Connections;
 }
@@ -48,30 +46,32 @@ export function selectCacheSubnets(v: PropsValidator, vpc: ec2.IVpc, selection?:
   return selected;
 }
 
-/**
- * Creates the dedicated subnet group and the cache's own security group: no egress, no CIDR
- * ingress, and ingress on the cache port from the named sources only.
- */
-export function createCacheNetwork(scope: Construct, subnets: ec2.SelectedSubnets, props: CacheNetworkProps): CacheNetwork {
-  const subnetGroup = new elasticache.CfnSubnetGroup(scope, 'SubnetGroup', {
-    description: `Subnets of the ${props.what} ${scope.node.path}`,
+/** The dedicated subnet group (AwsSolutions-AEC1, CT.ELASTICACHE.PR.6: not the default one). */
+export function createSubnetGroup(scope: Construct, subnets: ec2.SelectedSubnets, what: string): elasticache.CfnSubnetGroup {
+  return new elasticache.CfnSubnetGroup(scope, 'SubnetGroup', {
+    description: `Subnets of the ${what} ${scope.node.path}`,
     subnetIds: subnets.subnetIds,
   });
+}
 
+/**
+ * Creates the cache's own security group: no egress, no CIDR ingress, and ingress on the cache
+ * ports from the named sources only. Groups the user brings are attached as they are.
+ */
+export function createCacheSecurity(scope: Construct, props: CacheSecurityProps): CacheSecurity {
   const securityGroup = new ec2.SecurityGroup(scope, 'SecurityGroup', {
     vpc: props.vpc,
     description: `Clients of the ${props.what} ${scope.node.path}`,
     allowAllOutbound: false,
   });
-
   const connections = new ec2.Connections({
     securityGroups: [securityGroup, ...(props.securityGroups ?? [])],
-    defaultPort: ec2.Port.tcp(props.port),
+    defaultPort: ec2.Port.tcp(props.ports[0]),
   });
-  // Rules go on the cache's own group only: groups the user brings stay as the user made them.
   for (const source of props.allowedConnections ?? []) {
-    securityGroup.connections.allowFrom(source, ec2.Port.tcp(props.port), `Clients of ${scope.node.path}`);
+    for (const port of props.ports) {
+      securityGroup.connections.allowFrom(source, ec2.Port.tcp(port), `Clients of ${scope.node.path}`);
+    }
   }
-
-  return { subnetGroup, subnets, securityGroup, connections };
+  return { securityGroup, connections };
 }

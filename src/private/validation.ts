@@ -115,3 +115,16 @@ export function dailyOverlapsWeekly(daily: { start: number; end: number }, weekl
 
 export const WEEK_MINUTES = MINUTES_PER_WEEK;
 export const DAY_MINUTES = MINUTES_PER_DAY;
+
+/**
+ * Checks a weekly maintenance window: `ddd:hh24:mi-ddd:hh24:mi` in UTC, at least 60 minutes
+ * (ModifyReplicationGroup / ModifyCacheCluster API reference, PreferredMaintenanceWindow).
+ */
+export function validateMaintenanceWindow(v: PropsValidator, window: string): WeeklyRange | undefined {
+  if (!isLiteral(window)) return undefined;
+  const weekly = parseWeeklyWindow(window);
+  v.check(!weekly, `maintenanceWindow '${window}' is not of the form ddd:hh24:mi-ddd:hh24:mi (UTC), e.g. 'sun:05:00-sun:06:00'.`);
+  v.check(!!weekly && rangeLength(weekly.start, weekly.end, MINUTES_PER_WEEK) < 60,
+    `maintenanceWindow '${window}' is shorter than the 60 minutes ElastiCache requires.`);
+  return weekly;
+}

@@ -1,0 +1,33 @@
+import { Names } from 'aws-cdk-lib';
+import { IConstruct } from 'constructs';
+import { isLiteral, PropsValidator } from './validation';
+
+/**
+ * A lowercase id that ElastiCache accepts, derived from the construct path: letters, digits and
+ * single hyphens, starting with a letter, ending in a hash of the full path so that it is unique
+ * per account and region.
+ */
+export function defaultCacheId(scope: IConstruct, maxLength: number): string {
+  const hash = Names.uniqueId(scope).slice(-8).toLowerCase();
+  const words = scope.node.scopes.slice(1)
+    .map((s) => s.node.id.toLowerCase().replace(/[^a-z0-9]/g, ''))
+    .filter((w) => w.length > 0);
+  let base = words.join('-');
+  if (!/^[a-z]/.test(base)) base = `cache-${base}`;
+  base = base.slice(0, maxLength - hash.length - 1).replace(/-+$/, '');
+  return `${base}-${hash}`;
+}
+
+/**
+ * Checks an ElastiCache identifier (replication group id, cluster id): letters, digits and
+ * hyphens, starting with a letter, no two hyphens in a row, no trailing hyphen
+ * (CreateReplicationGroup / CreateCacheCluster API reference).
+ */
+export function validateCacheId(v: PropsValidator, propName: string, id: string | undefined, maxLength: number): void {
+  if (!isLiteral(id)) return;
+  v.check(id.length < 1 || id.length > maxLength, `${propName} '${id}' has ${id.length} characters; ElastiCache allows 1 to ${maxLength}.`);
+  v.check(!/^[a-zA-Z][a-zA-Z0-9-]*$/.test(id),
+    `${propName} '${id}' must start with a letter and contain only letters, digits and hyphens.`);
+  v.check(id.includes('--') || id.endsWith('-'),
+    `${propName} '${id}' must not contain two hyphens in a row or end with a hyphen.`);
+}

@@ -1,0 +1,536 @@
+import { Duration, RemovalPolicy, Token } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as elasticache from 'aws-cdk-lib/aws-elasticache';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import { Construct } from 'constructs';
+import { CacheEndpoint } from './cache-endpoint';
+import { CacheEngine, CacheEngineVersion } from './cache-engine-version';
+import { AUTH_TOKEN_EXCLUDED_CHARACTERS } from './private/auth-token-chars';
+import { defaultCacheId, validateCacheId } from './private/ids';
+import { cacheMetric, createNodeAlarms, NodeAlarmSpec } from './private/metrics';
+import { createCacheSecurity, selectCacheSubnets } from './private/network';
+import { isLiteral, PropsValidator } from './private/validation';
+import { SecureRedisCluster } from './secure-redis-cluster';
+
+/**
+ * The eviction policy of node-based session stores.
+ *
+ * `volatile-lru` evicts only keys that carry a TTL, least recently used first. Sessions always
+ * carry a TTL, so under memory pressure the sessions idle the longest go first, while keys the
+ * application keeps without a TTL (configuration, counters) are never evicted. `volatile-ttl`
+ * would pick by remaining TTL instead, which with sliding expiry is nearly the same order but
+ * ignores reads that do not refresh the TTL.
+ */
+const SESSION_MAXMEMORY_POLICY = 'volatile-lru';
+
+/** Serverless caches listen on 6379 (reads and writes) and 6380 (reads from replicas). */
+const SERVERLESS_PORT = 6379;
+const SERVERLESS_READER_PORT = 6380;
+const MAX_SERVERLESS_NAME_LENGTH = 40;
+
+/**
+ * Options of a node-based session store.
+ */
+export interface NodeBasedSessionStoreOptions {
+  /**
+   * The node type.
+   *
+   * @default 'cache.m7g.large'
+   */
+  readonly nodeType?: string;
+
+  /**
+   * Replicas of the primary, 1 to 5 (Multi-AZ needs one).
+   *
+   * @default 1
+   */
+  readonly replicas?: number;
+
+  /**
+   * Cluster mode. Off by default, so that common session libraries (connect-redis,
+   * express-session, Spring Session, Flask-Session) connect with a plain, non-cluster client
+   * through the primary endpoint.
+   *
+   * @default false
+   */
+  readonly clusterMode?: boolean;
+
+  /**
+   * Shards, with cluster mode on.
+   *
+   * @default 1
+   */
+  readonly shards?: number;
+
+  /**
+   * Additional engine parameters. `maxmemory-policy` is `volatile-lru` unless you set it.
+   *
+   * @default - only the session defaults
+   */
+  readonly parameters?: Record<string, string>;
+}
+
+/**
+ * Options of a serverless session store.
+ */
+export interface ServerlessSessionStoreOptions {
+  /**
+   * The most data the cache may hold, in GB (1 to 5000). An alarm fires at 75%.
+   *
+   * @default - no limit and no alarm
+   */
+  readonly maxDataStorageGb?: number;
+
+  /**
+   * The most ElastiCache Processing Units per second (1,000 to 15,000,000). An alarm fires at 75%.
+   *
+   * @default - no limit and no alarm
+   */
+  readonly maxEcpuPerSecond?: number;
+
+  /**
+   * The cache name: 1 to 40 letters, digits and hyphens, starting with a letter.
+   *
+   * @default - a unique name derived from the construct path
+   */
+  readonly cacheName?: string;
+}
+
+/**
+ * Where a session store runs: on nodes you size, or on ElastiCache Serverless.
+ */
+export class SessionStoreDeployment {
+  /**
+   * A node-based Valkey replication group (a `SecureRedisCluster`): primary and replica in two
+   * Availability Zones, AUTH token, cluster mode off.
+   */
+  public static nodeBased(options: NodeBasedSessionStoreOptions = {}): SessionStoreDeployment {
+    return new SessionStoreDeployment(options, undefined);
+  }
+
+  /**
+   * ElastiCache Serverless for Valkey: always TLS, capacity that follows the load, RBAC users
+   * instead of an AUTH token.
+   */
+  public static serverless(options: ServerlessSessionStoreOptions = {}): SessionStoreDeployment {
+    return new SessionStoreDeployment(undefined, options);
+  }
+
+  /** The node-based options, for `nodeBased()`. */
+  public readonly nodeBasedOptions?: NodeBasedSessionStoreOptions;
+  /** The serverless options, for `serverless()`. */
+  public readonly serverlessOptions?: ServerlessSessionStoreOptions;
+
+  private constructor(nodeBased?: NodeBasedSessionStoreOptions, serverless?: ServerlessSessionStoreOptions) {
+    this.nodeBasedOptions = nodeBased;
+    this.serverlessOptions = serverless;
+  }
+}
+
+/**
+ * An application that keeps its sessions in a `SessionStoreCache`.
+ */
+export class SessionStoreConsumer {
+  /**
+   * A Lambda function in the cache's VPC.
+   */
+  public static lambdaFunction(fn: lambda.Function): SessionStoreConsumer {
+    return new SessionStoreConsumer(fn, fn, (name, value) => fn.addEnvironment(name, value));
+  }
+
+  /**
+   * An ECS service: its security groups are admitted, its task role reads the secret, and the
+   * environment goes to `container` (by default the task definition's default container).
+   */
+  public static ecsService(service: ecs.BaseService, container?: ecs.ContainerDefinition): SessionStoreConsumer {
+    const target = container ?? service.taskDefinition.defaultContainer;
+    if (!target) {
+      throw new Error(`[${service.node.path}] has no default container. Pass the container that uses the session store.`);
+    }
+    return new SessionStoreConsumer(service, service.taskDefinition.taskRole, (name, value) => target.addEnvironment(name, value));
+  }
+
+  /** Whose security groups are admitted. */
+  public readonly connectable: ec2.IConnectable;
+  /** Who is granted read of the secret. */
+  public readonly grantable: iam.IGrantable;
+  private readonly setEnvironment: (name: string, value: string) => void;
+
+  private constructor(connectable: ec2.IConnectable, grantable: iam.IGrantable, setEnvironment: (name: string, value: string) => void) {
+    this.connectable = connectable;
+    this.grantable = grantable;
+    this.setEnvironment = setEnvironment;
+  }
+
+  /** @internal */
+  public _addEnvironment(name: string, value: string): void {
+    this.setEnvironment(name, value);
+  }
+}
+
+/**
+ * Properties of a `SessionStoreCache`.
+ */
+export interface SessionStoreCacheProps {
+  /** The VPC to place the cache in. */
+  readonly vpc: ec2.IVpc;
+
+  /**
+   * The subnets of the cache. Public subnets are rejected.
+   *
+   * @default - the VPC's isolated subnets if it has any, else its private subnets with egress
+   */
+  readonly vpcSubnets?: ec2.SubnetSelection;
+
+  /**
+   * Nodes or serverless.
+   *
+   * @default SessionStoreDeployment.nodeBased()
+   */
+  readonly deployment?: SessionStoreDeployment;
+
+  /**
+   * How long a session lives without activity. Applications read it from
+   * `SESSION_STORE_TTL_SECONDS` and refresh it on every request (sliding expiry).
+   *
+   * @default Duration.hours(24)
+   */
+  readonly sessionTtl?: Duration;
+
+  /**
+   * The prefix of every session key. Serverless users may only touch keys with this prefix.
+   *
+   * @default 'sess:'
+   */
+  readonly keyPrefix?: string;
+
+  /**
+   * The engine. Serverless uses its major version.
+   *
+   * @default - CacheEngineVersion.VALKEY_9_0 on nodes; Valkey 8 on serverless
+   */
+  readonly engineVersion?: CacheEngineVersion;
+
+  /**
+   * The sources admitted to the cache. `grantSessionAccess` admits its consumer too.
+   *
+   * @default - nobody until `grantSessionAccess` or `connections.allowDefaultPortFrom`
+   */
+  readonly allowedConnections?: ec2.IConnectable[];
+
+  /**
+   * The KMS key for the data at rest and the secret.
+   *
+   * @default - a new key with rotation
+   */
+  readonly encryptionKey?: kms.IKey;
+
+  /**
+   * How long daily backups are kept, whole days from 1 to 35.
+   *
+   * @default Duration.days(15)
+   */
+  readonly backupRetention?: Duration;
+
+  /**
+   * A topic for events and for the alarms.
+   *
+   * @default - none
+   */
+  readonly notificationTopic?: sns.ITopic;
+
+  /**
+   * What happens to the cache when it leaves the stack. Serverless caches take a final backup
+   * whatever the policy, unless it is `RETAIN`.
+   *
+   * @default RemovalPolicy.SNAPSHOT on nodes, RemovalPolicy.DESTROY (with a final backup) on serverless
+   */
+  readonly removalPolicy?: RemovalPolicy;
+}
+
+/**
+ * A shared store for user sessions: any instance of a stateless application reads the session
+ * that another instance wrote, and sessions expire by TTL.
+ *
+ * @example
+ * declare const vpc: ec2.IVpc;
+ * declare const fn: lambda.Function;
+ * const sessions = new SessionStoreCache(this, 'Sessions', { vpc });
+ * sessions.grantSessionAccess(SessionStoreConsumer.lambdaFunction(fn));
+ */
+export class SessionStoreCache extends Construct implements ec2.IConnectable {
+  /** The node-based cache, for node-based deployments. */
+  public readonly cluster?: SecureRedisCluster;
+  /** The serverless cache, for serverless deployments. */
+  public readonly serverlessCache?: elasticache.CfnServerlessCache;
+  /** The application's RBAC user, for serverless deployments. */
+  public readonly user?: elasticache.CfnUser;
+  /** The user group, for serverless deployments. */
+  public readonly userGroup?: elasticache.CfnUserGroup;
+  /** The secret the application reads: the AUTH token on nodes, `{username, password}` on serverless. */
+  public readonly secret: secretsmanager.ISecret;
+  /** The endpoint applications write and read sessions through. */
+  public readonly endpoint: CacheEndpoint;
+  /** The reader endpoint (replicas). */
+  public readonly readerEndpoint: CacheEndpoint;
+  public readonly connections: ec2.Connections;
+  /** The session TTL. */
+  public readonly sessionTtl: Duration;
+  /** The session key prefix. */
+  public readonly keyPrefix: string;
+  /** The RBAC user name, for serverless deployments. */
+  public readonly username?: string;
+  /** The serverless cache name, for serverless deployments. */
+  public readonly serverlessCacheName?: string;
+
+  private readonly notificationTopic?: sns.ITopic;
+
+  constructor(scope: Construct, id: string, props: SessionStoreCacheProps) {
+    super(scope, id);
+    this.sessionTtl = props.sessionTtl ?? Duration.hours(24);
+    this.keyPrefix = props.keyPrefix ?? 'sess:';
+    this.notificationTopic = props.notificationTopic;
+    const deployment = props.deployment ?? SessionStoreDeployment.nodeBased();
+
+    const v = new PropsValidator(this);
+    if (!this.sessionTtl.isUnresolved()) {
+      const seconds = this.sessionTtl.toSeconds({ integral: false });
+      v.check(!Number.isInteger(seconds) || seconds < 1,
+        `sessionTtl must be a whole number of seconds, at least 1, got ${this.sessionTtl.toHumanString()}.`);
+    }
+    v.check(isLiteral(this.keyPrefix) && (this.keyPrefix.length === 0 || /[\s*?[\]]/.test(this.keyPrefix)),
+      `keyPrefix '${this.keyPrefix}' must be non-empty and contain no spaces or glob characters (* ? [ ]), since it becomes an ACL key pattern. Use e.g. 'sess:'.`);
+    const engine = props.engineVersion;
+    v.check(engine !== undefined && engine.engine === CacheEngine.REDIS && !!deployment.serverlessOptions && !engine.supportsIamAuthentication,
+      `serverless needs Valkey 7.2+ or Redis OSS 7.0+, not ${engine}. Leave engineVersion unset for Valkey 8.`);
+
+    if (deployment.serverlessOptions) {
+      const serverless = this.createServerless(v, props, deployment.serverlessOptions);
+      this.serverlessCache = serverless.cache;
+      this.user = serverless.user;
+      this.userGroup = serverless.userGroup;
+      this.secret = serverless.secret;
+      this.connections = serverless.connections;
+      this.username = serverless.username;
+      this.serverlessCacheName = serverless.cache.serverlessCacheName;
+      this.endpoint = new CacheEndpoint(serverless.cache.attrEndpointAddress, Token.asNumber(serverless.cache.attrEndpointPort));
+      this.readerEndpoint = new CacheEndpoint(serverless.cache.attrReaderEndpointAddress, Token.asNumber(serverless.cache.attrReaderEndpointPort));
+    } else {
+      v.throwIfInvalid();
+      const options = deployment.nodeBasedOptions ?? {};
+      const clusterMode = options.clusterMode ?? false;
+      this.cluster = new SecureRedisCluster(this, 'Cluster', {
+        vpc: props.vpc,
+        vpcSubnets: props.vpcSubnets,
+        engineVersion: props.engineVersion,
+        nodeType: options.nodeType,
+        clusterMode,
+        shards: options.shards,
+        replicasPerShard: options.replicas ?? 1,
+        multiAz: true,
+        allowedConnections: props.allowedConnections,
+        encryptionKey: props.encryptionKey,
+        backupRetention: props.backupRetention,
+        notificationTopic: props.notificationTopic,
+        removalPolicy: props.removalPolicy,
+        parameters: { 'maxmemory-policy': SESSION_MAXMEMORY_POLICY, ...options.parameters },
+      });
+      this.secret = this.cluster.authTokenSecret!;
+      this.connections = this.cluster.connections;
+      this.endpoint = this.cluster.endpoint;
+      this.readerEndpoint = clusterMode ? this.cluster.configurationEndpoint : this.cluster.readerEndpoint;
+    }
+  }
+
+  /**
+   * Lets an application use the session store: admits it through the security group, grants it
+   * read of the secret, and sets its environment:
+   *
+   * - `SESSION_STORE_HOST`, `SESSION_STORE_PORT`: the endpoint
+   * - `SESSION_STORE_TLS`: `true`
+   * - `SESSION_STORE_SECRET_ARN`: the secret (AUTH token as plain text on nodes;
+   *   JSON `{username, password}` on serverless)
+   * - `SESSION_STORE_USERNAME`: the RBAC user (serverless only)
+   * - `SESSION_STORE_TTL_SECONDS`, `SESSION_STORE_KEY_PREFIX`
+   * - `SESSION_STORE_CLUSTER_MODE`: `true` when the client must be cluster-aware
+   */
+  public grantSessionAccess(consumer: SessionStoreConsumer): void {
+    this.connections.allowDefaultPortFrom(consumer.connectable, 'Session store clients');
+    if (this.serverlessCache) {
+      this.connections.allowFrom(consumer.connectable, ec2.Port.tcp(SERVERLESS_READER_PORT), 'Session store clients (reader port)');
+    }
+    this.secret.grantRead(consumer.grantable);
+    const env: Record<string, string> = {
+      SESSION_STORE_HOST: this.endpoint.hostname,
+      SESSION_STORE_PORT: Token.isUnresolved(this.endpoint.port) ? Token.asString(this.endpoint.port) : this.endpoint.port.toString(),
+      SESSION_STORE_TLS: 'true',
+      SESSION_STORE_SECRET_ARN: this.secret.secretArn,
+      SESSION_STORE_TTL_SECONDS: this.sessionTtl.toSeconds().toString(),
+      SESSION_STORE_KEY_PREFIX: this.keyPrefix,
+      SESSION_STORE_CLUSTER_MODE: String(this.cluster?.clusterMode ?? false),
+    };
+    if (this.username) env.SESSION_STORE_USERNAME = this.username;
+    for (const [name, value] of Object.entries(env)) {
+      consumer._addEnvironment(name, value);
+    }
+  }
+
+  /**
+   * A metric of the serverless cache (dimension `clusterId`), or of the first node on nodes.
+   *
+   * @default - average over 5 minutes
+   */
+  public metric(metricName: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    if (this.cluster) return this.cluster.metric(metricName, props);
+    return cacheMetric({ clusterId: this.serverlessCacheName! }, metricName, props);
+  }
+
+  /**
+   * Creates the recommended alarms: per node on nodes (see `SecureRedisCluster.addRecommendedAlarms`),
+   * on serverless the usage-limit alarms (created with the cache when limits are set) and
+   * throttled commands.
+   *
+   * @returns the alarms created
+   */
+  public addRecommendedAlarms(alarmTopic?: sns.ITopic): cloudwatch.Alarm[] {
+    if (this.cluster) return this.cluster.addRecommendedAlarms({ alarmTopic });
+    return createNodeAlarms(new Construct(this, 'Alarms'), [{
+      id: 'Throttled',
+      metric: this.metric('ThrottledCmds', { statistic: cloudwatch.Stats.SUM }),
+      threshold: 0,
+      description: `${this.serverlessCacheName}: commands throttled by the usage limits`,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    }], alarmTopic ?? this.notificationTopic);
+  }
+
+  private createServerless(v: PropsValidator, props: SessionStoreCacheProps, options: ServerlessSessionStoreOptions) {
+    const engine = props.engineVersion ?? CacheEngineVersion.VALKEY_8_2;
+    const cacheName = (options.cacheName ?? defaultCacheId(this, MAX_SERVERLESS_NAME_LENGTH)).toLowerCase();
+    const retention = props.backupRetention ?? Duration.days(15);
+    validateCacheId(v, 'cacheName', options.cacheName, MAX_SERVERLESS_NAME_LENGTH);
+    v.integerInRange('maxDataStorageGb', options.maxDataStorageGb, 1, 5000, 'ElastiCache Serverless allows 1 to 5,000 GB.');
+    v.integerInRange('maxEcpuPerSecond', options.maxEcpuPerSecond, 1000, 15_000_000, 'ElastiCache Serverless allows 1,000 to 15,000,000 ECPUs per second.');
+    let retentionDays = 15;
+    if (!retention.isUnresolved()) {
+      retentionDays = retention.toHours({ integral: false }) / 24;
+      v.check(!Number.isInteger(retentionDays) || retentionDays < 1 || retentionDays > 35,
+        `backupRetention must be whole days from 1 to 35 on serverless, got ${retention.toHumanString()}.`);
+    }
+    v.check(props.removalPolicy === RemovalPolicy.SNAPSHOT,
+      'removalPolicy SNAPSHOT does not apply to serverless caches: they take a final backup on deletion. Use DESTROY (the default) or RETAIN.');
+    const subnets = selectCacheSubnets(v, props.vpc, props.vpcSubnets);
+    const zones = [...new Set(subnets?.availabilityZones ?? [])];
+    if (zones.length > 0 && zones.every((az) => isLiteral(az))) {
+      v.check(zones.length < 2,
+        `serverless needs subnets in at least two Availability Zones, but the selected subnets are all in ${zones.join(', ')}.`);
+    }
+    v.throwIfInvalid();
+
+    // Serverless caches take their subnets directly, without a subnet group.
+    const network = createCacheSecurity(this, {
+      vpc: props.vpc,
+      allowedConnections: props.allowedConnections,
+      ports: [SERVERLESS_PORT, SERVERLESS_READER_PORT],
+      what: 'serverless session store',
+    });
+
+    const key = props.encryptionKey ?? new kms.Key(this, 'Key', {
+      description: `Encrypts the sessions and the secret of ${this.node.path}`,
+      enableKeyRotation: true,
+    });
+
+    // RBAC: the application's password user, and the mandatory `default` user, switched off.
+    const username = `${cacheName.slice(0, 32)}-app`;
+    const secret = new secretsmanager.Secret(this, 'Secret', {
+      description: `Credentials of the user ${username} of the serverless session store ${this.node.path}`,
+      encryptionKey: key,
+      generateSecretString: {
+        secretStringTemplate: JSON.stringify({ username }),
+        generateStringKey: 'password',
+        passwordLength: 64,
+        excludeCharacters: AUTH_TOKEN_EXCLUDED_CHARACTERS,
+        includeSpace: false,
+      },
+    });
+    const engineName = engine.engine;
+    const user = new elasticache.CfnUser(this, 'User', {
+      engine: engineName,
+      userId: username,
+      userName: username,
+      // Only the session keys; no administrative or dangerous commands.
+      accessString: `on ~${this.keyPrefix}* +@all -@dangerous`,
+      authenticationMode: {
+        Type: 'password',
+        Passwords: [secret.secretValueFromJson('password').unsafeUnwrap()],
+      },
+    });
+    const defaultUser = new elasticache.CfnUser(this, 'DefaultUser', {
+      engine: engineName,
+      userId: `${cacheName.slice(0, 32)}-off`,
+      userName: 'default',
+      accessString: 'off -@all',
+      noPasswordRequired: true,
+    });
+    const userGroup = new elasticache.CfnUserGroup(this, 'UserGroup', {
+      engine: engineName,
+      userGroupId: `${cacheName.slice(0, 34)}-users`,
+      userIds: [defaultUser.ref, user.ref],
+    });
+
+    const limits: elasticache.CfnServerlessCache.CacheUsageLimitsProperty = {
+      dataStorage: options.maxDataStorageGb !== undefined ? { maximum: options.maxDataStorageGb, unit: 'GB' } : undefined,
+      ecpuPerSecond: options.maxEcpuPerSecond !== undefined ? { maximum: options.maxEcpuPerSecond } : undefined,
+    };
+    const cache = new elasticache.CfnServerlessCache(this, 'Resource', {
+      serverlessCacheName: cacheName,
+      description: `Session store ${this.node.path}`,
+      engine: engineName,
+      majorEngineVersion: engine.version.split('.')[0],
+      subnetIds: subnets!.subnetIds,
+      securityGroupIds: [network.securityGroup.securityGroupId],
+      kmsKeyId: key.keyArn,
+      userGroupId: userGroup.ref,
+      cacheUsageLimits: limits.dataStorage || limits.ecpuPerSecond ? limits : undefined,
+      snapshotRetentionLimit: retentionDays,
+      dailySnapshotTime: '03:00',
+      finalSnapshotName: props.removalPolicy === RemovalPolicy.RETAIN ? undefined : `${cacheName.slice(0, 34)}-final`,
+    });
+    cache.applyRemovalPolicy(props.removalPolicy ?? RemovalPolicy.DESTROY);
+
+    this.createUsageAlarms(cacheName, options);
+    return { cache, user, userGroup, secret, username, connections: network.connections };
+  }
+
+  /** Alarms at 75% of the usage limits: past 100%, ElastiCache throttles (ECPUs) or evicts (data). */
+  private createUsageAlarms(cacheName: string, options: ServerlessSessionStoreOptions): void {
+    const specs: NodeAlarmSpec[] = [];
+    if (options.maxDataStorageGb !== undefined) {
+      specs.push({
+        id: 'DataStorage',
+        // BytesUsedForCache, in bytes; the limit is in GB (10^9 bytes, as ElastiCache bills).
+        metric: cacheMetric({ clusterId: cacheName }, 'BytesUsedForCache', { statistic: cloudwatch.Stats.MAXIMUM, period: Duration.minutes(1) }),
+        threshold: options.maxDataStorageGb * 1e9 * 0.75,
+        description: `${cacheName}: data above 75% of the ${options.maxDataStorageGb} GB limit`,
+      });
+    }
+    if (options.maxEcpuPerSecond !== undefined) {
+      specs.push({
+        id: 'Ecpu',
+        // ElastiCacheProcessingUnits summed over a minute: 60 times the per-second rate.
+        metric: cacheMetric({ clusterId: cacheName }, 'ElastiCacheProcessingUnits', { statistic: cloudwatch.Stats.SUM, period: Duration.minutes(1) }),
+        threshold: options.maxEcpuPerSecond * 60 * 0.75,
+        description: `${cacheName}: ECPUs above 75% of the ${options.maxEcpuPerSecond}/s limit`,
+      });
+    }
+    if (specs.length > 0) {
+      createNodeAlarms(new Construct(this, 'UsageAlarms'), specs, this.notificationTopic);
+    }
+  }
+}

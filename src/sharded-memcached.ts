@@ -1,0 +1,501 @@
+import { Annotations, IResource, RemovalPolicy, Resource, Token } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as elasticache from 'aws-cdk-lib/aws-elasticache';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import { Construct } from 'constructs';
+import { CacheEndpoint } from './cache-endpoint';
+import { MemcachedEngineVersion } from './memcached-engine-version';
+import { defaultCacheId, validateCacheId } from './private/ids';
+import { cacheMetric, createNodeAlarms, NodeAlarmSpec } from './private/metrics';
+import { createCacheSecurity, createSubnetGroup, selectCacheSubnets } from './private/network';
+import { describeNodeType } from './private/node-types';
+import { createParameterGroup } from './private/parameter-group';
+import { isLiteral, PropsValidator, validateMaintenanceWindow } from './private/validation';
+
+/**
+ * The default Memcached port: not the well-known 11211, which AwsSolutions-AEC5 flags and
+ * which amplification attacks have abused.
+ */
+const DEFAULT_MEMCACHED_PORT = 11212;
+const MAX_CLUSTER_NAME_LENGTH = 50;
+
+/**
+ * Properties of a `ShardedMemcached`.
+ */
+export interface ShardedMemcachedProps {
+  /** The VPC to place the cache in. */
+  readonly vpc: ec2.IVpc;
+
+  /**
+   * The subnets of the cache's subnet group. Public subnets are rejected.
+   *
+   * @default - the VPC's isolated subnets if it has any, else its private subnets with egress
+   */
+  readonly vpcSubnets?: ec2.SubnetSelection;
+
+  /**
+   * The number of nodes, 1 to 40. The client spreads keys over them.
+   *
+   * @default 3
+   */
+  readonly nodes?: number;
+
+  /**
+   * The node type of every node.
+   *
+   * @default 'cache.m7g.large'
+   */
+  readonly nodeType?: string;
+
+  /**
+   * The Memcached version.
+   *
+   * @default MemcachedEngineVersion.VER_1_6_22 (the newest)
+   */
+  readonly engineVersion?: MemcachedEngineVersion;
+
+  /**
+   * Spread the nodes over the Availability Zones of the subnets (`AZMode cross-az`), so that a
+   * zone outage loses only part of the cache. Needs more than one node.
+   *
+   * @default true when there is more than one node
+   */
+  readonly crossAz?: boolean;
+
+  /**
+   * TLS between clients and nodes (Memcached 1.6.12+).
+   *
+   * @default true
+   */
+  readonly transitEncryption?: boolean;
+
+  /**
+   * The port clients connect to.
+   *
+   * @default 11212: not the well-known 11211, so AwsSolutions-AEC5 passes
+   */
+  readonly port?: number;
+
+  /**
+   * The sources admitted to the cache, on the cache port only. Memcached on ElastiCache has no
+   * authentication: this list is the whole access control.
+   *
+   * @default - nobody: admit clients later with `cache.connections.allowDefaultPortFrom(client)`
+   */
+  readonly allowedConnections?: ec2.IConnectable[];
+
+  /**
+   * Security groups to attach in addition to the cache's own one.
+   *
+   * @default - only the security group the construct creates
+   */
+  readonly securityGroups?: ec2.ISecurityGroup[];
+
+  /**
+   * Engine parameters; a parameter group of the version's family is created for them.
+   *
+   * @default - the default parameter group
+   */
+  readonly parameters?: Record<string, string>;
+
+  /**
+   * The weekly maintenance window, `ddd:hh24:mi-ddd:hh24:mi` in UTC, at least 60 minutes.
+   *
+   * @default 'sun:05:00-sun:06:00'
+   */
+  readonly maintenanceWindow?: string;
+
+  /**
+   * Apply minor engine upgrades in the maintenance window.
+   *
+   * @default true
+   */
+  readonly autoMinorVersionUpgrade?: boolean;
+
+  /**
+   * An SNS topic for ElastiCache events, also the default action of the recommended alarms.
+   *
+   * @default - no notifications
+   */
+  readonly notificationTopic?: sns.ITopic;
+
+  /**
+   * What happens to the cluster when it leaves the stack. Memcached keeps nothing worth saving
+   * and has no backups, so `SNAPSHOT` is rejected.
+   *
+   * @default RemovalPolicy.DESTROY
+   */
+  readonly removalPolicy?: RemovalPolicy;
+
+  /**
+   * The cluster name: 1 to 50 letters, digits and hyphens, starting with a letter, without two
+   * hyphens in a row or a trailing hyphen. ElastiCache stores it in lowercase.
+   *
+   * @default - a unique name derived from the construct path
+   */
+  readonly clusterName?: string;
+}
+
+/**
+ * Attributes to import an existing Memcached cluster.
+ */
+export interface ShardedMemcachedAttributes {
+  /** The cluster name (`CacheClusterId`). */
+  readonly clusterName: string;
+  /** The port clients connect to. */
+  readonly port: number;
+  /** The security groups of the cluster. */
+  readonly securityGroups: ec2.ISecurityGroup[];
+  /**
+   * The number of nodes, for per-node metrics and alarms.
+   *
+   * @default 1
+   */
+  readonly nodes?: number;
+}
+
+/**
+ * Options of one Memcached node metric.
+ */
+export interface MemcachedMetricOptions extends cloudwatch.MetricOptions {
+  /**
+   * The node (`CacheNodeId`, `0001`, `0002`, ...) to read: ElastiCache publishes metrics per node.
+   *
+   * @default '0001'
+   */
+  readonly cacheNodeId?: string;
+}
+
+/**
+ * Thresholds and action of the recommended Memcached alarms.
+ */
+export interface MemcachedAlarmsOptions {
+  /**
+   * The topic that alarm and OK notifications go to.
+   *
+   * @default - the cluster's `notificationTopic`, else no action
+   */
+  readonly alarmTopic?: sns.ITopic;
+
+  /**
+   * `CPUUtilization` threshold. Memcached is multi-threaded, so the host metric is the right one.
+   *
+   * @default 90
+   */
+  readonly cpuUtilizationPercent?: number;
+
+  /**
+   * `SwapUsage` threshold in megabytes.
+   *
+   * @default 50: the user guide says swap above 50 MB hurts performance
+   */
+  readonly swapUsageMegabytes?: number;
+
+  /**
+   * Evictions in five minutes above which to alarm. Set it from your baseline.
+   *
+   * @default 1000
+   */
+  readonly evictionsPerFiveMinutes?: number;
+
+  /**
+   * `CurrConnections` threshold.
+   *
+   * @default 52000: 80% of the 65,000 connections a node accepts
+   */
+  readonly currConnections?: number;
+}
+
+/**
+ * A Memcached cluster.
+ */
+export interface IShardedMemcached extends IResource, ec2.IConnectable {
+  /** The cluster name. @attribute */
+  readonly clusterName: string;
+  /** The port clients connect to. */
+  readonly port: number;
+  /** The `CacheNodeId` of every node: `0001`, `0002`, ... */
+  readonly cacheNodeIds: string[];
+  /** A metric of one node. */
+  metric(metricName: string, props?: MemcachedMetricOptions): cloudwatch.Metric;
+}
+
+/**
+ * What imported and created Memcached clusters share.
+ */
+export abstract class ShardedMemcachedBase extends Resource implements IShardedMemcached {
+  public abstract readonly clusterName: string;
+  public abstract readonly port: number;
+  public abstract readonly connections: ec2.Connections;
+  public abstract readonly cacheNodeIds: string[];
+
+  /**
+   * A metric of one node in the `AWS/ElastiCache` namespace.
+   *
+   * @default - average over 5 minutes, of node 0001 unless `cacheNodeId` is given
+   */
+  public metric(metricName: string, props: MemcachedMetricOptions = {}): cloudwatch.Metric {
+    const { cacheNodeId, ...metricProps } = props;
+    return cacheMetric({ CacheClusterId: this.clusterName, CacheNodeId: cacheNodeId ?? this.cacheNodeIds[0] }, metricName, metricProps);
+  }
+
+  /**
+   * Percentage of CPU used by the host.
+   *
+   * @default - average over 5 minutes
+   */
+  public metricCpuUtilization(props?: MemcachedMetricOptions): cloudwatch.Metric {
+    return this.metric('CPUUtilization', props);
+  }
+
+  /**
+   * Swap used by the host, in bytes.
+   *
+   * @default - maximum over 5 minutes
+   */
+  public metricSwapUsage(props?: MemcachedMetricOptions): cloudwatch.Metric {
+    return this.metric('SwapUsage', { statistic: cloudwatch.Stats.MAXIMUM, ...props });
+  }
+
+  /**
+   * Items evicted to make room for new writes.
+   *
+   * @default - sum over 5 minutes
+   */
+  public metricEvictions(props?: MemcachedMetricOptions): cloudwatch.Metric {
+    return this.metric('Evictions', { statistic: cloudwatch.Stats.SUM, ...props });
+  }
+
+  /**
+   * Client connections.
+   *
+   * @default - maximum over 5 minutes
+   */
+  public metricCurrConnections(props?: MemcachedMetricOptions): cloudwatch.Metric {
+    return this.metric('CurrConnections', { statistic: cloudwatch.Stats.MAXIMUM, ...props });
+  }
+
+  /**
+   * Get requests that found their key.
+   *
+   * @default - sum over 5 minutes
+   */
+  public metricGetHits(props?: MemcachedMetricOptions): cloudwatch.Metric {
+    return this.metric('GetHits', { statistic: cloudwatch.Stats.SUM, ...props });
+  }
+
+  /**
+   * Get requests that did not find their key.
+   *
+   * @default - sum over 5 minutes
+   */
+  public metricGetMisses(props?: MemcachedMetricOptions): cloudwatch.Metric {
+    return this.metric('GetMisses', { statistic: cloudwatch.Stats.SUM, ...props });
+  }
+
+  /**
+   * Memory available to the host, in bytes.
+   *
+   * @default - minimum over 5 minutes
+   */
+  public metricFreeableMemory(props?: MemcachedMetricOptions): cloudwatch.Metric {
+    return this.metric('FreeableMemory', { statistic: cloudwatch.Stats.MINIMUM, ...props });
+  }
+}
+
+function nodeIdsOf(nodes: number): string[] {
+  if (Token.isUnresolved(nodes)) return ['0001'];
+  return Array.from({ length: nodes }, (_, i) => (i + 1).toString().padStart(4, '0'));
+}
+
+class ImportedShardedMemcached extends ShardedMemcachedBase {
+  public readonly clusterName: string;
+  public readonly port: number;
+  public readonly connections: ec2.Connections;
+  public readonly cacheNodeIds: string[];
+
+  constructor(scope: Construct, id: string, attrs: ShardedMemcachedAttributes) {
+    super(scope, id);
+    this.clusterName = attrs.clusterName;
+    this.port = attrs.port;
+    this.connections = new ec2.Connections({ securityGroups: attrs.securityGroups, defaultPort: ec2.Port.tcp(attrs.port) });
+    this.cacheNodeIds = nodeIdsOf(attrs.nodes ?? 1);
+  }
+}
+
+/**
+ * Memcached nodes spread across Availability Zones: a pure, multi-threaded cache whose data the
+ * client partitions over the nodes (usually by consistent hashing). No replication, no
+ * persistence, no backups, by nature; TLS on by default, and a security group that admits only
+ * the sources you name, since ElastiCache offers no authentication for Memcached.
+ *
+ * @example
+ * declare const vpc: ec2.IVpc;
+ * declare const appService: ec2.IConnectable;
+ * const cache = new ShardedMemcached(this, 'Memcached', { vpc, allowedConnections: [appService] });
+ */
+export class ShardedMemcached extends ShardedMemcachedBase {
+  /**
+   * Imports an existing Memcached cluster.
+   */
+  public static fromAttributes(scope: Construct, id: string, attrs: ShardedMemcachedAttributes): IShardedMemcached {
+    return new ImportedShardedMemcached(scope, id, attrs);
+  }
+
+  public readonly clusterName: string;
+  public readonly port: number;
+  public readonly connections: ec2.Connections;
+  public readonly cacheNodeIds: string[];
+
+  /** The configuration endpoint that auto-discovery clients read the node list from. */
+  public readonly configurationEndpoint: CacheEndpoint;
+  /** The engine version. */
+  public readonly engineVersion: MemcachedEngineVersion;
+  /** The security group the construct created for the cache. */
+  public readonly securityGroup: ec2.ISecurityGroup;
+  /** The dedicated subnet group. */
+  public readonly subnetGroup: elasticache.CfnSubnetGroup;
+  /** The parameter group the construct created, if any. */
+  public readonly parameterGroup?: elasticache.CfnParameterGroup;
+  /** The underlying CloudFormation resource. */
+  public readonly cacheCluster: elasticache.CfnCacheCluster;
+
+  private readonly notificationTopic?: sns.ITopic;
+
+  constructor(scope: Construct, id: string, props: ShardedMemcachedProps) {
+    super(scope, id);
+
+    const nodes = props.nodes ?? 3;
+    const engineVersion = props.engineVersion ?? MemcachedEngineVersion.VER_1_6_22;
+    const nodeType = props.nodeType ?? 'cache.m7g.large';
+    const port = props.port ?? DEFAULT_MEMCACHED_PORT;
+    const tls = props.transitEncryption ?? true;
+    const maintenanceWindow = props.maintenanceWindow ?? 'sun:05:00-sun:06:00';
+    const crossAz = props.crossAz ?? (Token.isUnresolved(nodes) || nodes > 1);
+    const clusterName = (props.clusterName ?? defaultCacheId(this, MAX_CLUSTER_NAME_LENGTH)).toLowerCase();
+
+    const v = new PropsValidator(this);
+    v.integerInRange('nodes', nodes, 1, 40, 'A Memcached cluster has 1 to 40 nodes.');
+    v.check(!Token.isUnresolved(nodes) && crossAz && nodes === 1,
+      'crossAz needs more than one node: a single node lives in one Availability Zone. Raise nodes, or set crossAz: false.');
+    v.check(!engineVersion.isKnown,
+      `engineVersion '${engineVersion}' does not exist. Known versions: ${engineVersion.knownVersions.join(', ')}. For a newer one, give its parameterGroupFamily in MemcachedEngineVersion.of().`);
+    v.check(engineVersion.isKnown && tls && !engineVersion.supportsTls,
+      `${engineVersion} has no TLS; in-transit encryption needs Memcached 1.6.12 or later. Use MemcachedEngineVersion.VER_1_6_22.`);
+    v.integerInRange('port', port, 1, 65535, `Leave it unset for ${DEFAULT_MEMCACHED_PORT}.`);
+    if (isLiteral(nodeType)) {
+      const info = describeNodeType(nodeType);
+      v.check(typeof info === 'string', `nodeType '${nodeType}' cannot be used: ${info}.`);
+      v.check(typeof info !== 'string' && info.dataTiering,
+        `nodeType '${nodeType}' is a data-tiering node, which Memcached does not support. Use an r7g or m7g node.`);
+    }
+    validateCacheId(v, 'clusterName', props.clusterName, MAX_CLUSTER_NAME_LENGTH);
+    v.check(props.removalPolicy === RemovalPolicy.SNAPSHOT,
+      'removalPolicy is SNAPSHOT, but Memcached has no backups. Use RemovalPolicy.DESTROY (the default) or RETAIN.');
+    validateMaintenanceWindow(v, maintenanceWindow);
+    const subnets = selectCacheSubnets(v, props.vpc, props.vpcSubnets);
+    const zones = [...new Set(subnets?.availabilityZones ?? [])];
+    if (crossAz && zones.length > 0 && zones.every((az) => isLiteral(az))) {
+      v.check(zones.length < 2,
+        `crossAz needs subnets in at least two Availability Zones, but the selected subnets are all in ${zones.join(', ')}. Select subnets in two or more zones, or set crossAz: false.`);
+    }
+    v.throwIfInvalid();
+
+    if (!tls) {
+      Annotations.of(this).addWarningV2('cdk-secure-elasticache:memcachedWithoutTls',
+        'transitEncryption is off: cache traffic, keys and values cross the network in clear text.');
+    }
+
+    const what = 'Memcached cluster';
+    const network = createCacheSecurity(this, {
+      vpc: props.vpc,
+      securityGroups: props.securityGroups,
+      allowedConnections: props.allowedConnections,
+      ports: [port],
+      what,
+    });
+    this.securityGroup = network.securityGroup;
+    this.subnetGroup = createSubnetGroup(this, subnets!, what);
+    this.connections = network.connections;
+    this.parameterGroup = props.parameters
+      ? createParameterGroup(this, engineVersion.parameterGroupFamily, props.parameters)
+      : undefined;
+
+    this.cacheCluster = new elasticache.CfnCacheCluster(this, 'Resource', {
+      clusterName,
+      engine: 'memcached',
+      engineVersion: engineVersion.version,
+      cacheNodeType: nodeType,
+      numCacheNodes: nodes,
+      port,
+      azMode: crossAz ? 'cross-az' : 'single-az',
+      // Round-robin over the subnets' zones, so that losing one zone loses 1/n of the keys.
+      preferredAvailabilityZones: crossAz && zones.length > 1 && !Token.isUnresolved(nodes)
+        ? Array.from({ length: nodes }, (_, i) => zones[i % zones.length])
+        : undefined,
+      cacheSubnetGroupName: this.subnetGroup.ref,
+      vpcSecurityGroupIds: network.connections.securityGroups.map((sg) => sg.securityGroupId),
+      transitEncryptionEnabled: tls,
+      cacheParameterGroupName: this.parameterGroup?.ref,
+      preferredMaintenanceWindow: maintenanceWindow,
+      autoMinorVersionUpgrade: props.autoMinorVersionUpgrade ?? true,
+      notificationTopicArn: props.notificationTopic?.topicArn,
+    });
+    this.cacheCluster.applyRemovalPolicy(props.removalPolicy ?? RemovalPolicy.DESTROY);
+    this.node.defaultChild = this.cacheCluster;
+
+    this.clusterName = clusterName;
+    this.port = port;
+    this.engineVersion = engineVersion;
+    this.cacheNodeIds = nodeIdsOf(nodes);
+    this.notificationTopic = props.notificationTopic;
+    this.configurationEndpoint = new CacheEndpoint(this.cacheCluster.attrConfigurationEndpointAddress, port);
+  }
+
+  /**
+   * Creates, for every node, the alarms that the ElastiCache user guide recommends for
+   * Memcached ("Which metrics should I monitor?"): CPU, swap, evictions and connections.
+   *
+   * @returns the alarms created
+   */
+  public addRecommendedAlarms(options: MemcachedAlarmsOptions = {}): cloudwatch.Alarm[] {
+    const v = new PropsValidator(this);
+    const cpuPercent = options.cpuUtilizationPercent ?? 90;
+    v.check(cpuPercent <= 0 || cpuPercent > 100, `cpuUtilizationPercent must be from 1 to 100, got ${cpuPercent}.`);
+    v.check(this.node.tryFindChild('Alarms') !== undefined, 'addRecommendedAlarms() was already called. Call it once, with all options.');
+    v.throwIfInvalid();
+
+    const swapMegabytes = options.swapUsageMegabytes ?? 50;
+    const evictions = options.evictionsPerFiveMinutes ?? 1000;
+    const connections = options.currConnections ?? 52000;
+    const specs: NodeAlarmSpec[] = this.cacheNodeIds.flatMap((nodeId) => {
+      const at = { cacheNodeId: nodeId };
+      const name = `${this.clusterName} node ${nodeId}`;
+      return [
+        { id: `Node${nodeId}Cpu`, metric: this.metricCpuUtilization(at), threshold: cpuPercent, description: `${name}: CPU above ${cpuPercent}%` },
+        {
+          id: `Node${nodeId}Swap`,
+          metric: this.metricSwapUsage(at),
+          threshold: swapMegabytes * 1024 * 1024,
+          description: `${name}: swap above ${swapMegabytes} MB`,
+        },
+        {
+          id: `Node${nodeId}Evictions`,
+          metric: this.metricEvictions(at),
+          threshold: evictions,
+          description: `${name}: more than ${evictions} evictions in 5 minutes`,
+          evaluationPeriods: 1,
+          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        },
+        {
+          id: `Node${nodeId}Connections`,
+          metric: this.metricCurrConnections(at),
+          threshold: connections,
+          description: `${name}: more than ${connections} client connections`,
+        },
+      ];
+    });
+    return createNodeAlarms(new Construct(this, 'Alarms'), specs, options.alarmTopic ?? this.notificationTopic);
+  }
+}
