@@ -899,7 +899,7 @@ export class SecureRedisCluster extends SecureRedisClusterBase {
         description: `${nodeId}: more than ${options.currConnections ?? 52000} client connections`,
       });
       // Any node may be a replica after a failover; a primary publishes no lag.
-      if (true) {
+      if (this.replicasPerShard > 0) {
         specs.push({
           id: `${prefix}ReplicationLag`,
           metric: this.metricReplicationLag(at),
