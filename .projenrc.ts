@@ -1,4 +1,4 @@
-import { awscdk, javascript } from 'projen';
+import { awscdk, javascript, JsonFile } from 'projen';
 
 const project = new awscdk.AwsCdkConstructLibrary({
   name: 'cdk-secure-elasticache',
@@ -45,10 +45,6 @@ const project = new awscdk.AwsCdkConstructLibrary({
   eslintOptions: { dirs: ['src'], devdirs: ['test', 'examples', 'scripts', 'projenrc', '.projenrc.ts'] },
   npmignoreEnabled: true,
   npmIgnoreOptions: { ignorePatterns: ['/examples/', '/scripts/', '/.ci/', '/cdk.out/', '/bench/'] },
-  tsconfigDev: {
-    include: ['examples/**/*.ts', 'scripts/**/*.ts'],
-    compilerOptions: {},
-  },
 });
 
 // jsii targets for Python, Java, .NET and Go, with module names, but no publishing jobs.
@@ -61,6 +57,13 @@ project.package.file.addOverride('jsii.targets', {
   dotnet: { namespace: 'CdkSecureElasticache', packageId: 'CdkSecureElasticache' },
   go: { moduleName: 'github.com/cdk-secure-elasticache/cdk-secure-elasticache-go' },
 });
+
+// Type-check and lint the examples, scripts and benchmarks with the test settings.
+for (const dir of ['examples', 'scripts']) {
+  new JsonFile(project, `${dir}/tsconfig.json`, {
+    obj: { extends: '../test/tsconfig.json', include: ['**/*.ts'], exclude: ['node_modules', 'cdk.out'] },
+  });
+}
 
 // Node 20 is supported by this project; jsii's end-of-life banner is noise in every build.
 project.tasks.addEnvironment('JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION', '20');

@@ -1,32 +1,32 @@
-export { AuthToken, GeneratedAuthTokenOptions } from './auth-token';
+export { AuthToken, type GeneratedAuthTokenOptions } from './auth-token';
 export { CacheEndpoint } from './cache-endpoint';
-export { CacheEngine, CacheEngineVersion, CacheEngineVersionOptions } from './cache-engine-version';
-export { MemcachedEngineVersion, MemcachedEngineVersionOptions } from './memcached-engine-version';
+export { CacheEngine, CacheEngineVersion, type CacheEngineVersionOptions } from './cache-engine-version';
+export { MemcachedEngineVersion, type MemcachedEngineVersionOptions } from './memcached-engine-version';
 export {
-  CacheLogging,
-  CacheMetricOptions,
-  ISecureRedisCluster,
-  RecommendedAlarmsOptions,
+  type CacheLogging,
+  type CacheMetricOptions,
+  type ISecureRedisCluster,
+  type RecommendedAlarmsOptions,
   SecureRedisCluster,
-  SecureRedisClusterAttributes,
+  type SecureRedisClusterAttributes,
   SecureRedisClusterBase,
-  SecureRedisClusterProps,
+  type SecureRedisClusterProps,
   TransitEncryptionMode,
 } from './secure-redis-cluster';
 export {
-  IShardedMemcached,
-  MemcachedAlarmsOptions,
-  MemcachedMetricOptions,
-  ShardedMemcached,
-  ShardedMemcachedAttributes,
-  ShardedMemcachedBase,
-  ShardedMemcachedProps,
-} from './sharded-memcached';
-export {
-  NodeBasedSessionStoreOptions,
-  ServerlessSessionStoreOptions,
+  type NodeBasedSessionStoreOptions,
+  type ServerlessSessionStoreOptions,
   SessionStoreCache,
-  SessionStoreCacheProps,
+  type SessionStoreCacheProps,
   SessionStoreConsumer,
   SessionStoreDeployment,
 } from './session-store-cache';
+export {
+  type IShardedMemcached,
+  type MemcachedAlarmsOptions,
+  type MemcachedMetricOptions,
+  ShardedMemcached,
+  type ShardedMemcachedAttributes,
+  ShardedMemcachedBase,
+  type ShardedMemcachedProps,
+} from './sharded-memcached';

@@ -1,4 +1,4 @@
-import { Annotations, ArnFormat, Duration, IResource, Names, RemovalPolicy, Resource, Stack, Token } from 'aws-cdk-lib';
+import { Annotations, ArnFormat, Duration, IResource, RemovalPolicy, Resource, Stack, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as elasticache from 'aws-cdk-lib/aws-elasticache';
@@ -12,11 +12,13 @@ import { AuthToken } from './auth-token';
 import { CacheEndpoint } from './cache-endpoint';
 import { CacheEngine, CacheEngineVersion } from './cache-engine-version';
 import { AUTH_TOKEN_EXCLUDED_CHARACTERS } from './private/auth-token-chars';
+import { defaultCacheId, validateCacheId } from './private/ids';
 import { createNodeAlarms, nodeIdFragment, nodeMetric, NodeAlarmSpec } from './private/metrics';
 import { createCacheSecurity, createSubnetGroup, selectCacheSubnets } from './private/network';
 import { describeNodeType, NodeTypeInfo } from './private/node-types';
+import { createParameterGroup } from './private/parameter-group';
 import {
-  DAY_MINUTES, dailyOverlapsWeekly, isLiteral, parseDailyWindow, parseWeeklyWindow, PropsValidator, rangeLength, WEEK_MINUTES,
+  DAY_MINUTES, dailyOverlapsWeekly, isLiteral, parseDailyWindow, PropsValidator, rangeLength, validateMaintenanceWindow,
 } from './private/validation';
 
 const WARNING_PREFIX = 'cdk-secure-elasticache';
@@ -29,6 +31,9 @@ const WARNING_PREFIX = 'cdk-secure-elasticache';
  * also change the port (a create-only property).
  */
 const DEFAULT_REDIS_PORT = 6380;
+
+/** ReplicationGroupId: 1 to 40 characters (CreateReplicationGroup API reference). */
+const MAX_GROUP_ID_LENGTH = 40;
 
 /**
  * How strictly the replication group asks for TLS.
@@ -662,7 +667,7 @@ export class SecureRedisCluster extends SecureRedisClusterBase {
     const backupRetention = props.backupRetention ?? Duration.days(15);
     const snapshotWindow = props.snapshotWindow ?? '03:00-04:00';
     const maintenanceWindow = props.maintenanceWindow ?? 'sun:05:00-sun:06:00';
-    const givenGroupId = props.replicationGroupId ?? this.defaultGroupId();
+    const givenGroupId = props.replicationGroupId ?? defaultCacheId(this, MAX_GROUP_ID_LENGTH);
     // Lowercasing a token's placeholder would break the token: only lowercase literals.
     const groupId = isLiteral(givenGroupId) ? givenGroupId.toLowerCase() : givenGroupId;
 
@@ -678,7 +683,8 @@ export class SecureRedisCluster extends SecureRedisClusterBase {
     this.validateTopology(v, { clusterMode, shards, replicasPerShard }, multiAz);
     v.check(!Token.isUnresolved(port) && (!Number.isInteger(port) || port < 1 || port > 65535),
       `port must be an integer from 1 to 65535, got ${port}. Leave it unset for ${DEFAULT_REDIS_PORT}.`);
-    this.validateGroupId(v, props.replicationGroupId);
+    // CreateReplicationGroup API reference, ReplicationGroupId constraints.
+    validateCacheId(v, 'replicationGroupId', props.replicationGroupId, MAX_GROUP_ID_LENGTH);
     const retentionDays = this.validateBackups(v, backupRetention, snapshotWindow, maintenanceWindow);
     v.check(props.parameters !== undefined && props.parameterGroupName !== undefined,
       `parameters and parameterGroupName '${props.parameterGroupName}' are both set. Give parameters (a group is created) or the name of an existing group, not both.`);
@@ -738,6 +744,9 @@ export class SecureRedisCluster extends SecureRedisClusterBase {
     this.parameterGroup = this.createParameterGroup(engineVersion, clusterMode);
 
     const logDeliveryConfigurations: elasticache.CfnReplicationGroup.LogDeliveryConfigurationRequestProperty[] = [];
+    if (logging.slowLog || logging.engineLog) {
+      this.allowLogsToUseKey();
+    }
     if (logging.slowLog) {
       this.slowLogGroup = this.createLogGroup('SlowLog', logging.retention, removalPolicy);
       logDeliveryConfigurations.push(logDelivery('slow-log', this.slowLogGroup));
@@ -912,16 +921,6 @@ export class SecureRedisCluster extends SecureRedisClusterBase {
     return createNodeAlarms(scope, specs, options.alarmTopic ?? this.props.notificationTopic);
   }
 
-  private defaultGroupId(): string {
-    // Lowercase letters, digits and single hyphens; a hash of the full path keeps it unique.
-    const hash = Names.uniqueId(this).slice(-8).toLowerCase();
-    const words = this.node.scopes.slice(1).map((s) => s.node.id.toLowerCase().replace(/[^a-z0-9]/g, '')).filter((w) => w.length > 0);
-    let base = words.join('-').replace(/-+/g, '-');
-    if (!/^[a-z]/.test(base)) base = `cache-${base}`;
-    base = base.slice(0, 40 - hash.length - 1).replace(/-+$/, '');
-    return `${base}-${hash}`;
-  }
-
   private validateNodeType(v: PropsValidator, nodeType: string, engine: CacheEngineVersion): NodeTypeInfo | undefined {
     if (!isLiteral(nodeType)) return undefined;
     const info = describeNodeType(nodeType);
@@ -960,16 +959,6 @@ export class SecureRedisCluster extends SecureRedisClusterBase {
     }
   }
 
-  private validateGroupId(v: PropsValidator, id: string | undefined): void {
-    if (!isLiteral(id)) return;
-    // CreateReplicationGroup API reference, ReplicationGroupId constraints.
-    v.check(id.length < 1 || id.length > 40, `replicationGroupId '${id}' has ${id.length} characters; ElastiCache allows 1 to 40.`);
-    v.check(!/^[a-zA-Z][a-zA-Z0-9-]*$/.test(id),
-      `replicationGroupId '${id}' must start with a letter and contain only letters, digits and hyphens.`);
-    v.check(id.includes('--') || id.endsWith('-'),
-      `replicationGroupId '${id}' must not contain two hyphens in a row or end with a hyphen.`);
-  }
-
   private validateBackups(v: PropsValidator, retention: Duration, snapshotWindow: string, maintenanceWindow: string): number {
     let days = 0;
     // A token would otherwise become SnapshotRetentionLimit 0: backups silently off.
@@ -983,16 +972,11 @@ export class SecureRedisCluster extends SecureRedisClusterBase {
       v.check(days < 0 || days > 35, `backupRetention must be from 0 to 35 days, got ${days} days. ElastiCache keeps automatic backups at most 35 days.`);
     }
     const daily = isLiteral(snapshotWindow) ? parseDailyWindow(snapshotWindow) : undefined;
-    const weekly = isLiteral(maintenanceWindow) ? parseWeeklyWindow(maintenanceWindow) : undefined;
+    const weekly = validateMaintenanceWindow(v, maintenanceWindow);
     if (isLiteral(snapshotWindow)) {
       v.check(!daily, `snapshotWindow '${snapshotWindow}' is not of the form hh24:mi-hh24:mi (UTC), e.g. '03:00-04:00'.`);
       v.check(!!daily && rangeLength(daily.start, daily.end, DAY_MINUTES) < 60,
         `snapshotWindow '${snapshotWindow}' is shorter than the 60 minutes ElastiCache requires.`);
-    }
-    if (isLiteral(maintenanceWindow)) {
-      v.check(!weekly, `maintenanceWindow '${maintenanceWindow}' is not of the form ddd:hh24:mi-ddd:hh24:mi (UTC), e.g. 'sun:05:00-sun:06:00'.`);
-      v.check(!!weekly && rangeLength(weekly.start, weekly.end, WEEK_MINUTES) < 60,
-        `maintenanceWindow '${maintenanceWindow}' is shorter than the 60 minutes ElastiCache requires.`);
     }
     if (daily && weekly && days > 0) {
       v.check(dailyOverlapsWeekly(daily, weekly),
@@ -1001,7 +985,7 @@ export class SecureRedisCluster extends SecureRedisClusterBase {
     return days;
   }
 
-  private validateLogging(v: PropsValidator, engine: CacheEngineVersion, logging: CacheLogging = {}): { slowLog: boolean; engineLog: boolean; retention: logs.RetentionDays } {
+  private validateLogging(v: PropsValidator, engine: CacheEngineVersion, logging: CacheLogging = {}): Required<CacheLogging> {
     v.check(logging.slowLog === true && !engine.supportsSlowLog,
       `logging.slowLog needs Valkey or Redis OSS 6.0+, not ${engine}. Upgrade the engine or set slowLog: false.`);
     v.check(logging.engineLog === true && !engine.supportsEngineLog,
@@ -1045,18 +1029,13 @@ export class SecureRedisCluster extends SecureRedisClusterBase {
     if (this.props.parameterGroupName !== undefined || (this.props.parameters === undefined && !clusterMode)) {
       return undefined;
     }
-    return new elasticache.CfnParameterGroup(this, 'Parameters', {
-      cacheParameterGroupFamily: engine.parameterGroupFamily,
-      description: `Parameters of ${this.node.path}`,
-      properties: {
-        ...this.props.parameters,
-        'cluster-enabled': clusterMode ? 'yes' : 'no',
-      },
+    return createParameterGroup(this, engine.parameterGroupFamily, {
+      ...this.props.parameters,
+      'cluster-enabled': clusterMode ? 'yes' : 'no',
     });
   }
 
   private createLogGroup(id: string, retention: logs.RetentionDays, removalPolicy: RemovalPolicy): logs.ILogGroup {
-    this.allowLogsToUseKey();
     return new logs.LogGroup(this, id, {
       retention,
       encryptionKey: this.encryptionKey,
@@ -1064,12 +1043,8 @@ export class SecureRedisCluster extends SecureRedisClusterBase {
     });
   }
 
-  private logsKeyPolicyAdded = false;
-
   /** CloudWatch Logs encrypts a log group only if the key policy lets the Logs service use the key. */
   private allowLogsToUseKey(): void {
-    if (this.logsKeyPolicyAdded) return;
-    this.logsKeyPolicyAdded = true;
     const stack = Stack.of(this);
     this.encryptionKey.addToResourcePolicy(new iam.PolicyStatement({
       principals: [new iam.ServicePrincipal(`logs.${stack.region}.amazonaws.com`)],

@@ -3,7 +3,10 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
-import { AuthToken, CacheEngineVersion, MemcachedEngineVersion, SecureRedisCluster, SecureRedisClusterProps, SessionStoreCache, SessionStoreCacheProps, SessionStoreDeployment, ShardedMemcached, ShardedMemcachedProps } from '../src';
+import {
+  AuthToken, CacheEngineVersion, MemcachedEngineVersion, SecureRedisCluster, SecureRedisClusterProps, SessionStoreCache,
+  SessionStoreCacheProps, SessionStoreDeployment, ShardedMemcached, ShardedMemcachedProps,
+} from '../src';
 
 /** A fixed environment: no lookups, no credentials. */
 export const TEST_ENV = { account: '123456789012', region: 'us-east-1' };
@@ -89,7 +92,11 @@ export const REDIS_CONFIGURATIONS: RepresentativeConfiguration[] = [
   },
 ];
 
-function memcached(name: string, extra: (stack: Stack) => Partial<ShardedMemcachedProps>, after?: (cache: ShardedMemcached, stack: Stack) => void): RepresentativeConfiguration {
+function memcached(
+  name: string,
+  extra: (stack: Stack) => Partial<ShardedMemcachedProps>,
+  after?: (cache: ShardedMemcached, stack: Stack) => void,
+): RepresentativeConfiguration {
   return {
     name,
     build: (stack) => {
@@ -110,7 +117,11 @@ export const MEMCACHED_CONFIGURATIONS: RepresentativeConfiguration[] = [
   memcached('alarms-with-topic', (stack) => ({ notificationTopic: encryptedTopic(stack) }), (cache) => cache.addRecommendedAlarms()),
 ];
 
-function sessionStore(name: string, extra: (stack: Stack) => Partial<SessionStoreCacheProps>, after?: (cache: SessionStoreCache, stack: Stack) => void): RepresentativeConfiguration {
+function sessionStore(
+  name: string,
+  extra: (stack: Stack) => Partial<SessionStoreCacheProps>,
+  after?: (cache: SessionStoreCache, stack: Stack) => void,
+): RepresentativeConfiguration {
   return {
     name,
     build: (stack) => {

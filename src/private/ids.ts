@@ -1,14 +1,18 @@
-import { Names } from 'aws-cdk-lib';
+import { createHash } from 'crypto';
+import { Stack, Token } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 import { isLiteral, PropsValidator } from './validation';
 
 /**
  * A lowercase id that ElastiCache accepts, derived from the construct path: letters, digits and
- * single hyphens, starting with a letter, ending in a hash of the full path so that it is unique
- * per account and region.
+ * single hyphens, starting with a letter, ending in a hash of the stack name and the construct
+ * path, so that it is unique per account and region even for two apps with the same construct
+ * tree deployed under different stack names.
  */
 export function defaultCacheId(scope: IConstruct, maxLength: number): string {
-  const hash = Names.uniqueId(scope).slice(-8).toLowerCase();
+  const stackName = Stack.of(scope).stackName;
+  const seed = `${Token.isUnresolved(stackName) ? '' : stackName}/${scope.node.path}`;
+  const hash = createHash('sha256').update(seed).digest('hex').slice(0, 8);
   const words = scope.node.scopes.slice(1)
     .map((s) => s.node.id.toLowerCase().replace(/[^a-z0-9]/g, ''))
     .filter((w) => w.length > 0);
