@@ -1,6 +1,6 @@
 import { App, Validations } from 'aws-cdk-lib';
-import { IConstruct } from 'constructs';
 import { AwsSolutionsChecks, HIPAASecurityChecks, NIST80053R4Checks, NIST80053R5Checks, NagPack, PCIDSS321Checks } from 'cdk-nag';
+import { IConstruct } from 'constructs';
 
 /** The five cdk-nag packs that users' CI gates on. */
 export function allPacks(): NagPack[] {
