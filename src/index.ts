@@ -1,4 +1,12 @@
 export { AuthToken, type GeneratedAuthTokenOptions } from './auth-token';
+export {
+  AccessString,
+  CacheAuthentication,
+  CacheUser,
+  CacheUserAuthenticationType,
+  type IamUserOptions,
+  type PasswordUserOptions,
+} from './cache-authentication';
 export { CacheEndpoint } from './cache-endpoint';
 export { CacheEngine, CacheEngineVersion, type CacheEngineVersionOptions } from './cache-engine-version';
 export { MemcachedEngineVersion, type MemcachedEngineVersionOptions } from './memcached-engine-version';

@@ -1,4 +1,4 @@
-import { Annotations, ArnFormat, Duration, IResource, RemovalPolicy, Resource, Stack, Token } from 'aws-cdk-lib';
+import { Annotations, ArnFormat, Duration, IResource, RemovalPolicy, Resource, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as elasticache from 'aws-cdk-lib/aws-elasticache';
@@ -9,6 +9,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { AuthToken } from './auth-token';
+import { AccessString, CacheAuthentication, CacheUserAuthenticationType } from './cache-authentication';
 import { CacheEndpoint } from './cache-endpoint';
 import { CacheEngine, CacheEngineVersion } from './cache-engine-version';
 import { AUTH_TOKEN_EXCLUDED_CHARACTERS } from './private/auth-token-chars';
@@ -17,8 +18,9 @@ import { createNodeAlarms, nodeIdFragment, nodeMetric, NodeAlarmSpec } from './p
 import { createCacheSecurity, createSubnetGroup, selectCacheSubnets } from './private/network';
 import { describeNodeType, NodeTypeInfo } from './private/node-types';
 import { createParameterGroup } from './private/parameter-group';
+import { BoundCacheUser, createUserGroup, validateUsers } from './private/rbac';
 import {
-  DAY_MINUTES, dailyOverlapsWeekly, isLiteral, parseDailyWindow, PropsValidator, rangeLength, validateMaintenanceWindow,
+  DAY_MINUTES, dailyOverlapsWeekly, isLiteral, parseDailyWindow, PropsValidator, rangeLength, validateEventTopic, validateMaintenanceWindow,
 } from './private/validation';
 
 const WARNING_PREFIX = 'cdk-secure-elasticache';
@@ -170,11 +172,22 @@ export interface SecureRedisClusterProps {
   readonly transitEncryptionMode?: TransitEncryptionMode;
 
   /**
-   * The AUTH token that clients must present.
+   * The AUTH token that clients must present. A shorthand for
+   * `authentication: CacheAuthentication.authToken(token)`; give one or the other.
    *
    * @default AuthToken.generated()
    */
   readonly authToken?: AuthToken;
+
+  /**
+   * How clients authenticate: one AUTH token, RBAC users with passwords, or IAM.
+   *
+   * Moving an existing group from an AUTH token to users replaces it in CloudFormation
+   * (`AuthToken` to `UserGroupIds` is not an in-place update there).
+   *
+   * @default CacheAuthentication.authToken(): a generated AUTH token
+   */
+  readonly authentication?: CacheAuthentication;
 
   /**
    * How long automatic daily backups are kept, in whole days from 0 (no backups) to 35.
@@ -244,7 +257,8 @@ export interface SecureRedisClusterProps {
 
   /**
    * An SNS topic for ElastiCache events (failovers, maintenance), also the default action of
-   * the recommended alarms.
+   * the recommended alarms. ElastiCache cannot publish to a KMS-encrypted topic (an encrypted
+   * `sns.Topic` is rejected), and the topic's access policy must use `aws:SourceOwner`.
    *
    * @default - no notifications
    */
@@ -428,7 +442,7 @@ export abstract class SecureRedisClusterBase extends Resource implements ISecure
    */
   public grantReadAuthToken(grantee: iam.IGrantable): iam.Grant {
     if (!this.authTokenSecret) {
-      throw new Error(`[${this.node.path}] has no AUTH token secret to grant access to. Import it with authTokenSecret.`);
+      throw new Error(`[${this.node.path}] has no AUTH token secret to grant access to. With RBAC users, use grantReadUserSecret(grantee, userName); for an imported group, give authTokenSecret.`);
     }
     return this.authTokenSecret.grantRead(grantee);
   }
@@ -644,6 +658,12 @@ export class SecureRedisCluster extends SecureRedisClusterBase {
   public readonly engineLogGroup?: logs.ILogGroup;
   /** The underlying CloudFormation resource, for properties the construct does not expose. */
   public readonly replicationGroup: elasticache.CfnReplicationGroup;
+  /** The RBAC user group, when the group authenticates with users. */
+  public readonly userGroup?: elasticache.CfnUserGroup;
+  /** The JSON field of the AUTH token in its secret, when the secret is JSON. */
+  public readonly authTokenJsonField?: string;
+
+  private readonly boundUsers: BoundCacheUser[] = [];
 
   private readonly props: SecureRedisClusterProps;
   private readonly replicasPerShard: number;
@@ -691,10 +711,16 @@ export class SecureRedisCluster extends SecureRedisClusterBase {
     const clusterEnabledParam = props.parameters?.['cluster-enabled'];
     v.check(clusterEnabledParam !== undefined && clusterEnabledParam !== (clusterMode ? 'yes' : 'no'),
       `parameters sets cluster-enabled to '${clusterEnabledParam}' but clusterMode is ${clusterMode}. Remove cluster-enabled: the construct sets it from clusterMode.`);
-    const generateOptions = (props.authToken ?? AuthToken.generated()).generateOptions;
-    v.integerInRange('authToken length', generateOptions?.length, 16, 128,
+    v.check(props.authToken !== undefined && props.authentication !== undefined,
+      'authToken and authentication are both set. Give authentication: CacheAuthentication.authToken(token) alone, or authToken alone.');
+    const authentication = props.authentication ?? CacheAuthentication.authToken(props.authToken);
+    v.integerInRange('authToken length', authentication.token?.generateOptions?.length, 16, 128,
       'ElastiCache AUTH tokens are 16 to 128 characters; leave length unset for 64.');
+    if (authentication.cacheUsers) {
+      validateUsers(v, engineVersion, groupId, authentication.cacheUsers);
+    }
     const logging = this.validateLogging(v, engineVersion, props.logging);
+    validateEventTopic(v, props.notificationTopic);
     const subnets = selectCacheSubnets(v, props.vpc, props.vpcSubnets);
     const zones = subnets?.availabilityZones ?? [];
     if (multiAz && zones.length > 0 && zones.every((az) => isLiteral(az))) {
@@ -724,22 +750,29 @@ export class SecureRedisCluster extends SecureRedisClusterBase {
       removalPolicy: removalPolicy === RemovalPolicy.DESTROY ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
     });
 
-    const authToken = props.authToken ?? AuthToken.generated();
-    const tokenSecret = authToken.secret ?? new secretsmanager.Secret(this, 'AuthToken', {
-      description: `AUTH token of the replication group ${groupId} (${this.node.path})`,
-      encryptionKey: this.encryptionKey,
-      secretName: authToken.generateOptions?.secretName,
-      removalPolicy: authToken.generateOptions?.removalPolicy,
-      generateSecretString: {
-        passwordLength: authToken.generateOptions?.length ?? 64,
-        excludeCharacters: AUTH_TOKEN_EXCLUDED_CHARACTERS,
-        includeSpace: false,
-      },
-    });
-    this.authTokenSecret = tokenSecret;
-    const tokenValue = authToken.jsonField
-      ? tokenSecret.secretValueFromJson(authToken.jsonField)
-      : tokenSecret.secretValue;
+    let tokenReference: string | undefined;
+    if (authentication.token) {
+      const authToken = authentication.token;
+      const tokenSecret = authToken.secret ?? new secretsmanager.Secret(this, 'AuthToken', {
+        description: `AUTH token of the replication group ${groupId} (${this.node.path})`,
+        encryptionKey: this.encryptionKey,
+        secretName: authToken.generateOptions?.secretName,
+        removalPolicy: authToken.generateOptions?.removalPolicy,
+        generateSecretString: {
+          passwordLength: authToken.generateOptions?.length ?? 64,
+          excludeCharacters: AUTH_TOKEN_EXCLUDED_CHARACTERS,
+          includeSpace: false,
+        },
+      });
+      this.authTokenSecret = tokenSecret;
+      this.authTokenJsonField = authToken.jsonField;
+      // A dynamic reference: the token never appears in the template (cfn-lint W1011).
+      tokenReference = (authToken.jsonField ? tokenSecret.secretValueFromJson(authToken.jsonField) : tokenSecret.secretValue).unsafeUnwrap();
+    } else {
+      const bound = createUserGroup(this, engineVersion, groupId, authentication.cacheUsers!, this.encryptionKey);
+      this.userGroup = bound.userGroup;
+      this.boundUsers = bound.users;
+    }
 
     this.parameterGroup = this.createParameterGroup(engineVersion, clusterMode);
 
@@ -780,8 +813,8 @@ export class SecureRedisCluster extends SecureRedisClusterBase {
       kmsKeyId: this.encryptionKey.keyArn,
       transitEncryptionEnabled: true,
       transitEncryptionMode: engineVersion.supportsTransitEncryptionMode ? transitMode : undefined,
-      // A dynamic reference: the token never appears in the template (cfn-lint W1011).
-      authToken: tokenValue.unsafeUnwrap(),
+      authToken: tokenReference,
+      userGroupIds: this.userGroup ? [this.userGroup.ref] : undefined,
       snapshotRetentionLimit: retentionDays,
       snapshotWindow: retentionDays > 0 ? snapshotWindow : undefined,
       preferredMaintenanceWindow: maintenanceWindow,
@@ -793,6 +826,16 @@ export class SecureRedisCluster extends SecureRedisClusterBase {
       dataTieringEnabled: this.nodeTypeInfo?.dataTiering ? true : undefined,
     });
     this.replicationGroup.applyRemovalPolicy(removalPolicy);
+    if (this.userGroup) {
+      // cdk-nag's AEC6 only recognizes AuthToken, which ElastiCache does not allow together with
+      // a user group; the group below is what authenticates clients.
+      Validations.of(this.replicationGroup).acknowledge({
+        id: 'AwsSolutions-AEC6',
+        reason: `Clients authenticate as RBAC users (${this.describeUsers()}) of the user group ${this.userGroup.userGroupId}; ElastiCache rejects an AUTH token together with a user group, and AEC6 only recognizes AUTH tokens.`,
+      });
+      Annotations.of(this).addWarningV2(`${WARNING_PREFIX}:userGroupReplacesAuthToken`,
+        'This group authenticates with RBAC users. If it ran with an AUTH token before, CloudFormation replaces it (AuthToken to UserGroupIds is not an in-place update): plan a migration window, or migrate with the ElastiCache API first.');
+    }
     if (clusterMode) {
       // Without it, a change of NumNodeGroups replaces the group (CloudFormation UpdatePolicy docs).
       this.replicationGroup.cfnOptions.updatePolicy = { useOnlineResharding: true };
@@ -847,6 +890,45 @@ export class SecureRedisCluster extends SecureRedisClusterBase {
    */
   public get endpoint(): CacheEndpoint {
     return this._configurationEndpoint ?? this._primaryEndpoint!;
+  }
+
+  /**
+   * The secret of a password user: JSON `{"username", "password", "user_arn"}`.
+   */
+  public userSecret(userName: string): secretsmanager.ISecret {
+    const user = this.findUser(userName);
+    if (!user.secret) {
+      throw new Error(`[${this.node.path}] user '${userName}' authenticates with ${user.user.authenticationType} and has no secret.`);
+    }
+    return user.secret;
+  }
+
+  /**
+   * Grants reading the secret of a password user (and decrypting it with its key).
+   */
+  public grantReadUserSecret(grantee: iam.IGrantable, userName: string): iam.Grant {
+    return this.userSecret(userName).grantRead(grantee);
+  }
+
+  /**
+   * Grants `elasticache:Connect` for IAM authentication, on this replication group and on the
+   * user `userName` (or on every IAM user of the group when omitted).
+   */
+  public grantConnect(grantee: iam.IGrantable, userName?: string): iam.Grant {
+    const iamUsers = userName !== undefined ? [this.findUser(userName)] : this.boundUsers.filter((u) => u.user.authenticationType === CacheUserAuthenticationType.IAM);
+    for (const user of iamUsers) {
+      if (user.user.authenticationType !== CacheUserAuthenticationType.IAM) {
+        throw new Error(`[${this.node.path}] user '${user.user.userName}' authenticates with a password, not IAM. Create it with CacheUser.iam() to grant elasticache:Connect.`);
+      }
+    }
+    if (iamUsers.length === 0) {
+      throw new Error(`[${this.node.path}] has no IAM users. Use authentication: CacheAuthentication.iam([...]) to connect with IAM.`);
+    }
+    return iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['elasticache:Connect'],
+      resourceArns: [this.replicationGroupArn, ...iamUsers.map((u) => u.userArn)],
+    });
   }
 
   /**
@@ -919,6 +1001,22 @@ export class SecureRedisCluster extends SecureRedisClusterBase {
       }
     }
     return createNodeAlarms(scope, specs, options.alarmTopic ?? this.props.notificationTopic);
+  }
+
+  private describeUsers(): string {
+    return this.boundUsers
+      .filter((u) => u.user.accessString.value !== AccessString.disabled().value)
+      .map((u) => `${u.user.userName} by ${u.user.authenticationType}`)
+      .join(', ');
+  }
+
+  private findUser(userName: string): BoundCacheUser {
+    const user = this.boundUsers.find((u) => u.user.userName === userName);
+    if (!user) {
+      const names = this.boundUsers.map((u) => u.user.userName).join(', ') || 'none: the group uses an AUTH token';
+      throw new Error(`[${this.node.path}] has no user '${userName}'. Its users: ${names}.`);
+    }
+    return user;
   }
 
   private validateNodeType(v: PropsValidator, nodeType: string, engine: CacheEngineVersion): NodeTypeInfo | undefined {

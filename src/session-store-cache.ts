@@ -35,6 +35,21 @@ const SERVERLESS_READER_PORT = 6380;
 const MAX_SERVERLESS_NAME_LENGTH = 40;
 
 /**
+ * `<cacheName>-<suffix>` in at most `maxLength` characters, for the ids of the users, the user
+ * group and the final snapshot. These ids are unique per account and Region, so a long cache name
+ * loses characters from its middle, never its last 8 (the construct path hash of a default name):
+ * cutting the end would give two caches with a long common path prefix the same ids. The result
+ * keeps the rules of ElastiCache ids: no two hyphens in a row, no trailing hyphen.
+ */
+function derivedId(cacheName: string, suffix: string, maxLength: number): string {
+  const room = maxLength - suffix.length - 1;
+  if (!isLiteral(cacheName) || cacheName.length <= room) return `${cacheName}-${suffix}`;
+  const tail = cacheName.slice(-8).replace(/^-+/, '');
+  const head = cacheName.slice(0, room - tail.length - 1).replace(/-+$/, '');
+  return `${head}-${tail}-${suffix}`;
+}
+
+/**
  * Options of a node-based session store.
  */
 export interface NodeBasedSessionStoreOptions {
@@ -239,11 +254,21 @@ export interface SessionStoreCacheProps {
   readonly backupRetention?: Duration;
 
   /**
-   * A topic for events and for the alarms.
+   * An SNS topic for ElastiCache events of node-based stores (failovers, maintenance). It must
+   * not be encrypted with KMS (ElastiCache cannot publish to such a topic). Serverless caches
+   * publish no events: give `alarmTopic` instead.
    *
-   * @default - none
+   * @default - no event notifications
    */
   readonly notificationTopic?: sns.ITopic;
+
+  /**
+   * The topic that alarms notify: the serverless usage-limit alarms, and the default of
+   * `addRecommendedAlarms()`. If it is encrypted with KMS, its key must let CloudWatch use it.
+   *
+   * @default - no alarm action
+   */
+  readonly alarmTopic?: sns.ITopic;
 
   /**
    * What happens to the cache when it leaves the stack. Serverless caches take a final backup
@@ -289,13 +314,13 @@ export class SessionStoreCache extends Construct implements ec2.IConnectable {
   /** The serverless cache name, for serverless deployments. */
   public readonly serverlessCacheName?: string;
 
-  private readonly notificationTopic?: sns.ITopic;
+  private readonly alarmTopic?: sns.ITopic;
 
   constructor(scope: Construct, id: string, props: SessionStoreCacheProps) {
     super(scope, id);
     this.sessionTtl = props.sessionTtl ?? Duration.hours(24);
     this.keyPrefix = props.keyPrefix ?? 'sess:';
-    this.notificationTopic = props.notificationTopic;
+    this.alarmTopic = props.alarmTopic;
     const deployment = props.deployment ?? SessionStoreDeployment.nodeBased();
 
     const v = new PropsValidator(this);
@@ -399,7 +424,7 @@ export class SessionStoreCache extends Construct implements ec2.IConnectable {
    * @returns the alarms created
    */
   public addRecommendedAlarms(alarmTopic?: sns.ITopic): cloudwatch.Alarm[] {
-    if (this.cluster) return this.cluster.addRecommendedAlarms({ alarmTopic });
+    if (this.cluster) return this.cluster.addRecommendedAlarms({ alarmTopic: alarmTopic ?? this.alarmTopic });
     return createNodeAlarms(new Construct(this, 'Alarms'), [{
       id: 'Throttled',
       metric: this.metric('ThrottledCmds', { statistic: cloudwatch.Stats.SUM }),
@@ -407,12 +432,14 @@ export class SessionStoreCache extends Construct implements ec2.IConnectable {
       description: `${this.serverlessCacheName}: commands throttled by the usage limits`,
       evaluationPeriods: 1,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    }], alarmTopic ?? this.notificationTopic);
+    }], alarmTopic ?? this.alarmTopic);
   }
 
   private createServerless(v: PropsValidator, props: SessionStoreCacheProps, options: ServerlessSessionStoreOptions) {
     const engine = props.engineVersion ?? CacheEngineVersion.VALKEY_8_2;
-    const cacheName = (options.cacheName ?? defaultCacheId(this, MAX_SERVERLESS_NAME_LENGTH)).toLowerCase();
+    // ElastiCache stores the name in lowercase; a token cannot be lowercased without breaking it.
+    const givenName = options.cacheName;
+    const cacheName = isLiteral(givenName) ? givenName.toLowerCase() : givenName ?? defaultCacheId(this, MAX_SERVERLESS_NAME_LENGTH);
     const retention = props.backupRetention ?? Duration.days(15);
     validateCacheId(v, 'cacheName', options.cacheName, MAX_SERVERLESS_NAME_LENGTH);
     v.integerInRange('maxDataStorageGb', options.maxDataStorageGb, 1, 5000, 'ElastiCache Serverless allows 1 to 5,000 GB.');
@@ -423,13 +450,15 @@ export class SessionStoreCache extends Construct implements ec2.IConnectable {
       v.check(!Number.isInteger(retentionDays) || retentionDays < 1 || retentionDays > 35,
         `backupRetention must be whole days from 1 to 35 on serverless, got ${retention.toHumanString()}.`);
     }
+    v.check(props.notificationTopic !== undefined,
+      'notificationTopic is set, but serverless caches publish no ElastiCache events to SNS. Give the topic as alarmTopic for the usage alarms.');
     v.check(props.removalPolicy === RemovalPolicy.SNAPSHOT,
       'removalPolicy SNAPSHOT does not apply to serverless caches: they take a final backup on deletion. Use DESTROY (the default) or RETAIN.');
     const subnets = selectCacheSubnets(v, props.vpc, props.vpcSubnets);
     const zones = [...new Set(subnets?.availabilityZones ?? [])];
     if (zones.length > 0 && zones.every((az) => isLiteral(az))) {
       v.check(zones.length < 2,
-        `serverless needs subnets in at least two Availability Zones, but the selected subnets are all in ${zones.join(', ')}.`);
+        `serverless needs subnets in at least two Availability Zones, but the selected subnets are all in ${zones.join(', ')}. Select subnets in two or more zones.`);
     }
     v.throwIfInvalid();
 
@@ -447,7 +476,7 @@ export class SessionStoreCache extends Construct implements ec2.IConnectable {
     });
 
     // RBAC: the application's password user, and the mandatory `default` user, switched off.
-    const username = `${cacheName.slice(0, 32)}-app`;
+    const username = derivedId(cacheName, 'app', 36);
     const secret = new secretsmanager.Secret(this, 'Secret', {
       description: `Credentials of the user ${username} of the serverless session store ${this.node.path}`,
       encryptionKey: key,
@@ -473,14 +502,14 @@ export class SessionStoreCache extends Construct implements ec2.IConnectable {
     });
     const defaultUser = new elasticache.CfnUser(this, 'DefaultUser', {
       engine: engineName,
-      userId: `${cacheName.slice(0, 32)}-off`,
+      userId: derivedId(cacheName, 'off', 36),
       userName: 'default',
       accessString: 'off -@all',
       noPasswordRequired: true,
     });
     const userGroup = new elasticache.CfnUserGroup(this, 'UserGroup', {
       engine: engineName,
-      userGroupId: `${cacheName.slice(0, 34)}-users`,
+      userGroupId: derivedId(cacheName, 'users', 40),
       userIds: [defaultUser.ref, user.ref],
     });
 
@@ -500,7 +529,7 @@ export class SessionStoreCache extends Construct implements ec2.IConnectable {
       cacheUsageLimits: limits.dataStorage || limits.ecpuPerSecond ? limits : undefined,
       snapshotRetentionLimit: retentionDays,
       dailySnapshotTime: '03:00',
-      finalSnapshotName: props.removalPolicy === RemovalPolicy.RETAIN ? undefined : `${cacheName.slice(0, 34)}-final`,
+      finalSnapshotName: props.removalPolicy === RemovalPolicy.RETAIN ? undefined : derivedId(cacheName, 'final', 40),
     });
     cache.applyRemovalPolicy(props.removalPolicy ?? RemovalPolicy.DESTROY);
 
@@ -530,7 +559,7 @@ export class SessionStoreCache extends Construct implements ec2.IConnectable {
       });
     }
     if (specs.length > 0) {
-      createNodeAlarms(new Construct(this, 'UsageAlarms'), specs, this.notificationTopic);
+      createNodeAlarms(new Construct(this, 'UsageAlarms'), specs, this.alarmTopic);
     }
   }
 }

@@ -11,7 +11,7 @@ import { cacheMetric, createNodeAlarms, NodeAlarmSpec } from './private/metrics'
 import { createCacheSecurity, createSubnetGroup, selectCacheSubnets } from './private/network';
 import { describeNodeType } from './private/node-types';
 import { createParameterGroup } from './private/parameter-group';
-import { isLiteral, PropsValidator, validateMaintenanceWindow } from './private/validation';
+import { isLiteral, PropsValidator, validateEventTopic, validateMaintenanceWindow } from './private/validation';
 
 /**
  * The default Memcached port: not the well-known 11211, which AwsSolutions-AEC5 flags and
@@ -115,6 +115,8 @@ export interface ShardedMemcachedProps {
 
   /**
    * An SNS topic for ElastiCache events, also the default action of the recommended alarms.
+   * ElastiCache cannot publish to a KMS-encrypted topic (an encrypted `sns.Topic` is rejected),
+   * and the topic's access policy must use `aws:SourceOwner`.
    *
    * @default - no notifications
    */
@@ -373,7 +375,9 @@ export class ShardedMemcached extends ShardedMemcachedBase {
     const tls = props.transitEncryption ?? true;
     const maintenanceWindow = props.maintenanceWindow ?? 'sun:05:00-sun:06:00';
     const crossAz = props.crossAz ?? (Token.isUnresolved(nodes) || nodes > 1);
-    const clusterName = (props.clusterName ?? defaultCacheId(this, MAX_CLUSTER_NAME_LENGTH)).toLowerCase();
+    // ElastiCache stores the name in lowercase; a token cannot be lowercased without breaking it.
+    const givenName = props.clusterName;
+    const clusterName = isLiteral(givenName) ? givenName.toLowerCase() : givenName ?? defaultCacheId(this, MAX_CLUSTER_NAME_LENGTH);
 
     const v = new PropsValidator(this);
     v.integerInRange('nodes', nodes, 1, 40, 'A Memcached cluster has 1 to 40 nodes.');
@@ -394,6 +398,7 @@ export class ShardedMemcached extends ShardedMemcachedBase {
     v.check(props.removalPolicy === RemovalPolicy.SNAPSHOT,
       'removalPolicy is SNAPSHOT, but Memcached has no backups. Use RemovalPolicy.DESTROY (the default) or RETAIN.');
     validateMaintenanceWindow(v, maintenanceWindow);
+    validateEventTopic(v, props.notificationTopic);
     const subnets = selectCacheSubnets(v, props.vpc, props.vpcSubnets);
     const zones = [...new Set(subnets?.availabilityZones ?? [])];
     if (crossAz && zones.length > 0 && zones.every((az) => isLiteral(az))) {

@@ -1,10 +1,11 @@
 import { App, Duration, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import {
-  AuthToken, CacheEngineVersion, MemcachedEngineVersion, SecureRedisCluster, SecureRedisClusterProps, SessionStoreCache,
+  AccessString, AuthToken, CacheAuthentication, CacheEngineVersion, CacheUser, MemcachedEngineVersion, SecureRedisCluster, SecureRedisClusterProps, SessionStoreCache,
   SessionStoreCacheProps, SessionStoreDeployment, ShardedMemcached, ShardedMemcachedProps,
 } from '../src';
 
@@ -55,10 +56,23 @@ function cluster(name: string, extra: (stack: Stack) => Partial<SecureRedisClust
   };
 }
 
-/** An SNS topic encrypted with KMS, as the HIPAA/NIST packs want. */
+/**
+ * An SNS topic for alarms, encrypted with KMS as the HIPAA/NIST packs want; its key lets
+ * CloudWatch publish, or alarm notifications would be dropped.
+ */
 export function encryptedTopic(stack: Stack): sns.Topic {
   const key = new kms.Key(stack, 'TopicKey', { enableKeyRotation: true });
+  key.addToResourcePolicy(new iam.PolicyStatement({
+    principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+    actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+    resources: ['*'],
+  }));
   return new sns.Topic(stack, 'Alerts', { masterKey: key, enforceSSL: true });
+}
+
+/** An SNS topic for ElastiCache events: ElastiCache cannot publish to an encrypted topic. */
+export function eventTopic(stack: Stack): sns.Topic {
+  return new sns.Topic(stack, 'Events', { enforceSSL: true });
 }
 
 /** The defaults and the representative configurations of `SecureRedisCluster`. */
@@ -80,14 +94,23 @@ export const REDIS_CONFIGURATIONS: RepresentativeConfiguration[] = [
     maintenanceWindow: 'sat:01:00-sat:02:00',
     nodeType: 'cache.r7g.xlarge',
   })),
+  cluster('rbac-password-users', () => ({
+    authentication: CacheAuthentication.users([
+      CacheUser.password('orders-app'),
+      CacheUser.password('reporting', { accessString: AccessString.readOnly('orders:*') }),
+    ]),
+  })),
+  cluster('iam-users', () => ({
+    clusterMode: false,
+    authentication: CacheAuthentication.iam(['orders-api', 'orders-worker']),
+  })),
   {
     name: 'alarms-with-topic',
     build: (stack) => {
       const vpc = importedVpc(stack);
-      const topic = encryptedTopic(stack);
-      const cache = new SecureRedisCluster(stack, 'Cache', { vpc, notificationTopic: topic, clusterMode: false });
+      const cache = new SecureRedisCluster(stack, 'Cache', { vpc, clusterMode: false });
       cache.connections.allowDefaultPortFrom(appSecurityGroup(stack, vpc));
-      cache.addRecommendedAlarms();
+      cache.addRecommendedAlarms({ alarmTopic: encryptedTopic(stack) });
     },
   },
 ];
@@ -114,7 +137,7 @@ export const MEMCACHED_CONFIGURATIONS: RepresentativeConfiguration[] = [
   memcached('large', () => ({ nodes: 12, nodeType: 'cache.r7g.xlarge', engineVersion: MemcachedEngineVersion.VER_1_6_17 })),
   memcached('single-node', () => ({ nodes: 1 })),
   memcached('parameters', () => ({ parameters: { max_item_size: '2097152' }, maintenanceWindow: 'wed:02:00-wed:03:00' })),
-  memcached('alarms-with-topic', (stack) => ({ notificationTopic: encryptedTopic(stack) }), (cache) => cache.addRecommendedAlarms()),
+  memcached('alarms-with-topic', () => ({}), (cache, stack) => cache.addRecommendedAlarms({ alarmTopic: encryptedTopic(stack) })),
 ];
 
 function sessionStore(
@@ -143,6 +166,6 @@ export const SESSION_STORE_CONFIGURATIONS: RepresentativeConfiguration[] = [
   sessionStore('serverless', () => ({ deployment: SessionStoreDeployment.serverless() })),
   sessionStore('serverless-limits-and-alarms', (stack) => ({
     deployment: SessionStoreDeployment.serverless({ maxDataStorageGb: 10, maxEcpuPerSecond: 5000 }),
-    notificationTopic: encryptedTopic(stack),
+    alarmTopic: encryptedTopic(stack),
   }), (cache) => cache.addRecommendedAlarms()),
 ];

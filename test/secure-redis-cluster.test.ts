@@ -11,7 +11,7 @@ import { Construct } from 'constructs';
 import {
   AuthToken, CacheEngineVersion, SecureRedisCluster, SecureRedisClusterProps, TransitEncryptionMode,
 } from '../src';
-import { appSecurityGroup, encryptedTopic, importedVpc, newStack, TEST_ENV } from './fixtures';
+import { appSecurityGroup, eventTopic, importedVpc, newStack, TEST_ENV } from './fixtures';
 
 const REPLICATION_GROUP = 'AWS::ElastiCache::ReplicationGroup';
 
@@ -763,10 +763,10 @@ describe('other properties', () => {
   });
 
   test('events go to the notification topic', () => {
-    const { stack } = build((s) => ({ notificationTopic: encryptedTopic(s) }));
+    const { stack } = build((s) => ({ notificationTopic: eventTopic(s) }));
 
     Template.fromStack(stack).hasResourceProperties(REPLICATION_GROUP, {
-      NotificationTopicArn: { Ref: Match.stringLikeRegexp('^Alerts') },
+      NotificationTopicArn: { Ref: Match.stringLikeRegexp('^Events') },
     });
   });
 
@@ -993,17 +993,17 @@ describe('addRecommendedAlarms', () => {
   });
 
   test('notify the notification topic when no alarm topic is given', () => {
-    const { stack, cache } = build((s) => ({ notificationTopic: encryptedTopic(s) }));
+    const { stack, cache } = build((s) => ({ notificationTopic: eventTopic(s) }));
     cache.addRecommendedAlarms();
 
     Template.fromStack(stack).allResourcesProperties('AWS::CloudWatch::Alarm', {
-      AlarmActions: [{ Ref: Match.stringLikeRegexp('^Alerts') }],
-      OKActions: [{ Ref: Match.stringLikeRegexp('^Alerts') }],
+      AlarmActions: [{ Ref: Match.stringLikeRegexp('^Events') }],
+      OKActions: [{ Ref: Match.stringLikeRegexp('^Events') }],
     });
   });
 
   test('prefer the alarm topic over the notification topic', () => {
-    const { stack, cache } = build((s) => ({ notificationTopic: encryptedTopic(s) }));
+    const { stack, cache } = build((s) => ({ notificationTopic: eventTopic(s) }));
     const topic = new sns.Topic(stack, 'Oncall');
     cache.addRecommendedAlarms({ alarmTopic: topic });
 

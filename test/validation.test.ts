@@ -4,7 +4,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import {
   AuthToken, CacheEngine, CacheEngineVersion, RecommendedAlarmsOptions, SecureRedisCluster, SecureRedisClusterProps, TransitEncryptionMode,
 } from '../src';
-import { importedVpc, newStack } from './fixtures';
+import { encryptedTopic, importedVpc, newStack } from './fixtures';
 
 /** A VPC with public subnets only. */
 function publicOnlyVpc(stack: Stack): ec2.IVpc {
@@ -182,6 +182,12 @@ const rows: Row[] = [
     case: 'a VPC without private subnets',
     props: (stack) => ({ vpc: publicOnlyVpc(stack) }),
     message: /vpc TestStack\/PublicVpc has no isolated or private subnets\. .*add PRIVATE_ISOLATED subnets to the VPC, or pass vpcSubnets that select private ones/,
+  },
+  // Events
+  {
+    case: 'a KMS-encrypted notification topic',
+    props: (stack) => ({ notificationTopic: encryptedTopic(stack) }),
+    message: /notificationTopic TestStack\/Alerts is encrypted with KMS, but ElastiCache cannot publish events to an encrypted topic\. Give an unencrypted topic .* and the encrypted one to addRecommendedAlarms\(\{ alarmTopic \}\)/,
   },
   // Alarms
   { case: 'CPU alarm threshold 0', alarms: { cpuUtilizationPercent: 0 }, message: /cpuUtilizationPercent must be from 1 to 100, got 0\./ },

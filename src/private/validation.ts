@@ -1,4 +1,5 @@
 import { Token } from 'aws-cdk-lib';
+import * as sns from 'aws-cdk-lib/aws-sns';
 import { IConstruct } from 'constructs';
 
 /**
@@ -127,4 +128,14 @@ export function validateMaintenanceWindow(v: PropsValidator, window: string): We
   v.check(!!weekly && rangeLength(weekly.start, weekly.end, MINUTES_PER_WEEK) < 60,
     `maintenanceWindow '${window}' is shorter than the 60 minutes ElastiCache requires.`);
   return weekly;
+}
+
+/**
+ * ElastiCache cannot publish events to a KMS-encrypted topic: the topic shows as inactive and
+ * nothing arrives (ElastiCache user guide, "Event Notifications and Amazon SNS").
+ */
+export function validateEventTopic(v: PropsValidator, topic: sns.ITopic | undefined): void {
+  v.check(topic instanceof sns.Topic && topic.masterKey !== undefined,
+    `notificationTopic ${topic?.node.path} is encrypted with KMS, but ElastiCache cannot publish events to an encrypted topic. `
+    + 'Give an unencrypted topic (its access policy must use aws:SourceOwner) for events, and the encrypted one to addRecommendedAlarms({ alarmTopic }).');
 }

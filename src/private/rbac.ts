@@ -1,0 +1,138 @@
+import { ArnFormat, Stack } from 'aws-cdk-lib';
+import * as elasticache from 'aws-cdk-lib/aws-elasticache';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { Construct } from 'constructs';
+import { AUTH_TOKEN_EXCLUDED_CHARACTERS } from './auth-token-chars';
+import { validateCacheId } from './ids';
+import { PropsValidator } from './validation';
+import { AccessString, CacheUser, CacheUserAuthenticationType } from '../cache-authentication';
+import { CacheEngineVersion } from '../cache-engine-version';
+
+/** User ids and user group ids: 1 to 40 characters (CreateUser / CreateUserGroup API reference). */
+const MAX_USER_ID_LENGTH = 40;
+
+/** A user after it was created. */
+export interface BoundCacheUser {
+  readonly user: CacheUser;
+  readonly userId: string;
+  readonly userArn: string;
+  readonly resource: elasticache.CfnUser;
+  readonly secret?: secretsmanager.ISecret;
+}
+
+/** The users and the group of a replication group. */
+export interface BoundUserGroup {
+  readonly userGroup: elasticache.CfnUserGroup;
+  readonly users: BoundCacheUser[];
+}
+
+/** The id of a user derived from its group: `<group>-<name>`, shortened to fit. */
+function derivedUserId(groupId: string, userName: string): string {
+  const name = userName.toLowerCase().replace(/[^a-z0-9]/g, '-').replace(/-+/g, '-').replace(/^-|-$/g, '') || 'user';
+  const room = MAX_USER_ID_LENGTH - name.length - 1;
+  const prefix = groupId.slice(0, Math.max(1, room)).replace(/-+$/, '');
+  return `${prefix}-${name}`.slice(0, MAX_USER_ID_LENGTH).replace(/-+$/, '');
+}
+
+/** The users with their ids, and the `default` user added when the list has none. */
+export function planUsers(groupId: string, users: CacheUser[]): Array<{ user: CacheUser; userId: string }> {
+  const planned = users.map((user) => ({ user, userId: user.userId ?? derivedUserId(groupId, user.userName) }));
+  if (!users.some((u) => u.userName === 'default')) {
+    // Every user group must contain a user named `default`; this one cannot log in.
+    planned.unshift({
+      user: CacheUser.password('default', { accessString: AccessString.disabled() }),
+      userId: `${groupId.slice(0, MAX_USER_ID_LENGTH - 8).replace(/-+$/, '')}-default`,
+    });
+  }
+  return planned;
+}
+
+/**
+ * The RBAC rules of ElastiCache: users need Valkey or Redis OSS 6.0+ (and TLS, which is always
+ * on here); IAM users need Valkey 7.2+ or Redis OSS 7.0+ and a name that is a valid user id;
+ * names and ids are unique.
+ */
+export function validateUsers(v: PropsValidator, engine: CacheEngineVersion, groupId: string, users: CacheUser[]): void {
+  v.check(users.length === 0, 'CacheAuthentication.users() needs at least one user. Give the users your clients log in as.');
+  v.check(users.length > 0 && !engine.supportsRbac,
+    `RBAC users need Valkey or Redis OSS 6.0+, not ${engine}. Upgrade the engine, or use CacheAuthentication.authToken().`);
+  const iamUsers = users.filter((u) => u.authenticationType === CacheUserAuthenticationType.IAM);
+  v.check(iamUsers.length > 0 && !engine.supportsIamAuthentication,
+    `IAM authentication needs Valkey 7.2+ or Redis OSS 7.0+, not ${engine}. Upgrade the engine, or use password users.`);
+  const names = users.map((u) => u.userName);
+  const duplicateNames = names.filter((n, i) => names.indexOf(n) !== i);
+  v.check(duplicateNames.length > 0, `user names must be unique, but ${[...new Set(duplicateNames)].join(', ')} appear more than once.`);
+  const planned = planUsers(groupId, users);
+  const ids = planned.map((p) => p.userId);
+  const duplicateIds = ids.filter((id, i) => ids.indexOf(id) !== i);
+  v.check(duplicateIds.length > 0, `user ids must be unique, but ${[...new Set(duplicateIds)].join(', ')} appear more than once. Give distinct userId values.`);
+  for (const { user, userId } of planned) {
+    const what = user.authenticationType === CacheUserAuthenticationType.IAM ? `IAM user name (also its id) '${user.userName}'` : `userId of user '${user.userName}'`;
+    validateCacheId(v, what, userId, MAX_USER_ID_LENGTH);
+    v.check(user.userName.length === 0 || /\s/.test(user.userName), `user name '${user.userName}' must be non-empty and contain no spaces.`);
+    v.check(user.passwordLength !== undefined && (user.passwordLength < 16 || user.passwordLength > 128 || !Number.isInteger(user.passwordLength)),
+      `passwordLength of user '${user.userName}' must be an integer from 16 to 128, got ${user.passwordLength}.`);
+  }
+}
+
+/** The ARN of an ElastiCache user, built without a reference to the user (the secret names it). */
+export function userArn(scope: Construct, userId: string): string {
+  return Stack.of(scope).formatArn({ service: 'elasticache', resource: 'user', resourceName: userId, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+}
+
+/** Creates the users, their secrets and the user group. */
+export function createUserGroup(scope: Construct, engine: CacheEngineVersion, groupId: string, users: CacheUser[], key: kms.IKey): BoundUserGroup {
+  const bound: BoundCacheUser[] = planUsers(groupId, users).map(({ user, userId }, index) => {
+    const id = `User${index}`;
+    const arn = userArn(scope, userId);
+    const isDefaultOff = user.userName === 'default' && user.accessString.value === AccessString.disabled().value;
+    if (user.authenticationType === CacheUserAuthenticationType.IAM) {
+      const resource = new elasticache.CfnUser(scope, id, {
+        engine: engine.engine,
+        userId,
+        userName: user.userName,
+        accessString: user.accessString.value,
+        authenticationMode: { Type: 'iam' },
+      });
+      return { user, userId, userArn: arn, resource };
+    }
+    if (isDefaultOff) {
+      const resource = new elasticache.CfnUser(scope, id, {
+        engine: engine.engine,
+        userId,
+        userName: 'default',
+        accessString: user.accessString.value,
+        noPasswordRequired: true,
+      });
+      return { user, userId, userArn: arn, resource };
+    }
+    const secret = new secretsmanager.Secret(scope, `${id}Secret`, {
+      description: `Password of the ElastiCache user ${user.userName} (${userId}) of ${scope.node.path}`,
+      encryptionKey: key,
+      generateSecretString: {
+        // The format of AWS's SecretsManagerElasticacheUserRotation function.
+        secretStringTemplate: JSON.stringify({ username: user.userName, user_arn: arn }),
+        generateStringKey: 'password',
+        passwordLength: user.passwordLength ?? 64,
+        excludeCharacters: AUTH_TOKEN_EXCLUDED_CHARACTERS,
+        includeSpace: false,
+      },
+    });
+    const resource = new elasticache.CfnUser(scope, id, {
+      engine: engine.engine,
+      userId,
+      userName: user.userName,
+      accessString: user.accessString.value,
+      authenticationMode: { Type: 'password', Passwords: [secret.secretValueFromJson('password').unsafeUnwrap()] },
+    });
+    return { user, userId, userArn: arn, resource, secret };
+  });
+
+  const userGroup = new elasticache.CfnUserGroup(scope, 'UserGroup', {
+    engine: engine.engine,
+    userGroupId: `${groupId.slice(0, MAX_USER_ID_LENGTH - 6).replace(/-+$/, '')}-users`,
+    userIds: bound.map((b) => b.resource.ref),
+  });
+  return { userGroup, users: bound };
+}
