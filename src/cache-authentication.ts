@@ -9,12 +9,13 @@ import { AuthToken } from './auth-token';
 export class AccessString {
   /**
    * Reads and writes on the keys that match `keyPattern`; no dangerous commands
-   * (FLUSHALL, KEYS, CONFIG, DEBUG, ...).
+   * (FLUSHALL, KEYS, CONFIG, DEBUG, ...) except INFO, which clients such as ioredis send on
+   * connect.
    *
    * @param keyPattern a glob over key names; every key when omitted
    */
   public static readWrite(keyPattern: string = '*'): AccessString {
-    return new AccessString(`on ~${keyPattern} +@all -@dangerous`);
+    return new AccessString(`on ~${keyPattern} +@all -@dangerous +info`);
   }
 
   /**

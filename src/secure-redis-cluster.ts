@@ -696,7 +696,7 @@ export class SecureRedisCluster extends SecureRedisClusterBase {
     this.replicasPerShard = replicasPerShard;
     this.port = port;
 
-    // Every rule below comes from ../ELASTICACHE facts with its source; see README "Validation".
+    // Every rule below is listed with its source in the README, "Validation at synth".
     const v = new PropsValidator(this);
     this.nodeTypeInfo = this.validateNodeType(v, nodeType, engineVersion);
     this.validateEngine(v, engineVersion, transitMode);
@@ -941,8 +941,8 @@ export class SecureRedisCluster extends SecureRedisClusterBase {
     const v = new PropsValidator(this);
     const cpuPercent = options.cpuUtilizationPercent ?? 90;
     const memoryPercent = options.memoryUsagePercent ?? 80;
-    v.check(cpuPercent <= 0 || cpuPercent > 100, `cpuUtilizationPercent must be from 1 to 100, got ${cpuPercent}.`);
-    v.check(memoryPercent <= 0 || memoryPercent > 100, `memoryUsagePercent must be from 1 to 100, got ${memoryPercent}.`);
+    v.check(cpuPercent < 1 || cpuPercent > 100, `cpuUtilizationPercent must be from 1 to 100, got ${cpuPercent}.`);
+    v.check(memoryPercent < 1 || memoryPercent > 100, `memoryUsagePercent must be from 1 to 100, got ${memoryPercent}.`);
 
     v.check(this.node.tryFindChild('Alarms') !== undefined,
       'addRecommendedAlarms() was already called. Call it once, with all options.');

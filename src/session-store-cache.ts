@@ -9,12 +9,13 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
+import { AccessString, CacheUser } from './cache-authentication';
 import { CacheEndpoint } from './cache-endpoint';
 import { CacheEngine, CacheEngineVersion } from './cache-engine-version';
-import { AUTH_TOKEN_EXCLUDED_CHARACTERS } from './private/auth-token-chars';
-import { defaultCacheId, validateCacheId } from './private/ids';
+import { defaultCacheId, derivedId, validateCacheId } from './private/ids';
 import { cacheMetric, createNodeAlarms, NodeAlarmSpec } from './private/metrics';
 import { createCacheSecurity, selectCacheSubnets } from './private/network';
+import { createUserGroup } from './private/rbac';
 import { isLiteral, PropsValidator } from './private/validation';
 import { SecureRedisCluster } from './secure-redis-cluster';
 
@@ -33,21 +34,6 @@ const SESSION_MAXMEMORY_POLICY = 'volatile-lru';
 const SERVERLESS_PORT = 6379;
 const SERVERLESS_READER_PORT = 6380;
 const MAX_SERVERLESS_NAME_LENGTH = 40;
-
-/**
- * `<cacheName>-<suffix>` in at most `maxLength` characters, for the ids of the users, the user
- * group and the final snapshot. These ids are unique per account and Region, so a long cache name
- * loses characters from its middle, never its last 8 (the construct path hash of a default name):
- * cutting the end would give two caches with a long common path prefix the same ids. The result
- * keeps the rules of ElastiCache ids: no two hyphens in a row, no trailing hyphen.
- */
-function derivedId(cacheName: string, suffix: string, maxLength: number): string {
-  const room = maxLength - suffix.length - 1;
-  if (!isLiteral(cacheName) || cacheName.length <= room) return `${cacheName}-${suffix}`;
-  const tail = cacheName.slice(-8).replace(/^-+/, '');
-  const head = cacheName.slice(0, room - tail.length - 1).replace(/-+$/, '');
-  return `${head}-${tail}-${suffix}`;
-}
 
 /**
  * Options of a node-based session store.
@@ -475,43 +461,19 @@ export class SessionStoreCache extends Construct implements ec2.IConnectable {
       enableKeyRotation: true,
     });
 
-    // RBAC: the application's password user, and the mandatory `default` user, switched off.
-    const username = derivedId(cacheName, 'app', 36);
-    const secret = new secretsmanager.Secret(this, 'Secret', {
-      description: `Credentials of the user ${username} of the serverless session store ${this.node.path}`,
-      encryptionKey: key,
-      generateSecretString: {
-        secretStringTemplate: JSON.stringify({ username }),
-        generateStringKey: 'password',
-        passwordLength: 64,
-        excludeCharacters: AUTH_TOKEN_EXCLUDED_CHARACTERS,
-        includeSpace: false,
-      },
-    });
-    const engineName = engine.engine;
-    const user = new elasticache.CfnUser(this, 'User', {
-      engine: engineName,
+    // RBAC: the application's password user, limited to the session keys and without
+    // administrative commands (INFO stays allowed: clients such as ioredis send it on connect),
+    // and the mandatory `default` user, switched off.
+    const username = derivedId(cacheName, 'app', MAX_SERVERLESS_NAME_LENGTH);
+    const appUser = CacheUser.password(username, {
       userId: username,
-      userName: username,
-      // Only the session keys; no administrative or dangerous commands.
-      accessString: `on ~${this.keyPrefix}* +@all -@dangerous`,
-      authenticationMode: {
-        Type: 'password',
-        Passwords: [secret.secretValueFromJson('password').unsafeUnwrap()],
-      },
+      accessString: AccessString.of(`on ~${this.keyPrefix}* +@all -@dangerous +info`),
     });
-    const defaultUser = new elasticache.CfnUser(this, 'DefaultUser', {
-      engine: engineName,
-      userId: derivedId(cacheName, 'off', 36),
-      userName: 'default',
-      accessString: 'off -@all',
-      noPasswordRequired: true,
-    });
-    const userGroup = new elasticache.CfnUserGroup(this, 'UserGroup', {
-      engine: engineName,
-      userGroupId: derivedId(cacheName, 'users', 40),
-      userIds: [defaultUser.ref, user.ref],
-    });
+    const group = createUserGroup(this, engine, cacheName, [appUser], key);
+    const bound = group.users.find((u) => u.user === appUser)!;
+    const user = bound.resource;
+    const secret = bound.secret!;
+    const userGroup = group.userGroup;
 
     const limits: elasticache.CfnServerlessCache.CacheUsageLimitsProperty = {
       dataStorage: options.maxDataStorageGb !== undefined ? { maximum: options.maxDataStorageGb, unit: 'GB' } : undefined,
@@ -520,7 +482,7 @@ export class SessionStoreCache extends Construct implements ec2.IConnectable {
     const cache = new elasticache.CfnServerlessCache(this, 'Resource', {
       serverlessCacheName: cacheName,
       description: `Session store ${this.node.path}`,
-      engine: engineName,
+      engine: engine.engine,
       majorEngineVersion: engine.version.split('.')[0],
       subnetIds: subnets!.subnetIds,
       securityGroupIds: [network.securityGroup.securityGroupId],

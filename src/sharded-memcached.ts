@@ -467,7 +467,7 @@ export class ShardedMemcached extends ShardedMemcachedBase {
   public addRecommendedAlarms(options: MemcachedAlarmsOptions = {}): cloudwatch.Alarm[] {
     const v = new PropsValidator(this);
     const cpuPercent = options.cpuUtilizationPercent ?? 90;
-    v.check(cpuPercent <= 0 || cpuPercent > 100, `cpuUtilizationPercent must be from 1 to 100, got ${cpuPercent}.`);
+    v.check(cpuPercent < 1 || cpuPercent > 100, `cpuUtilizationPercent must be from 1 to 100, got ${cpuPercent}.`);
     v.check(this.node.tryFindChild('Alarms') !== undefined, 'addRecommendedAlarms() was already called. Call it once, with all options.');
     v.throwIfInvalid();
 

@@ -35,3 +35,16 @@ export function validateCacheId(v: PropsValidator, propName: string, id: string 
   v.check(id.includes('--') || id.endsWith('-'),
     `${propName} '${id}' must not contain two hyphens in a row or end with a hyphen.`);
 }
+
+/**
+ * `<base>-<suffix>` within `maxLength`: a long base is shortened from the middle, keeping its
+ * last 8 characters (the hash of `defaultCacheId`), so that ids derived from different bases stay
+ * different.
+ */
+export function derivedId(base: string, suffix: string, maxLength: number): string {
+  const room = maxLength - suffix.length - 1;
+  if (!isLiteral(base) || base.length <= room) return `${base}-${suffix}`;
+  const tail = base.slice(-8).replace(/^-+/, '');
+  const head = base.slice(0, room - tail.length - 1).replace(/-+$/, '');
+  return `${head}-${tail}-${suffix}`;
+}

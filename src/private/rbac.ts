@@ -4,7 +4,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { AUTH_TOKEN_EXCLUDED_CHARACTERS } from './auth-token-chars';
-import { validateCacheId } from './ids';
+import { derivedId, validateCacheId } from './ids';
 import { PropsValidator } from './validation';
 import { AccessString, CacheUser, CacheUserAuthenticationType } from '../cache-authentication';
 import { CacheEngineVersion } from '../cache-engine-version';
@@ -30,9 +30,7 @@ export interface BoundUserGroup {
 /** The id of a user derived from its group: `<group>-<name>`, shortened to fit. */
 function derivedUserId(groupId: string, userName: string): string {
   const name = userName.toLowerCase().replace(/[^a-z0-9]/g, '-').replace(/-+/g, '-').replace(/^-|-$/g, '') || 'user';
-  const room = MAX_USER_ID_LENGTH - name.length - 1;
-  const prefix = groupId.slice(0, Math.max(1, room)).replace(/-+$/, '');
-  return `${prefix}-${name}`.slice(0, MAX_USER_ID_LENGTH).replace(/-+$/, '');
+  return derivedId(groupId, name.slice(0, 20).replace(/-+$/, ''), MAX_USER_ID_LENGTH);
 }
 
 /** The users with their ids, and the `default` user added when the list has none. */
@@ -42,7 +40,7 @@ export function planUsers(groupId: string, users: CacheUser[]): Array<{ user: Ca
     // Every user group must contain a user named `default`; this one cannot log in.
     planned.unshift({
       user: CacheUser.password('default', { accessString: AccessString.disabled() }),
-      userId: `${groupId.slice(0, MAX_USER_ID_LENGTH - 8).replace(/-+$/, '')}-default`,
+      userId: derivedId(groupId, 'default', MAX_USER_ID_LENGTH),
     });
   }
   return planned;
@@ -68,7 +66,8 @@ export function validateUsers(v: PropsValidator, engine: CacheEngineVersion, gro
   const duplicateIds = ids.filter((id, i) => ids.indexOf(id) !== i);
   v.check(duplicateIds.length > 0, `user ids must be unique, but ${[...new Set(duplicateIds)].join(', ')} appear more than once. Give distinct userId values.`);
   for (const { user, userId } of planned) {
-    const what = user.authenticationType === CacheUserAuthenticationType.IAM ? `IAM user name (also its id) '${user.userName}'` : `userId of user '${user.userName}'`;
+    // validateCacheId appends the id itself; an IAM user's id is its name.
+    const what = user.authenticationType === CacheUserAuthenticationType.IAM ? 'IAM user name (also its id)' : `userId of user '${user.userName}'`;
     validateCacheId(v, what, userId, MAX_USER_ID_LENGTH);
     v.check(user.userName.length === 0 || /\s/.test(user.userName), `user name '${user.userName}' must be non-empty and contain no spaces.`);
     v.check(user.passwordLength !== undefined && (user.passwordLength < 16 || user.passwordLength > 128 || !Number.isInteger(user.passwordLength)),
@@ -131,7 +130,7 @@ export function createUserGroup(scope: Construct, engine: CacheEngineVersion, gr
 
   const userGroup = new elasticache.CfnUserGroup(scope, 'UserGroup', {
     engine: engine.engine,
-    userGroupId: `${groupId.slice(0, MAX_USER_ID_LENGTH - 6).replace(/-+$/, '')}-users`,
+    userGroupId: derivedId(groupId, 'users', MAX_USER_ID_LENGTH),
     userIds: bound.map((b) => b.resource.ref),
   });
   return { userGroup, users: bound };
