@@ -15,7 +15,7 @@ import { CacheEngine, CacheEngineVersion } from './cache-engine-version';
 import { AUTH_TOKEN_EXCLUDED_CHARACTERS } from './private/auth-token-chars';
 import { defaultCacheId, validateCacheId } from './private/ids';
 import { createNodeAlarms, nodeIdFragment, nodeMetric, NodeAlarmSpec } from './private/metrics';
-import { createCacheSecurity, createSubnetGroup, selectCacheSubnets } from './private/network';
+import { checkZoneSpread, createCacheSecurity, createSubnetGroup, selectCacheSubnets } from './private/network';
 import { describeNodeType, NodeTypeInfo } from './private/node-types';
 import { createParameterGroup } from './private/parameter-group';
 import { BoundCacheUser, createUserGroup, validateUsers } from './private/rbac';
@@ -722,10 +722,8 @@ export class SecureRedisCluster extends SecureRedisClusterBase {
     const logging = this.validateLogging(v, engineVersion, props.logging);
     validateEventTopic(v, props.notificationTopic);
     const subnets = selectCacheSubnets(v, props.vpc, props.vpcSubnets);
-    const zones = subnets?.availabilityZones ?? [];
-    if (multiAz && zones.length > 0 && zones.every((az) => isLiteral(az))) {
-      v.check(new Set(zones).size < 2,
-        `multiAz needs subnets in at least two Availability Zones, but the selected subnets are all in ${[...new Set(zones)].join(', ')}. Select subnets in two or more zones, or set multiAz: false.`);
+    if (multiAz) {
+      checkZoneSpread(v, subnets, 'multiAz', ', or set multiAz: false');
     }
     v.throwIfInvalid();
     this.warn(props, engineVersion, { clusterMode, shards, replicasPerShard }, multiAz, retentionDays);

@@ -14,7 +14,7 @@ import { CacheEndpoint } from './cache-endpoint';
 import { CacheEngine, CacheEngineVersion } from './cache-engine-version';
 import { defaultCacheId, derivedId, validateCacheId } from './private/ids';
 import { cacheMetric, createNodeAlarms, NodeAlarmSpec } from './private/metrics';
-import { createCacheSecurity, selectCacheSubnets } from './private/network';
+import { checkZoneSpread, createCacheSecurity, selectCacheSubnets } from './private/network';
 import { createUserGroup } from './private/rbac';
 import { isLiteral, PropsValidator } from './private/validation';
 import { SecureRedisCluster } from './secure-redis-cluster';
@@ -441,11 +441,7 @@ export class SessionStoreCache extends Construct implements ec2.IConnectable {
     v.check(props.removalPolicy === RemovalPolicy.SNAPSHOT,
       'removalPolicy SNAPSHOT does not apply to serverless caches: they take a final backup on deletion. Use DESTROY (the default) or RETAIN.');
     const subnets = selectCacheSubnets(v, props.vpc, props.vpcSubnets);
-    const zones = [...new Set(subnets?.availabilityZones ?? [])];
-    if (zones.length > 0 && zones.every((az) => isLiteral(az))) {
-      v.check(zones.length < 2,
-        `serverless needs subnets in at least two Availability Zones, but the selected subnets are all in ${zones.join(', ')}. Select subnets in two or more zones.`);
-    }
+    checkZoneSpread(v, subnets, 'serverless', '');
     v.throwIfInvalid();
 
     // Serverless caches take their subnets directly, without a subnet group.

@@ -8,7 +8,7 @@ import { CacheEndpoint } from './cache-endpoint';
 import { MemcachedEngineVersion } from './memcached-engine-version';
 import { defaultCacheId, validateCacheId } from './private/ids';
 import { cacheMetric, createNodeAlarms, NodeAlarmSpec } from './private/metrics';
-import { createCacheSecurity, createSubnetGroup, selectCacheSubnets } from './private/network';
+import { checkZoneSpread, createCacheSecurity, createSubnetGroup, selectCacheSubnets } from './private/network';
 import { describeNodeType } from './private/node-types';
 import { createParameterGroup } from './private/parameter-group';
 import { isLiteral, PropsValidator, validateEventTopic, validateMaintenanceWindow } from './private/validation';
@@ -400,11 +400,7 @@ export class ShardedMemcached extends ShardedMemcachedBase {
     validateMaintenanceWindow(v, maintenanceWindow);
     validateEventTopic(v, props.notificationTopic);
     const subnets = selectCacheSubnets(v, props.vpc, props.vpcSubnets);
-    const zones = [...new Set(subnets?.availabilityZones ?? [])];
-    if (crossAz && zones.length > 0 && zones.every((az) => isLiteral(az))) {
-      v.check(zones.length < 2,
-        `crossAz needs subnets in at least two Availability Zones, but the selected subnets are all in ${zones.join(', ')}. Select subnets in two or more zones, or set crossAz: false.`);
-    }
+    const zones = crossAz ? checkZoneSpread(v, subnets, 'crossAz', ', or set crossAz: false') : [];
     v.throwIfInvalid();
 
     if (!tls) {

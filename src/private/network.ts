@@ -1,7 +1,7 @@
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as elasticache from 'aws-cdk-lib/aws-elasticache';
 import { Construct } from 'constructs';
-import { PropsValidator } from './validation';
+import { isLiteral, PropsValidator } from './validation';
 
 /** What a cache construct needs for its security group. */
 export interface CacheSecurityProps {
@@ -74,4 +74,18 @@ export function createCacheSecurity(scope: Construct, props: CacheSecurityProps)
     }
   }
   return { securityGroup, connections };
+}
+
+/**
+ * The distinct zones of the selected subnets, and an error when a feature that spreads nodes
+ * over zones (`what`, e.g. "multiAz") finds them all in one zone. Zones that are tokens are not
+ * checked.
+ */
+export function checkZoneSpread(v: PropsValidator, subnets: ec2.SelectedSubnets | undefined, what: string, fix: string): string[] {
+  const zones = [...new Set(subnets?.availabilityZones ?? [])];
+  if (zones.length > 0 && zones.every((az) => isLiteral(az))) {
+    v.check(zones.length < 2,
+      `${what} needs subnets in at least two Availability Zones, but the selected subnets are all in ${zones.join(', ')}. Select subnets in two or more zones${fix}.`);
+  }
+  return zones;
 }
