@@ -913,7 +913,9 @@ export class SecureRedisCluster extends SecureRedisClusterBase {
    * user `userName` (or on every IAM user of the group when omitted).
    */
   public grantConnect(grantee: iam.IGrantable, userName?: string): iam.Grant {
-    const iamUsers = userName !== undefined ? [this.findUser(userName)] : this.boundUsers.filter((u) => u.user.authenticationType === CacheUserAuthenticationType.IAM);
+    const iamUsers = userName !== undefined
+      ? [this.findUser(userName)]
+      : this.boundUsers.filter((u) => u.user.authenticationType === CacheUserAuthenticationType.IAM);
     for (const user of iamUsers) {
       if (user.user.authenticationType !== CacheUserAuthenticationType.IAM) {
         throw new Error(`[${this.node.path}] user '${user.user.userName}' authenticates with a password, not IAM. Create it with CacheUser.iam() to grant elasticache:Connect.`);
