@@ -5,8 +5,8 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import {
-  AccessString, AuthToken, CacheAuthentication, CacheEngineVersion, CacheUser, MemcachedEngineVersion, SecureRedisCluster, SecureRedisClusterProps, SessionStoreCache,
-  SessionStoreCacheProps, SessionStoreDeployment, ShardedMemcached, ShardedMemcachedProps,
+  AccessString, AuthToken, CacheAuthentication, CacheEngineVersion, CacheUser, MemcachedEngineVersion, SecureRedisCluster,
+  SecureRedisClusterProps, SessionStoreCache, SessionStoreCacheProps, SessionStoreDeployment, ShardedMemcached, ShardedMemcachedProps,
 } from '../src';
 
 /** A fixed environment: no lookups, no credentials. */
