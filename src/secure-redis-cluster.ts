@@ -767,7 +767,7 @@ export class SecureRedisCluster extends SecureRedisClusterBase {
       // A dynamic reference: the token never appears in the template (cfn-lint W1011).
       tokenReference = (authToken.jsonField ? tokenSecret.secretValueFromJson(authToken.jsonField) : tokenSecret.secretValue).unsafeUnwrap();
     } else {
-      const bound = createUserGroup(this, engineVersion, groupId, authentication.cacheUsers!, this.encryptionKey);
+      const bound = createUserGroup(this, groupId, authentication.cacheUsers!, this.encryptionKey);
       this.userGroup = bound.userGroup;
       this.boundUsers = bound.users;
     }

@@ -465,7 +465,7 @@ export class SessionStoreCache extends Construct implements ec2.IConnectable {
       userId: username,
       accessString: AccessString.of(`on ~${this.keyPrefix}* +@all -@dangerous +info`),
     });
-    const group = createUserGroup(this, engine, cacheName, [appUser], key);
+    const group = createUserGroup(this, cacheName, [appUser], key);
     const bound = group.users.find((u) => u.user === appUser)!;
     const user = bound.resource;
     const secret = bound.secret!;

@@ -547,7 +547,7 @@ describe('serverless RBAC', () => {
     const { stack, cache } = buildServerless();
 
     Template.fromStack(stack).hasResourceProperties(USER, {
-      Engine: 'valkey',
+      Engine: 'redis',
       UserId: cache.username,
       UserName: cache.username,
       AccessString: 'on ~sess:* +@all -@dangerous +info',
@@ -571,7 +571,7 @@ describe('serverless RBAC', () => {
       .filter((p) => p.UserName === 'default');
 
     expect(defaults).toEqual([{
-      Engine: 'valkey',
+      Engine: 'redis',
       UserId: `${cache.serverlessCacheName}-default`,
       UserName: 'default',
       AccessString: 'off -@all',
@@ -587,7 +587,7 @@ describe('serverless RBAC', () => {
     template.resourceCountIs(USER, 2);
     template.resourceCountIs(USER_GROUP, 1);
     template.hasResourceProperties(USER_GROUP, {
-      Engine: 'valkey',
+      Engine: 'redis',
       UserGroupId: `${cache.serverlessCacheName}-users`,
       UserIds: [{ Ref: logicalIdOf(defaultUser) }, { Ref: logicalIdOf(cache.user!) }],
     });

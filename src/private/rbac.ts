@@ -5,9 +5,17 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { AUTH_TOKEN_EXCLUDED_CHARACTERS } from './auth-token-chars';
 import { derivedId, validateCacheId } from './ids';
-import { PropsValidator } from './validation';
+import { isLiteral, PropsValidator } from './validation';
 import { AccessString, CacheUser, CacheUserAuthenticationType } from '../cache-authentication';
 import { CacheEngineVersion } from '../cache-engine-version';
+
+/**
+ * The engine of the users and the user group. A user group with engine `valkey` may only hold
+ * users that authenticate (password or IAM), which excludes the switched-off `default` user
+ * without a password; Valkey clusters accept user groups of engine `redis` as well, and Redis OSS
+ * clusters only those (ElastiCache user guide, "Role-Based Access Control (RBAC)").
+ */
+const RBAC_ENGINE = 'redis';
 
 /** User ids and user group ids: 1 to 40 characters (CreateUser / CreateUserGroup API reference). */
 const MAX_USER_ID_LENGTH = 40;
@@ -69,6 +77,9 @@ export function validateUsers(v: PropsValidator, engine: CacheEngineVersion, gro
     // validateCacheId appends the id itself; an IAM user's id is its name.
     const what = user.authenticationType === CacheUserAuthenticationType.IAM ? 'IAM user name (also its id)' : `userId of user '${user.userName}'`;
     validateCacheId(v, what, userId, MAX_USER_ID_LENGTH);
+    // The CloudFormation schema allows lowercase user ids only; `default` is the account's own user.
+    v.check(isLiteral(userId) && /[A-Z]/.test(userId), `${what} '${userId}' must be lowercase (ElastiCache user ids are). Use '${userId.toLowerCase()}'.`);
+    v.check(userId === 'default', `${what} 'default' is taken: every account and Region has a built-in user with that id. Choose another id.`);
     v.check(user.userName.length === 0 || /\s/.test(user.userName), `user name '${user.userName}' must be non-empty and contain no spaces.`);
     v.check(user.passwordLength !== undefined && (user.passwordLength < 16 || user.passwordLength > 128 || !Number.isInteger(user.passwordLength)),
       `passwordLength of user '${user.userName}' must be an integer from 16 to 128, got ${user.passwordLength}.`);
@@ -81,14 +92,14 @@ export function userArn(scope: Construct, userId: string): string {
 }
 
 /** Creates the users, their secrets and the user group. */
-export function createUserGroup(scope: Construct, engine: CacheEngineVersion, groupId: string, users: CacheUser[], key: kms.IKey): BoundUserGroup {
+export function createUserGroup(scope: Construct, groupId: string, users: CacheUser[], key: kms.IKey): BoundUserGroup {
   const bound: BoundCacheUser[] = planUsers(groupId, users).map(({ user, userId }, index) => {
     const id = `User${index}`;
     const arn = userArn(scope, userId);
     const isDefaultOff = user.userName === 'default' && user.accessString.value === AccessString.disabled().value;
     if (user.authenticationType === CacheUserAuthenticationType.IAM) {
       const resource = new elasticache.CfnUser(scope, id, {
-        engine: engine.engine,
+        engine: RBAC_ENGINE,
         userId,
         userName: user.userName,
         accessString: user.accessString.value,
@@ -98,7 +109,7 @@ export function createUserGroup(scope: Construct, engine: CacheEngineVersion, gr
     }
     if (isDefaultOff) {
       const resource = new elasticache.CfnUser(scope, id, {
-        engine: engine.engine,
+        engine: RBAC_ENGINE,
         userId,
         userName: 'default',
         accessString: user.accessString.value,
@@ -119,7 +130,7 @@ export function createUserGroup(scope: Construct, engine: CacheEngineVersion, gr
       },
     });
     const resource = new elasticache.CfnUser(scope, id, {
-      engine: engine.engine,
+      engine: RBAC_ENGINE,
       userId,
       userName: user.userName,
       accessString: user.accessString.value,
@@ -129,7 +140,7 @@ export function createUserGroup(scope: Construct, engine: CacheEngineVersion, gr
   });
 
   const userGroup = new elasticache.CfnUserGroup(scope, 'UserGroup', {
-    engine: engine.engine,
+    engine: RBAC_ENGINE,
     userGroupId: derivedId(groupId, 'users', MAX_USER_ID_LENGTH),
     userIds: bound.map((b) => b.resource.ref),
   });
