@@ -42,12 +42,12 @@ const ALL: Array<[string, RepresentativeConfiguration]> = [
 describe('AwsSolutions, HIPAA Security, NIST 800-53 R4/R5 and PCI DSS 3.2.1', () => {
   test.each(ALL.map(([construct, config]) => [construct, config.name, config] as const))(
     '%s %s: no finding but the secret-rotation ones, no acknowledgement but AEC6 for user groups', (_construct, _name, config) => {
-    const { app, stack } = newStack(config.name);
-    config.build(stack);
+      const { app, stack } = newStack(config.name);
+      config.build(stack);
 
-    expect(findings(app)).toEqual(rotationFindings(app));
-    expect(acknowledgements(app)).toEqual(userGroupAcknowledgements(app));
-  },
+      expect(findings(app)).toEqual(rotationFindings(app));
+      expect(acknowledgements(app)).toEqual(userGroupAcknowledgements(app));
+    },
   );
 
   test('the rotation findings are exactly the generated secrets: none with a secret of your own, none for Memcached', () => {
