@@ -17,7 +17,7 @@ import { cacheMetric, createNodeAlarms, NodeAlarmSpec } from './private/metrics'
 import { checkZoneSpread, createCacheSecurity, selectCacheSubnets } from './private/network';
 import { createUserGroup } from './private/rbac';
 import { isLiteral, PropsValidator } from './private/validation';
-import { SecureRedisCluster } from './secure-redis-cluster';
+import { RecommendedAlarmsOptions, SecureRedisCluster } from './secure-redis-cluster';
 
 /**
  * The eviction policy of node-based session stores.
@@ -403,14 +403,18 @@ export class SessionStoreCache extends Construct implements ec2.IConnectable {
   }
 
   /**
-   * Creates the recommended alarms: per node on nodes (see `SecureRedisCluster.addRecommendedAlarms`),
-   * on serverless the usage-limit alarms (created with the cache when limits are set) and
-   * throttled commands.
+   * Creates the recommended alarms. On nodes: those of `SecureRedisCluster.addRecommendedAlarms`,
+   * per node, with the same options. On serverless: an alarm on throttled commands (the
+   * usage-limit alarms come with the cache when limits are set); only `alarmTopic` applies.
    *
    * @returns the alarms created
    */
-  public addRecommendedAlarms(alarmTopic?: sns.ITopic): cloudwatch.Alarm[] {
-    if (this.cluster) return this.cluster.addRecommendedAlarms({ alarmTopic: alarmTopic ?? this.alarmTopic });
+  public addRecommendedAlarms(options: RecommendedAlarmsOptions = {}): cloudwatch.Alarm[] {
+    const alarmTopic = options.alarmTopic ?? this.alarmTopic;
+    if (this.cluster) return this.cluster.addRecommendedAlarms({ ...options, alarmTopic });
+    const v = new PropsValidator(this);
+    v.check(this.node.tryFindChild('Alarms') !== undefined, 'addRecommendedAlarms() was already called. Call it once, with all options.');
+    v.throwIfInvalid();
     return createNodeAlarms(new Construct(this, 'Alarms'), [{
       id: 'Throttled',
       metric: this.metric('ThrottledCmds', { statistic: cloudwatch.Stats.SUM }),
@@ -418,7 +422,7 @@ export class SessionStoreCache extends Construct implements ec2.IConnectable {
       description: `${this.serverlessCacheName}: commands throttled by the usage limits`,
       evaluationPeriods: 1,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    }], alarmTopic ?? this.alarmTopic);
+    }], alarmTopic);
   }
 
   private createServerless(v: PropsValidator, props: SessionStoreCacheProps, options: ServerlessSessionStoreOptions) {

@@ -900,6 +900,13 @@ describe('metric()', () => {
 });
 
 describe('addRecommendedAlarms()', () => {
+  test('on serverless: cannot be added twice', () => {
+    const { cache } = buildServerless();
+    cache.addRecommendedAlarms();
+
+    expect(() => cache.addRecommendedAlarms()).toThrow(/\[TestStack\/Sessions\] invalid configuration:\n {2}- addRecommendedAlarms\(\) was already called\. Call it once, with all options\./);
+  });
+
   test('on nodes: the per-node alarms of the cluster', () => {
     const { stack, cache } = build();
     const created = cache.addRecommendedAlarms();
@@ -919,7 +926,7 @@ describe('addRecommendedAlarms()', () => {
   test('on nodes: notify the given topic first', () => {
     const { stack, cache } = build((s) => ({ alarmTopic: encryptedTopic(s), notificationTopic: eventTopic(s) }));
     const oncall = new sns.Topic(stack, 'Oncall');
-    cache.addRecommendedAlarms(oncall);
+    cache.addRecommendedAlarms({ alarmTopic: oncall });
 
     Template.fromStack(stack).allResourcesProperties('AWS::CloudWatch::Alarm', {
       AlarmActions: [{ Ref: logicalIdOf(oncall) }],
@@ -981,7 +988,7 @@ describe('addRecommendedAlarms()', () => {
 
     const given = buildServerless();
     const oncall = new sns.Topic(given.stack, 'Oncall');
-    given.cache.addRecommendedAlarms(oncall);
+    given.cache.addRecommendedAlarms({ alarmTopic: oncall });
     Template.fromStack(given.stack).hasResourceProperties('AWS::CloudWatch::Alarm', {
       MetricName: 'ThrottledCmds',
       AlarmActions: [{ Ref: logicalIdOf(oncall) }],
