@@ -21,7 +21,33 @@ const project = new awscdk.AwsCdkConstructLibrary({
   typescriptVersion: '~6.0.0',
   projenVersion: '0.103.25',
 
-  devDeps: ['cdk-nag@3.0.2', 'tsx@^4'],
+  devDeps: [
+    'cdk-nag@3.0.2',
+    'tsx@^4',
+    // The AUTH token rotation function (src/private/auth-token-rotation.lambda.ts): the SDK clients
+    // for its types and tests (the Lambda runtime provides the SDK), the Valkey client that is
+    // bundled into its asset, and the SDK mock for the handler tests.
+    '@aws-sdk/client-elasticache@^3',
+    '@aws-sdk/client-secrets-manager@^3',
+    'aws-sdk-client-mock@^4',
+    'iovalkey@^0.4',
+    // The examples' app code (examples/patterns, examples/iam-auth) and its real-server tests.
+    '@valkey/valkey-glide@^2.5.2',
+    'pg@^8.23.1',
+    '@types/pg@^8.23.1',
+    '@smithy/signature-v4@^5',
+    '@smithy/types@^4',
+  ],
+
+  // Handlers named *.lambda.ts are bundled with esbuild into assets/ at build time, so users need
+  // neither Docker nor bundling at deploy. nodejs24.x is the newest Node.js runtime that
+  // aws-cdk-lib's lambda.Runtime knows, which is what cdk-nag's AwsSolutions-L1 compares with.
+  // The runtime provides the AWS SDK v3 (kept external); iovalkey is bundled.
+  lambdaOptions: {
+    runtime: awscdk.LambdaRuntime.NODEJS_24_X,
+    awsSdkConnectionReuse: false,
+    bundlingOptions: { externals: ['@aws-sdk/*'], watchTask: false },
+  },
 
   // Publishing to npm only; the other jsii targets are configured below without release jobs.
   release: false,
@@ -33,6 +59,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
     // A snapshot that rewrites itself cannot fail: updating is an explicit task (test:update).
     updateSnapshot: javascript.UpdateSnapshot.NEVER,
     passWithNoTests: false,
+    coverageText: false,
     jestConfig: {
       // Two cores on CI machines.
       maxWorkers: 2,
@@ -41,7 +68,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
     },
   },
 
-  gitignore: ['/cdk.out/', '/test-reports/', '*.tsbuildinfo', '.jsii.tabl.json'],
+  gitignore: ['cdk.out/', '/test-reports/', '*.tsbuildinfo', '.jsii.tabl.json'],
   eslintOptions: { dirs: ['src'], devdirs: ['test', 'examples', 'scripts', 'projenrc', '.projenrc.ts'] },
   npmignoreEnabled: true,
   npmIgnoreOptions: { ignorePatterns: ['/examples/', '/scripts/', '/.ci/', '/cdk.out/', '/bench/'] },
@@ -76,9 +103,13 @@ const rosetta = project.addTask('rosetta:extract', {
 project.postCompileTask.spawn(rosetta);
 
 // `npm run synth`: synthesize every app under examples/ into cdk.out/ and print a summary.
-project.addTask('synth', {
+const synth = project.addTask('synth', {
   description: 'Synthesize the example apps into cdk.out/ and print their ElastiCache resources and policy findings',
   exec: 'tsx scripts/synth-examples.ts',
 });
+
+// The tests and the example apps load the rotation function's bundle from assets/: build it first.
+project.testTask.prependSpawn(project.bundler.bundleTask);
+synth.prependSpawn(project.bundler.bundleTask);
 
 project.synth();

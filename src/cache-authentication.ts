@@ -19,12 +19,13 @@ export class AccessString {
   }
 
   /**
-   * Reads on the keys that match `keyPattern`, plus connection commands such as PING.
+   * Reads on the keys that match `keyPattern`, plus connection commands such as PING, and INFO,
+   * which clients such as ioredis and Valkey GLIDE send on connect.
    *
    * @param keyPattern a glob over key names; every key when omitted
    */
   public static readOnly(keyPattern: string = '*'): AccessString {
-    return new AccessString(`on ~${keyPattern} -@all +@read +@connection`);
+    return new AccessString(`on ~${keyPattern} -@all +@read +@connection +info`);
   }
 
   /** Every key and every command, dangerous ones included: for administrators only. */

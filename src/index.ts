@@ -1,4 +1,5 @@
 export { AuthToken, type GeneratedAuthTokenOptions } from './auth-token';
+export { type AuthTokenRotationOptions, type ExistingRotationEndpoints, RotationVpcEndpoints } from './auth-token-rotation';
 export {
   AccessString,
   CacheAuthentication,

@@ -9,10 +9,12 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { AuthToken } from './auth-token';
+import { AuthTokenRotationOptions } from './auth-token-rotation';
 import { AccessString, CacheAuthentication, CacheUserAuthenticationType } from './cache-authentication';
 import { CacheEndpoint } from './cache-endpoint';
 import { CacheEngine, CacheEngineVersion } from './cache-engine-version';
 import { AUTH_TOKEN_EXCLUDED_CHARACTERS } from './private/auth-token-chars';
+import { addAuthTokenRotation } from './private/auth-token-rotation';
 import { defaultCacheId, validateCacheId } from './private/ids';
 import { createNodeAlarms, nodeIdFragment, nodeMetric, NodeAlarmSpec } from './private/metrics';
 import { checkZoneSpread, createCacheSecurity, createSubnetGroup, selectCacheSubnets } from './private/network';
@@ -929,6 +931,50 @@ export class SecureRedisCluster extends SecureRedisClusterBase {
       actions: ['elasticache:Connect'],
       resourceArns: [this.replicationGroupArn, ...iamUsers.map((u) => u.userArn)],
     });
+  }
+
+  /**
+   * Rotates the AUTH token on a schedule, with a Secrets Manager rotation function that this
+   * library ships (bundled at build time: no Docker, no bundling at deploy).
+   *
+   * Each rotation generates a token of the current length, makes the group accept it next to the
+   * current one (`ModifyReplicationGroup` with `AuthTokenUpdateStrategy` `ROTATE`), checks it with
+   * `AUTH` and `PING` over TLS, and only then moves `AWSCURRENT` to it. The token it replaces keeps
+   * working until the next rotation, which first `SET`s the then current token as the only one:
+   * clients have one whole `schedule` period to read the secret again (e.g. on reconnect, or on a
+   * `WRONGPASS` error).
+   *
+   * The function runs in the cache's VPC with its own security group, which the cache's security
+   * group admits on the cache port; it reaches Secrets Manager and ElastiCache through interface
+   * endpoints when its subnets have no egress. Its customer-managed policy covers only this
+   * replication group, this secret and the secret's key.
+   *
+   * Only for a group that uses an AUTH token (the default); call it once.
+   *
+   * @returns the rotation schedule of the AUTH token secret
+   *
+   * @example
+   * declare const vpc: ec2.IVpc;
+   * const cache = new SecureRedisCluster(this, 'Cache', { vpc });
+   * cache.addAuthTokenRotation({ schedule: Duration.days(7) });
+   */
+  public addAuthTokenRotation(options: AuthTokenRotationOptions = {}): secretsmanager.RotationSchedule {
+    return addAuthTokenRotation(this, {
+      secret: this.authTokenSecret,
+      jsonField: this.authTokenJsonField,
+      authentication: `RBAC users (${this.describeUsers()})`,
+      replicationGroupId: this.replicationGroupId,
+      replicationGroupArn: this.replicationGroupArn,
+      replicationGroup: this.replicationGroup,
+      endpoint: this.endpoint,
+      vpc: this.props.vpc,
+      cacheSubnets: this.props.vpcSubnets,
+      cacheSecurityGroup: this.securityGroup,
+      encryptionKey: this.encryptionKey,
+      logRetention: this.props.logging?.retention ?? logs.RetentionDays.ONE_YEAR,
+      removalPolicy: this.props.removalPolicy ?? RemovalPolicy.SNAPSHOT,
+      allowLogsToUseKey: () => this.allowLogsToUseKey(),
+    }, options);
   }
 
   /**

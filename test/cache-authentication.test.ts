@@ -169,8 +169,8 @@ describe('AccessString', () => {
     { factory: 'readWrite()', access: AccessString.readWrite(), value: 'on ~* +@all -@dangerous +info' },
     { factory: "readWrite('orders:*')", access: AccessString.readWrite('orders:*'), value: 'on ~orders:* +@all -@dangerous +info' },
     { factory: "readWrite('sess:*')", access: AccessString.readWrite('sess:*'), value: 'on ~sess:* +@all -@dangerous +info' },
-    { factory: 'readOnly()', access: AccessString.readOnly(), value: 'on ~* -@all +@read +@connection' },
-    { factory: "readOnly('orders:*')", access: AccessString.readOnly('orders:*'), value: 'on ~orders:* -@all +@read +@connection' },
+    { factory: 'readOnly()', access: AccessString.readOnly(), value: 'on ~* -@all +@read +@connection +info' },
+    { factory: "readOnly('orders:*')", access: AccessString.readOnly('orders:*'), value: 'on ~orders:* -@all +@read +@connection +info' },
     { factory: 'fullAccess()', access: AccessString.fullAccess(), value: 'on ~* +@all' },
     { factory: 'disabled()', access: AccessString.disabled(), value: 'off -@all' },
     { factory: "of('on ~cache:* +get +set')", access: AccessString.of('on ~cache:* +get +set'), value: 'on ~cache:* +get +set' },
@@ -201,7 +201,7 @@ describe('CacheUser and CacheAuthentication factories', () => {
 
     expect(user.authenticationType).toBe(CacheUserAuthenticationType.IAM);
     expect(user.userId).toBe('orders-api');
-    expect(user.accessString.value).toBe('on ~* -@all +@read +@connection');
+    expect(user.accessString.value).toBe('on ~* -@all +@read +@connection +info');
   });
 
   test('iam() makes one IAM user per name with the shared access string, readWrite when omitted', () => {
@@ -210,8 +210,8 @@ describe('CacheUser and CacheAuthentication factories', () => {
 
     expect(shared.token).toBeUndefined();
     expect(shared.cacheUsers!.map((u) => [u.userName, u.userId, u.authenticationType, u.accessString.value])).toEqual([
-      ['a', 'a', 'iam', 'on ~x:* -@all +@read +@connection'],
-      ['b', 'b', 'iam', 'on ~x:* -@all +@read +@connection'],
+      ['a', 'a', 'iam', 'on ~x:* -@all +@read +@connection +info'],
+      ['b', 'b', 'iam', 'on ~x:* -@all +@read +@connection +info'],
     ]);
     expect(plain.cacheUsers![0].accessString.value).toBe('on ~* +@all -@dangerous +info');
   });
@@ -239,7 +239,7 @@ describe('CacheAuthentication.users()', () => {
     }
     template.hasResourceProperties(USER_GROUP, { Engine: 'redis' });
     expect(users['orders-app'].props.AccessString).toBe('on ~* +@all -@dangerous +info');
-    expect(users.reporting.props.AccessString).toBe('on ~orders:* -@all +@read +@connection');
+    expect(users.reporting.props.AccessString).toBe('on ~orders:* -@all +@read +@connection +info');
     expect(users.admin.props.AccessString).toBe('on ~* +@all');
   });
 
@@ -367,7 +367,7 @@ describe('CacheAuthentication.users()', () => {
     const users = usersByName(template);
 
     expect(Object.keys(users).sort()).toEqual(['app', 'default']);
-    expect(users.default.props.AccessString).toBe('on ~* -@all +@read +@connection');
+    expect(users.default.props.AccessString).toBe('on ~* -@all +@read +@connection +info');
     expect(users.default.props.NoPasswordRequired).toBeUndefined();
     expect(users.default.props.AuthenticationMode).toEqual({
       Type: 'password',

@@ -1,0 +1,102 @@
+import { TimeUnit } from '@valkey/valkey-glide';
+import type { ValkeyClient } from './connection';
+import type { PatternLogger } from './logger';
+
+/**
+ * The few cache operations that cache-aside and write-through need. Valkey and Redis OSS implement
+ * it with `valkeyCacheStore`; a Memcached client can implement it too (`add` for `onlyIfAbsent`).
+ */
+export interface CacheStore {
+  /** The value, or `null` when the key is absent or expired. */
+  get(key: string): Promise<string | null>;
+  /** Writes the value with an expiry. Returns `false` when `onlyIfAbsent` is set and the key exists. */
+  set(key: string, value: string, options: CacheSetOptions): Promise<boolean>;
+  /** Removes the key; absent keys are not an error. */
+  delete(key: string): Promise<void>;
+}
+
+/** Options of `CacheStore.set`. */
+export interface CacheSetOptions {
+  /** Time to live in milliseconds. */
+  readonly ttlMs: number;
+  /** Write only when the key does not exist (`SET ... NX`). */
+  readonly onlyIfAbsent?: boolean;
+}
+
+/** A `CacheStore` over a Valkey GLIDE client, standalone or cluster. */
+export function valkeyCacheStore(client: ValkeyClient): CacheStore {
+  return {
+    async get(key) {
+      const value = await client.get(key);
+      return value === null ? null : value.toString();
+    },
+    async set(key, value, options) {
+      const reply = await client.set(key, value, {
+        expiry: { type: TimeUnit.Milliseconds, count: Math.max(1, Math.round(options.ttlMs)) },
+        ...(options.onlyIfAbsent ? { conditionalSet: 'onlyIfDoesNotExist' as const } : {}),
+      });
+      return reply !== null;
+    },
+    async delete(key) {
+      await client.del([key]);
+    },
+  };
+}
+
+/** Turns values into cache strings and back. */
+export interface ValueCodec<T> {
+  encode(value: T): string;
+  decode(text: string): T;
+}
+
+/** JSON, the default codec. */
+export function jsonCodec<T>(): ValueCodec<T> {
+  return {
+    encode: (value) => JSON.stringify(value),
+    decode: (text) => JSON.parse(text) as T,
+  };
+}
+
+/**
+ * How one kind of value is cached. Pass the same options to `CacheAside` and `WriteThrough` so that
+ * readers and writers agree on keys, format and expiry.
+ */
+export interface CachedValueOptions<T> {
+  readonly store: CacheStore;
+  /**
+   * Prepended to every key, e.g. `product:`.
+   * @default ''
+   */
+  readonly keyPrefix?: string;
+  /** The base time to live of a cached value. */
+  readonly ttlSeconds: number;
+  /**
+   * Up to this many seconds are added at random to each TTL, so that keys cached together (after a
+   * deploy, a flush or a burst) do not all expire together and send their misses to the database
+   * at once.
+   * @default - 10% of `ttlSeconds`
+   */
+  readonly jitterSeconds?: number;
+  /** @default jsonCodec() */
+  readonly codec?: ValueCodec<T>;
+  /** @default jsonConsoleLogger */
+  readonly logger?: PatternLogger;
+}
+
+/** A TTL in milliseconds, uniformly in [ttlSeconds, ttlSeconds + jitterSeconds]. */
+export function jitteredTtlMs(ttlSeconds: number, jitterSeconds: number, random: () => number = Math.random): number {
+  return Math.round((ttlSeconds + jitterSeconds * random()) * 1000);
+}
+
+/** Checks the TTL options and fills in the default jitter. */
+export function resolveTtl(options: { ttlSeconds: number; jitterSeconds?: number }): { ttlSeconds: number; jitterSeconds: number } {
+  const { ttlSeconds } = options;
+  if (!(ttlSeconds > 0) || !Number.isFinite(ttlSeconds)) {
+    throw new Error(`ttlSeconds must be a positive number of seconds, got ${ttlSeconds}`);
+  }
+  const jitterSeconds = options.jitterSeconds ?? ttlSeconds * 0.1;
+  if (!(jitterSeconds >= 0) || !Number.isFinite(jitterSeconds)) {
+    throw new Error(`jitterSeconds must be zero or a positive number of seconds, got ${jitterSeconds}`);
+  }
+  return { ttlSeconds, jitterSeconds };
+}

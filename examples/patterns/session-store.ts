@@ -1,0 +1,270 @@
+import { randomBytes } from 'node:crypto';
+import { TimeUnit } from '@valkey/valkey-glide';
+import { CacheConnectionOptions, connectCache, credentialsFromSecret, ValkeyClient } from './connection';
+
+/** Replication of a session write, when durable writes are on. */
+export interface ReplicationResult {
+  /** Replicas that acknowledged the write (and every write before it on this connection). */
+  readonly replicas: number;
+  /** Whether at least the required number of replicas acknowledged it in time. */
+  readonly acknowledged: boolean;
+}
+
+/** A new session. */
+export interface CreatedSession {
+  /** The session id for the cookie: 256 random bits, URL-safe. */
+  readonly id: string;
+  /** Present when durable writes are on. */
+  readonly replication?: ReplicationResult;
+}
+
+/** The outcome of `update` or `destroy`. */
+export interface SessionWriteResult {
+  /** Whether the session existed. */
+  readonly found: boolean;
+  /** Present when durable writes are on. */
+  readonly replication?: ReplicationResult;
+}
+
+/** Durable writes: wait for replicas after each write (`WAIT`). */
+export interface DurableWriteOptions {
+  /** @default 1 */
+  readonly replicas?: number;
+  /**
+   * How long to wait for the replicas. A write that is not acknowledged in time is still applied
+   * on the primary; `acknowledged: false` says it could be lost if the primary fails now.
+   * @default 500
+   */
+  readonly timeoutMs?: number;
+}
+
+/** Options of `SessionStore`. */
+export interface SessionStoreOptions {
+  readonly client: ValkeyClient;
+  /** The idle timeout: a session expires this long after its last use. */
+  readonly ttlSeconds: number;
+  /** @default 'sess:' */
+  readonly keyPrefix?: string;
+  /**
+   * After each create, update and destroy, wait until replicas have the write, so that a failover
+   * right after the response does not lose a login or resurrect a logged-out session.
+   * @default - no waiting: replication is asynchronous
+   */
+  readonly durable?: DurableWriteOptions;
+}
+
+/** 32 random bytes in base64url: 43 characters of [A-Za-z0-9_-]. */
+const SESSION_ID = /^[A-Za-z0-9_-]{43}$/;
+
+/**
+ * Sessions for stateless application instances: any instance reads the session another wrote.
+ *
+ * - `create` writes `<prefix><id>` with `SET ... EX <ttl> NX` under a random id.
+ * - `get` reads it and slides the expiry in the same command (`GETEX ... EX <ttl>`), so an active
+ *   user stays logged in and an idle one is logged out after `ttlSeconds`. On servers older than
+ *   Redis 6.2, which lack GETEX, it falls back to `GET` then `EXPIRE`.
+ * - `destroy` deletes it at logout.
+ *
+ * The session store is the source of truth for logins: unlike cache-aside, its errors are not
+ * absorbed but propagate, and the application answers 503 rather than treat the user as logged out.
+ */
+export class SessionStore<T = Record<string, unknown>> {
+  public readonly ttlSeconds: number;
+  public readonly keyPrefix: string;
+  private readonly client: ValkeyClient;
+  private readonly durable?: Required<DurableWriteOptions>;
+  private getexSupported = true;
+
+  constructor(options: SessionStoreOptions) {
+    if (!Number.isInteger(options.ttlSeconds) || options.ttlSeconds <= 0) {
+      throw new Error(`ttlSeconds must be a positive whole number of seconds, got ${options.ttlSeconds}`);
+    }
+    this.client = options.client;
+    this.ttlSeconds = options.ttlSeconds;
+    this.keyPrefix = options.keyPrefix ?? 'sess:';
+    if (options.durable) {
+      this.durable = { replicas: options.durable.replicas ?? 1, timeoutMs: options.durable.timeoutMs ?? 500 };
+    }
+  }
+
+  /** Writes a new session with the TTL and returns its id. */
+  public async create(data: T): Promise<CreatedSession> {
+    const value = JSON.stringify(data);
+    // NX: a new id never overwrites an existing session. With 256 random bits a collision does
+    // not happen; NX makes it impossible rather than improbable.
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const id = randomBytes(32).toString('base64url');
+      const reply = await this.client.set(this.key(id), value, {
+        expiry: { type: TimeUnit.Seconds, count: this.ttlSeconds },
+        conditionalSet: 'onlyIfDoesNotExist',
+      });
+      if (reply !== null) return { id, replication: await this.waitForReplicas() };
+    }
+    throw new Error('Could not allocate a session id: the random source is broken');
+  }
+
+  /**
+   * The session's data, or `null` when the id is unknown, expired or malformed. Reading a session
+   * resets its expiry to `ttlSeconds` (sliding expiry).
+   */
+  public async get(id: string): Promise<T | null> {
+    if (!SESSION_ID.test(id)) return null;
+    const key = this.key(id);
+    let text: string | null;
+    if (this.getexSupported) {
+      try {
+        const reply = await this.client.getex(key, { expiry: { type: TimeUnit.Seconds, duration: this.ttlSeconds } });
+        text = reply === null ? null : reply.toString();
+      } catch (error) {
+        if (!/unknown command/i.test(String(error))) throw error;
+        this.getexSupported = false;
+        text = await this.getThenExpire(key);
+      }
+    } else {
+      text = await this.getThenExpire(key);
+    }
+    return text === null ? null : JSON.parse(text) as T;
+  }
+
+  /** Resets the session's expiry without reading it. Returns whether the session exists. */
+  public async touch(id: string): Promise<boolean> {
+    if (!SESSION_ID.test(id)) return false;
+    return this.client.expire(this.key(id), this.ttlSeconds);
+  }
+
+  /** Replaces the session's data and resets its expiry; does nothing for an unknown session. */
+  public async update(id: string, data: T): Promise<SessionWriteResult> {
+    if (!SESSION_ID.test(id)) return { found: false };
+    const reply = await this.client.set(this.key(id), JSON.stringify(data), {
+      expiry: { type: TimeUnit.Seconds, count: this.ttlSeconds },
+      conditionalSet: 'onlyIfExists',
+    });
+    return { found: reply !== null, replication: await this.waitForReplicas() };
+  }
+
+  /** Deletes the session (logout). */
+  public async destroy(id: string): Promise<SessionWriteResult> {
+    if (!SESSION_ID.test(id)) return { found: false };
+    const deleted = await this.client.del([this.key(id)]);
+    // A logout lost in a failover would bring the session back: it is waited for like a login.
+    return { found: deleted > 0, replication: await this.waitForReplicas() };
+  }
+
+  private key(id: string): string {
+    return this.keyPrefix + id;
+  }
+
+  private async getThenExpire(key: string): Promise<string | null> {
+    const reply = await this.client.get(key);
+    if (reply === null) return null;
+    await this.client.expire(key, this.ttlSeconds);
+    return reply.toString();
+  }
+
+  /**
+   * `WAIT <replicas> <timeout>` after a write. It counts the replicas that have every write made so
+   * far on this connection, which includes the write just made. (GLIDE multiplexes one connection
+   * per node; other requests' writes only make the wait cover more.) In cluster mode GLIDE routes
+   * it by the command's request policy (all shards, smallest count); the cluster tests are still to
+   * come.
+   */
+  private async waitForReplicas(): Promise<ReplicationResult | undefined> {
+    if (!this.durable) return undefined;
+    const replicas = await this.client.wait(this.durable.replicas, this.durable.timeoutMs);
+    return { replicas, acknowledged: replicas >= this.durable.replicas };
+  }
+}
+
+/** The settings `SessionStoreCache.grantSessionAccess` puts in the application's environment. */
+export interface SessionStoreEnvironment {
+  /** `SESSION_STORE_HOST` */
+  readonly host: string;
+  /** `SESSION_STORE_PORT` */
+  readonly port: number;
+  /** `SESSION_STORE_TLS` (always `true` from the construct) */
+  readonly tls: boolean;
+  /** `SESSION_STORE_SECRET_ARN`: the secret to fetch from Secrets Manager. */
+  readonly secretArn: string;
+  /** `SESSION_STORE_USERNAME`: the RBAC user (serverless only). */
+  readonly username?: string;
+  /** `SESSION_STORE_TTL_SECONDS` */
+  readonly ttlSeconds: number;
+  /** `SESSION_STORE_KEY_PREFIX` */
+  readonly keyPrefix: string;
+  /** `SESSION_STORE_CLUSTER_MODE` */
+  readonly clusterMode: boolean;
+}
+
+/**
+ * Reads the `SESSION_STORE_*` variables. Fails with the name of a missing or malformed variable.
+ */
+export function readSessionStoreEnvironment(env: Record<string, string | undefined> = process.env): SessionStoreEnvironment {
+  const required = (name: string): string => {
+    const value = env[name];
+    if (value === undefined || value.trim() === '') {
+      throw new Error(`${name} is not set: the function or container must be granted with SessionStoreCache.grantSessionAccess().`);
+    }
+    return value.trim();
+  };
+  const positiveInteger = (name: string): number => {
+    const text = required(name);
+    const value = Number(text);
+    if (!Number.isInteger(value) || value <= 0) throw new Error(`${name} must be a positive integer, got '${text}'.`);
+    return value;
+  };
+  const flag = (name: string, fallback: boolean): boolean => {
+    const value = env[name]?.trim().toLowerCase();
+    if (value === undefined || value === '') return fallback;
+    if (value !== 'true' && value !== 'false') throw new Error(`${name} must be 'true' or 'false', got '${env[name]}'.`);
+    return value === 'true';
+  };
+  return {
+    host: required('SESSION_STORE_HOST'),
+    port: positiveInteger('SESSION_STORE_PORT'),
+    tls: flag('SESSION_STORE_TLS', true),
+    secretArn: required('SESSION_STORE_SECRET_ARN'),
+    username: env.SESSION_STORE_USERNAME?.trim() || undefined,
+    ttlSeconds: env.SESSION_STORE_TTL_SECONDS ? positiveInteger('SESSION_STORE_TTL_SECONDS') : 86_400,
+    keyPrefix: env.SESSION_STORE_KEY_PREFIX ?? 'sess:',
+    clusterMode: flag('SESSION_STORE_CLUSTER_MODE', false),
+  };
+}
+
+/** Options of `openSessionStore`. */
+export interface OpenSessionStoreOptions {
+  /** From `readSessionStoreEnvironment()`. */
+  readonly environment: SessionStoreEnvironment;
+  /**
+   * The secret string of `environment.secretArn`, fetched by the caller (Secrets Manager's
+   * `GetSecretValue`, the Parameters and Secrets Lambda extension, or a test value).
+   */
+  readonly secretValue: string;
+  /** Connection settings that override the environment's (timeouts, a test CA). */
+  readonly connection?: Partial<CacheConnectionOptions>;
+  readonly durable?: DurableWriteOptions;
+}
+
+/** A session store with the client it opened; close the client at shutdown. */
+export interface OpenedSessionStore {
+  readonly sessions: SessionStore;
+  readonly client: ValkeyClient;
+}
+
+/**
+ * Connects as `SessionStoreCache.grantSessionAccess` configured the application: the endpoint,
+ * TLS, the token (plain text on nodes) or the RBAC user's password (JSON on serverless), cluster
+ * mode, TTL and key prefix.
+ */
+export async function openSessionStore(options: OpenSessionStoreOptions): Promise<OpenedSessionStore> {
+  const { environment } = options;
+  const client = await connectCache({
+    host: environment.host,
+    port: environment.port,
+    tls: environment.tls,
+    clusterMode: environment.clusterMode,
+    credentials: credentialsFromSecret(options.secretValue, { username: environment.username }),
+    ...options.connection,
+  });
+  const sessions = new SessionStore({ client, ttlSeconds: environment.ttlSeconds, keyPrefix: environment.keyPrefix, durable: options.durable });
+  return { sessions, client };
+}

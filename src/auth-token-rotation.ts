@@ -1,0 +1,137 @@
+import { Duration } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+
+/**
+ * Interface endpoints of Secrets Manager and ElastiCache that already exist in the VPC.
+ */
+export interface ExistingRotationEndpoints {
+  /**
+   * An interface endpoint of Secrets Manager (`com.amazonaws.<region>.secretsmanager`) with
+   * private DNS enabled, in the VPC of the cache.
+   */
+  readonly secretsManager: ec2.IInterfaceVpcEndpoint;
+
+  /**
+   * An interface endpoint of the ElastiCache API (`com.amazonaws.<region>.elasticache`) with
+   * private DNS enabled, in the VPC of the cache.
+   */
+  readonly elastiCache: ec2.IInterfaceVpcEndpoint;
+}
+
+/**
+ * How the AUTH token rotation function reaches the Secrets Manager and ElastiCache APIs from
+ * inside the VPC.
+ */
+export class RotationVpcEndpoints {
+  /**
+   * Creates interface endpoints when the function's subnets have no route out (isolated
+   * subnets, or subnets the construct cannot tell have one), and none when they are private
+   * subnets with egress.
+   */
+  public static automatic(): RotationVpcEndpoints {
+    return new RotationVpcEndpoints(undefined, undefined);
+  }
+
+  /**
+   * Always creates a Secrets Manager and an ElastiCache interface endpoint for the function.
+   *
+   * They are created without private DNS, so they neither collide with endpoints that the VPC
+   * already has nor change how other workloads in the VPC reach these services: the function
+   * calls them by their endpoint-specific DNS names. Their security group admits only the
+   * function, on port 443.
+   */
+  public static create(): RotationVpcEndpoints {
+    return new RotationVpcEndpoints(true, undefined);
+  }
+
+  /**
+   * Uses interface endpoints that exist already (with private DNS). Their security groups get
+   * an ingress rule from the function on port 443.
+   */
+  public static fromEndpoints(endpoints: ExistingRotationEndpoints): RotationVpcEndpoints {
+    return new RotationVpcEndpoints(false, endpoints);
+  }
+
+  /**
+   * No endpoints: the function reaches the APIs through its subnets' route out (a NAT gateway,
+   * or endpoints with private DNS that admit any source in the VPC). Its security group allows
+   * HTTPS out to anywhere.
+   */
+  public static none(): RotationVpcEndpoints {
+    return new RotationVpcEndpoints(false, undefined);
+  }
+
+  /** Whether to create endpoints: `undefined` decides by the subnets' egress. */
+  public readonly createEndpoints?: boolean;
+  /** The endpoints to use, for `fromEndpoints`. */
+  public readonly endpoints?: ExistingRotationEndpoints;
+
+  private constructor(createEndpoints?: boolean, endpoints?: ExistingRotationEndpoints) {
+    this.createEndpoints = createEndpoints;
+    this.endpoints = endpoints;
+  }
+}
+
+/**
+ * Options of `SecureRedisCluster.addAuthTokenRotation()`.
+ */
+export interface AuthTokenRotationOptions {
+  /**
+   * Time between two rotations, from 4 hours to 1000 days in whole hours. A token stays valid
+   * for one such period after it was replaced: clients must read the secret again within it.
+   *
+   * @default Duration.days(30)
+   */
+  readonly schedule?: Duration;
+
+  /**
+   * Whether Secrets Manager rotates as soon as the rotation schedule is created or changed
+   * (after the replication group is available), instead of waiting for the schedule.
+   *
+   * @default true
+   */
+  readonly rotateImmediatelyOnUpdate?: boolean;
+
+  /**
+   * How the function reaches the Secrets Manager and ElastiCache APIs.
+   *
+   * @default RotationVpcEndpoints.automatic(): interface endpoints when the function's subnets
+   * have no egress, none when they are private subnets with egress
+   */
+  readonly vpcEndpoints?: RotationVpcEndpoints;
+
+  /**
+   * The subnets of the rotation function (never public ones).
+   *
+   * @default - the subnets of the cache
+   */
+  readonly vpcSubnets?: ec2.SubnetSelection;
+
+  /**
+   * How long the function's log group keeps its events.
+   *
+   * @default - the retention of the cache's logs (`logging.retention`), one year unless set
+   */
+  readonly logRetention?: logs.RetentionDays;
+
+  /**
+   * Concurrent executions reserved for the function. Secrets Manager runs one step at a time,
+   * so 1 is enough. An account whose concurrency limit is at its minimum (new accounts) cannot
+   * reserve any: ask for a higher Lambda concurrency quota first.
+   *
+   * @default 1
+   */
+  readonly reservedConcurrentExecutions?: number;
+
+  /**
+   * A dead-letter queue for the function, for policy packs that require one (HIPAA Security and
+   * NIST 800-53 R5 `LambdaDLQ`). It stays empty: a dead-letter queue receives failed
+   * asynchronous invocations, and Secrets Manager invokes the rotation function synchronously
+   * and retries failed rotations itself. The function may send to it (and use its KMS key).
+   *
+   * @default - none
+   */
+  readonly deadLetterQueue?: sqs.IQueue;
+}

@@ -1,0 +1,19 @@
+/**
+ * The environment variables through which the construct configures the AUTH token rotation
+ * function. Shared by the construct and the handler, which must not import each other: the
+ * handler's dependencies are bundled into its asset, not installed with the library.
+ */
+export const ROTATION_ENV = {
+  /** The replication group whose token is rotated. */
+  replicationGroupId: 'REPLICATION_GROUP_ID',
+  /** The JSON field that holds the token; empty when the secret string is the token itself. */
+  jsonField: 'SECRET_JSON_FIELD',
+  /** The configuration endpoint (cluster mode) or primary endpoint address. */
+  cacheHost: 'CACHE_HOST',
+  /** The port of that endpoint. */
+  cachePort: 'CACHE_PORT',
+  /** `https://` URL of the Secrets Manager interface endpoint the construct created, if any. */
+  secretsManagerEndpoint: 'SECRETS_MANAGER_ENDPOINT',
+  /** `https://` URL of the ElastiCache interface endpoint the construct created, if any. */
+  elastiCacheEndpoint: 'ELASTICACHE_ENDPOINT',
+} as const;

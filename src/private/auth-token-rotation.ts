@@ -1,0 +1,293 @@
+import { Duration, Fn, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct, IDependable } from 'constructs';
+import { ROTATION_ENV } from './auth-token-rotation-env';
+import { AuthTokenRotationFunction } from './auth-token-rotation-function';
+import { selectCacheSubnets } from './network';
+import { PropsValidator } from './validation';
+import { AuthTokenRotationOptions, RotationVpcEndpoints } from '../auth-token-rotation';
+import { CacheEndpoint } from '../cache-endpoint';
+
+/** What the rotation needs to know about the replication group. */
+export interface RotationTarget {
+  readonly secret?: secretsmanager.ISecret;
+  readonly jsonField?: string;
+  /** How clients authenticate when there is no AUTH token secret, for the error message. */
+  readonly authentication: string;
+  readonly replicationGroupId: string;
+  readonly replicationGroupArn: string;
+  /** The resource the schedule waits for: rotating a group that is still being created fails. */
+  readonly replicationGroup: IDependable;
+  readonly endpoint: CacheEndpoint;
+  readonly vpc: ec2.IVpc;
+  readonly cacheSubnets?: ec2.SubnetSelection;
+  readonly cacheSecurityGroup: ec2.ISecurityGroup;
+  readonly encryptionKey: kms.IKey;
+  readonly logRetention: logs.RetentionDays;
+  readonly removalPolicy: RemovalPolicy;
+  /** Lets CloudWatch Logs use the key, for the function's log group. */
+  readonly allowLogsToUseKey: () => void;
+}
+
+const ROTATION_ID = 'AuthTokenRotation';
+
+/** Secrets Manager's limits for a rotation schedule (RotationRules, ScheduleExpression). */
+const MIN_SCHEDULE_HOURS = 4;
+const MAX_SCHEDULE_DAYS = 1000;
+
+/**
+ * The function waits for ElastiCache to apply a token change (minutes) within one invocation:
+ * the Lambda maximum.
+ */
+const FUNCTION_TIMEOUT = Duration.minutes(15);
+
+/**
+ * Attaches the library's rotation function to the group's AUTH token secret: the function in the
+ * cache's VPC, admitted by the cache's security group on the cache port, reaching Secrets Manager
+ * and ElastiCache through interface endpoints when its subnets have no egress, with a
+ * customer-managed policy scoped to this group, this secret and its key.
+ */
+export function addAuthTokenRotation(cluster: Construct, target: RotationTarget, options: AuthTokenRotationOptions): secretsmanager.RotationSchedule {
+  const v = new PropsValidator(cluster);
+  v.check(cluster.node.tryFindChild(ROTATION_ID) !== undefined,
+    'addAuthTokenRotation() was already called. A secret has one rotation schedule: call it once, with all options.');
+  v.check(!target.secret,
+    `addAuthTokenRotation() rotates an AUTH token kept in Secrets Manager, but this group authenticates with ${target.authentication}. `
+    + 'Use authentication: CacheAuthentication.authToken() (the default) to rotate an AUTH token.');
+  const schedule = options.schedule ?? Duration.days(30);
+  if (!schedule.isUnresolved()) {
+    const hours = schedule.toHours({ integral: false });
+    v.check(!Number.isInteger(hours) || hours < MIN_SCHEDULE_HOURS || hours > MAX_SCHEDULE_DAYS * 24,
+      `schedule must be whole hours from ${MIN_SCHEDULE_HOURS} hours to ${MAX_SCHEDULE_DAYS} days, got ${schedule.toHumanString()}. `
+      + 'Secrets Manager rotates at most every 4 hours; leave it unset for 30 days.');
+  }
+  const concurrency = options.reservedConcurrentExecutions ?? 1;
+  v.integerInRange('reservedConcurrentExecutions', concurrency, 1, 1000,
+    'Secrets Manager runs one step at a time: leave it unset for 1.');
+  const subnets = options.vpcSubnets
+    ? selectCacheSubnets(v, target.vpc, options.vpcSubnets)
+    : selectCacheSubnets(new PropsValidator(cluster), target.vpc, target.cacheSubnets);
+  v.throwIfInvalid();
+  const secret = target.secret!;
+
+  const scope = new Construct(cluster, ROTATION_ID);
+  const stack = Stack.of(scope);
+  const port = Token.asNumber(target.endpoint.port);
+
+  const securityGroup = new ec2.SecurityGroup(scope, 'SecurityGroup', {
+    vpc: target.vpc,
+    description: `AUTH token rotation function of ${cluster.node.path}`,
+    allowAllOutbound: false,
+  });
+  target.cacheSecurityGroup.connections.allowFrom(securityGroup, ec2.Port.tcp(port), `AUTH token rotation function of ${cluster.node.path}`);
+
+  const environment: Record<string, string> = {
+    [ROTATION_ENV.replicationGroupId]: target.replicationGroupId,
+    [ROTATION_ENV.cacheHost]: target.endpoint.hostname,
+    [ROTATION_ENV.cachePort]: Token.isUnresolved(target.endpoint.port) ? Token.asString(target.endpoint.port) : target.endpoint.port.toString(),
+  };
+  if (target.jsonField) {
+    environment[ROTATION_ENV.jsonField] = target.jsonField;
+  }
+  Object.assign(environment, connectToApis(scope, target.vpc, subnets!, securityGroup, options.vpcEndpoints ?? RotationVpcEndpoints.automatic()));
+
+  target.allowLogsToUseKey();
+  const logGroup = new logs.LogGroup(scope, 'LogGroup', {
+    retention: options.logRetention ?? target.logRetention,
+    encryptionKey: target.encryptionKey,
+    removalPolicy: target.removalPolicy === RemovalPolicy.DESTROY ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
+  });
+
+  const role = new iam.Role(scope, 'Role', {
+    assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+    description: `AUTH token rotation function of ${cluster.node.path}`,
+  });
+  // A customer-managed policy: the HIPAA and NIST packs reject inline policies, AwsSolutions-IAM4
+  // AWS-managed ones (AWSLambdaVPCAccessExecutionRole).
+  const policy = new iam.ManagedPolicy(scope, 'Policy', {
+    description: `AUTH token rotation of the replication group ${target.replicationGroupId} (${cluster.node.path})`,
+    roles: [role],
+    statements: rotationStatements(stack, target, secret, logGroup, options.deadLetterQueue),
+  });
+
+  const fn = new AuthTokenRotationFunction(scope, 'Function', {
+    description: `Rotates the AUTH token of the ElastiCache replication group ${target.replicationGroupId}`,
+    // Immutable: the grants that RotationSchedule adds would otherwise create an inline policy
+    // with secretsmanager:GetRandomPassword on '*'; the managed policy above holds all it needs.
+    role: role.withoutPolicyUpdates(),
+    vpc: target.vpc,
+    vpcSubnets: { subnets: subnets!.subnets },
+    securityGroups: [securityGroup],
+    timeout: FUNCTION_TIMEOUT,
+    memorySize: 256,
+    architecture: lambda.Architecture.ARM_64,
+    reservedConcurrentExecutions: concurrency,
+    deadLetterQueue: options.deadLetterQueue,
+    logGroup,
+    environment,
+  });
+  // Lambda checks at creation that the role may create network interfaces in the VPC: the policy
+  // must be attached first. The DependsOn on the role that Lambda adds is implied by the GetAtt of
+  // its ARN (cfn-lint W3005).
+  (fn.node.defaultChild as lambda.CfnFunction).addOverride('DependsOn', [(policy.node.defaultChild as iam.CfnManagedPolicy).logicalId]);
+
+  const rotation = new secretsmanager.RotationSchedule(scope, 'Schedule', {
+    // Without its key: RotationSchedule would grant the function the key in the key policy, for
+    // every secret of that key; the managed policy grants it for this secret only.
+    secret: secretsmanager.Secret.fromSecretAttributes(scope, 'Secret', secret.secretFullArn
+      ? { secretCompleteArn: secret.secretFullArn }
+      : { secretPartialArn: secret.secretArn }),
+    rotationLambda: fn,
+    automaticallyAfter: schedule,
+    rotateImmediatelyOnUpdate: options.rotateImmediatelyOnUpdate ?? true,
+  });
+  rotation.node.addDependency(target.replicationGroup);
+  restrictInvokeToAccount(fn, stack);
+  return rotation;
+}
+
+/**
+ * The customer-managed policy of the function. Only the EC2 network-interface actions that
+ * Lambda needs for a VPC function use `*`: `ec2:DescribeNetworkInterfaces` and
+ * `ec2:DescribeSubnets` have no resource-level permissions, and the Lambda developer guide warns
+ * that a function may lose VPC access unless `ec2:DeleteNetworkInterface` covers every network
+ * interface ("Giving Lambda functions access to resources in an Amazon VPC").
+ */
+function rotationStatements(stack: Stack, target: RotationTarget, secret: secretsmanager.ISecret, logGroup: logs.ILogGroup,
+  deadLetterQueue?: sqs.IQueue): iam.PolicyStatement[] {
+  const statements = [
+    new iam.PolicyStatement({
+      sid: 'WriteOwnLogs',
+      actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+      resources: [logGroup.logGroupArn],
+    }),
+    new iam.PolicyStatement({
+      sid: 'VpcNetworkInterfaces',
+      actions: [
+        'ec2:CreateNetworkInterface',
+        'ec2:DescribeNetworkInterfaces',
+        'ec2:DescribeSubnets',
+        'ec2:DeleteNetworkInterface',
+        'ec2:AssignPrivateIpAddresses',
+        'ec2:UnassignPrivateIpAddresses',
+      ],
+      resources: ['*'],
+    }),
+    new iam.PolicyStatement({
+      sid: 'ChangeThisGroupsToken',
+      actions: ['elasticache:DescribeReplicationGroups', 'elasticache:ModifyReplicationGroup'],
+      resources: [target.replicationGroupArn],
+    }),
+    new iam.PolicyStatement({
+      sid: 'RotateThisSecret',
+      actions: [
+        'secretsmanager:DescribeSecret',
+        'secretsmanager:GetSecretValue',
+        'secretsmanager:PutSecretValue',
+        'secretsmanager:UpdateSecretVersionStage',
+      ],
+      // An imported secret known by name only: its ARN ends in a random six-character suffix.
+      resources: [secret.secretFullArn ?? `${secret.secretArn}-??????`],
+    }),
+  ];
+  if (secret.encryptionKey) {
+    // Secrets Manager calls KMS on the function's behalf, with the secret's ARN as encryption
+    // context (Secrets Manager user guide, "Secret encryption and decryption").
+    const conditions: Record<string, Record<string, string>> = {
+      StringEquals: {
+        'kms:ViaService': `secretsmanager.${stack.region}.amazonaws.com`,
+        ...(secret.secretFullArn ? { 'kms:EncryptionContext:SecretARN': secret.secretFullArn } : {}),
+      },
+    };
+    statements.push(new iam.PolicyStatement({
+      sid: 'UseTheSecretsKey',
+      actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+      resources: [secret.encryptionKey.keyArn],
+      conditions,
+    }));
+  }
+  if (deadLetterQueue) {
+    statements.push(new iam.PolicyStatement({
+      sid: 'DeadLetterQueue',
+      actions: ['sqs:SendMessage'],
+      resources: [deadLetterQueue.queueArn],
+    }));
+    if (deadLetterQueue.encryptionMasterKey) {
+      statements.push(new iam.PolicyStatement({
+        sid: 'DeadLetterQueueKey',
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+        resources: [deadLetterQueue.encryptionMasterKey.keyArn],
+        conditions: { StringEquals: { 'kms:ViaService': `sqs.${stack.region}.amazonaws.com` } },
+      }));
+    }
+  }
+  return statements;
+}
+
+/**
+ * Network paths to the Secrets Manager and ElastiCache APIs; returns the environment variables
+ * that point the function's SDK clients at endpoints the construct created.
+ */
+function connectToApis(scope: Construct, vpc: ec2.IVpc, subnets: ec2.SelectedSubnets, fnSecurityGroup: ec2.SecurityGroup,
+  choice: RotationVpcEndpoints): Record<string, string> {
+  const description = `AUTH token rotation function of ${scope.node.scope!.node.path}`;
+  if (choice.endpoints) {
+    for (const endpoint of [choice.endpoints.secretsManager, choice.endpoints.elastiCache]) {
+      endpoint.connections.allowDefaultPortFrom(fnSecurityGroup, description);
+    }
+    return {};
+  }
+  const create = choice.createEndpoints ?? !hasEgress(vpc, subnets);
+  if (!create) {
+    fnSecurityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'Secrets Manager and ElastiCache APIs through the subnets\' egress');
+    return {};
+  }
+  const endpointSecurityGroup = new ec2.SecurityGroup(scope, 'EndpointSecurityGroup', {
+    vpc,
+    description: `Interface endpoints of the ${description}`,
+    allowAllOutbound: false,
+  });
+  endpointSecurityGroup.connections.allowFrom(fnSecurityGroup, ec2.Port.tcp(443), description);
+  const endpointUrl = (id: string, service: ec2.InterfaceVpcEndpointAwsService): string => {
+    const endpoint = new ec2.InterfaceVpcEndpoint(scope, id, {
+      vpc,
+      service,
+      subnets: { subnets: subnets.subnets },
+      securityGroups: [endpointSecurityGroup],
+      open: false,
+      // Private DNS would redirect every workload of the VPC to endpoints that admit only this
+      // function, and collides with endpoints the VPC already has: call the endpoint's own name.
+      privateDnsEnabled: false,
+    });
+    // DnsEntries: "<hosted zone id>:<name>", the regional name first (EC2 API, VpcEndpoint).
+    return `https://${Fn.select(1, Fn.split(':', Fn.select(0, endpoint.vpcEndpointDnsEntries)))}`;
+  };
+  return {
+    [ROTATION_ENV.secretsManagerEndpoint]: endpointUrl('SecretsManagerEndpoint', ec2.InterfaceVpcEndpointAwsService.SECRETS_MANAGER),
+    [ROTATION_ENV.elastiCacheEndpoint]: endpointUrl('ElastiCacheEndpoint', ec2.InterfaceVpcEndpointAwsService.ELASTICACHE),
+  };
+}
+
+/** True when every subnet is one of the VPC's private subnets with egress (NAT). */
+function hasEgress(vpc: ec2.IVpc, subnets: ec2.SelectedSubnets): boolean {
+  const withEgress = new Set(vpc.privateSubnets.map((s) => s.subnetId));
+  return subnets.subnets.length > 0 && subnets.subnets.every((s) => withEgress.has(s.subnetId));
+}
+
+/**
+ * Only Secrets Manager calls from this account may invoke the function (confused-deputy
+ * protection, Secrets Manager user guide, "Permissions for rotation Lambda functions").
+ */
+function restrictInvokeToAccount(fn: lambda.Function, stack: Stack): void {
+  for (const child of fn.node.children) {
+    if (child instanceof lambda.CfnPermission && child.principal === 'secretsmanager.amazonaws.com') {
+      child.sourceAccount = stack.account;
+    }
+  }
+}

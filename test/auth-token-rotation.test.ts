@@ -1,0 +1,598 @@
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { appSecurityGroup, importedVpc, newStack, TEST_ENV } from './fixtures';
+import { acknowledgements, findings } from './policy';
+import {
+  AuthToken, AuthTokenRotationOptions, CacheAuthentication, CacheUser, RotationVpcEndpoints, SecureRedisCluster, SecureRedisClusterProps,
+} from '../src';
+
+const ASSET = path.join(__dirname, '..', 'assets', 'private', 'auth-token-rotation.lambda', 'index.js');
+
+/** An imported VPC whose subnets route out through a NAT gateway (PRIVATE_WITH_EGRESS). */
+function egressVpc(stack: Stack): ec2.IVpc {
+  return ec2.Vpc.fromVpcAttributes(stack, 'EgressVpc', {
+    vpcId: 'vpc-0fedcba9876543210',
+    availabilityZones: ['us-east-1a', 'us-east-1b'],
+    privateSubnetIds: ['subnet-0a100000000000001', 'subnet-0b100000000000002'],
+    privateSubnetRouteTableIds: ['rtb-0a100000000000001', 'rtb-0b100000000000002'],
+    publicSubnetIds: ['subnet-0d100000000000004', 'subnet-0e100000000000005'],
+    publicSubnetRouteTableIds: ['rtb-0d100000000000004', 'rtb-0e100000000000005'],
+  });
+}
+
+/** An imported VPC with both isolated subnets (for the cache) and private subnets with egress. */
+function mixedVpc(stack: Stack): ec2.IVpc {
+  return ec2.Vpc.fromVpcAttributes(stack, 'MixedVpc', {
+    vpcId: 'vpc-0aaaabbbbccccdddd',
+    availabilityZones: ['us-east-1a', 'us-east-1b'],
+    isolatedSubnetIds: ['subnet-0a200000000000001', 'subnet-0b200000000000002'],
+    isolatedSubnetRouteTableIds: ['rtb-0a200000000000001', 'rtb-0b200000000000002'],
+    privateSubnetIds: ['subnet-0a300000000000001', 'subnet-0b300000000000002'],
+    privateSubnetRouteTableIds: ['rtb-0a300000000000001', 'rtb-0b300000000000002'],
+  });
+}
+
+interface Built {
+  readonly stack: Stack;
+  readonly cache: SecureRedisCluster;
+  readonly rotation: secretsmanager.RotationSchedule;
+  readonly template: Template;
+}
+
+function build(options: {
+  props?: (stack: Stack) => Partial<SecureRedisClusterProps>;
+  vpc?: (stack: Stack) => ec2.IVpc;
+  rotation?: (stack: Stack, vpc: ec2.IVpc) => AuthTokenRotationOptions;
+  stackName?: string;
+} = {}): Built {
+  const { stack } = newStack(options.stackName);
+  const vpc = (options.vpc ?? importedVpc)(stack);
+  const cache = new SecureRedisCluster(stack, 'Cache', { vpc, allowedConnections: [appSecurityGroup(stack, vpc)], ...options.props?.(stack) });
+  const rotation = cache.addAuthTokenRotation(options.rotation?.(stack, vpc));
+  return { stack, cache, rotation, template: Template.fromStack(stack) };
+}
+
+/** The logical id of the one resource of `type` whose id contains `fragment`. */
+function logicalId(template: Template, type: string, fragment: string): string {
+  const ids = Object.keys(template.findResources(type)).filter((id) => id.includes(fragment));
+  expect(ids).toHaveLength(1);
+  return ids[0];
+}
+
+const FN = 'CacheAuthTokenRotationFunction';
+const FN_SG = 'CacheAuthTokenRotationSecurityGroup';
+
+describe('addAuthTokenRotation wiring', () => {
+  test('a rotation schedule of 30 days on the AUTH token secret, started once the group exists', () => {
+    const { template, rotation } = build();
+    const secretId = logicalId(template, 'AWS::SecretsManager::Secret', 'CacheAuthToken');
+    const groupId = logicalId(template, 'AWS::ElastiCache::ReplicationGroup', 'Cache');
+    const fnId = logicalId(template, 'AWS::Lambda::Function', FN);
+
+    template.resourceCountIs('AWS::SecretsManager::RotationSchedule', 1);
+    template.hasResource('AWS::SecretsManager::RotationSchedule', {
+      Properties: {
+        SecretId: { Ref: secretId },
+        RotationLambdaARN: { 'Fn::GetAtt': [fnId, 'Arn'] },
+        RotationRules: { ScheduleExpression: 'rate(30 days)' },
+        RotateImmediatelyOnUpdate: true,
+      },
+      DependsOn: Match.arrayWith([groupId]),
+    });
+    expect(rotation).toBeInstanceOf(secretsmanager.RotationSchedule);
+  });
+
+  test.each([
+    [Duration.days(7), 'rate(7 days)'],
+    [Duration.hours(4), 'rate(4 hours)'],
+    [Duration.days(1000), 'rate(1000 days)'],
+  ])('schedule %s', (schedule, expression) => {
+    const { template } = build({ rotation: () => ({ schedule, rotateImmediatelyOnUpdate: false }) });
+    template.hasResourceProperties('AWS::SecretsManager::RotationSchedule', {
+      RotationRules: { ScheduleExpression: expression },
+      RotateImmediatelyOnUpdate: false,
+    });
+  });
+
+  test('the function: bundled asset, newest Node.js runtime, in the cache subnets, 15 minutes, one reserved execution, its own log group', () => {
+    const { template } = build();
+    const logGroupId = logicalId(template, 'AWS::Logs::LogGroup', 'CacheAuthTokenRotationLogGroup');
+    const sgId = logicalId(template, 'AWS::EC2::SecurityGroup', FN_SG);
+    template.resourceCountIs('AWS::Lambda::Function', 1);
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Runtime: 'nodejs24.x',
+      Handler: 'index.handler',
+      Architectures: ['arm64'],
+      Timeout: 900,
+      ReservedConcurrentExecutions: 1,
+      VpcConfig: {
+        SubnetIds: ['subnet-0a000000000000001', 'subnet-0b000000000000002', 'subnet-0c000000000000003'],
+        SecurityGroupIds: [{ 'Fn::GetAtt': [sgId, 'GroupId'] }],
+      },
+      LoggingConfig: { LogGroup: { Ref: logGroupId } },
+    });
+    // The bundle holds the Valkey client; the runtime provides the AWS SDK.
+    const bundle = fs.readFileSync(ASSET, 'utf-8');
+    expect(bundle).not.toMatch(/require\("iovalkey"\)/);
+    expect(bundle).toMatch(/require\("@aws-sdk\/client-elasticache"\)/);
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    expect(typeof require(ASSET).handler).toBe('function');
+  });
+
+  test('the environment names the group and its configuration endpoint (cluster mode) or primary endpoint', () => {
+    const clustered = build();
+    const groupId = logicalId(clustered.template, 'AWS::ElastiCache::ReplicationGroup', 'Cache');
+    clustered.template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: {
+          REPLICATION_GROUP_ID: clustered.cache.replicationGroupId,
+          CACHE_HOST: { 'Fn::GetAtt': [groupId, 'ConfigurationEndPoint.Address'] },
+          CACHE_PORT: '6380',
+          SECRET_JSON_FIELD: Match.absent(),
+        },
+      },
+    });
+    const single = build({ props: () => ({ clusterMode: false, port: 6390 }) });
+    single.template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: {
+          CACHE_HOST: { 'Fn::GetAtt': [groupId, 'PrimaryEndPoint.Address'] },
+          CACHE_PORT: '6390',
+        },
+      },
+    });
+  });
+
+  test('the cache admits the function on the cache port only; the function talks to nothing else but the endpoints', () => {
+    const { template } = build();
+    const cacheSg = logicalId(template, 'AWS::EC2::SecurityGroup', 'CacheSecurityGroup');
+    const fnSg = logicalId(template, 'AWS::EC2::SecurityGroup', FN_SG);
+    const endpointSg = logicalId(template, 'AWS::EC2::SecurityGroup', 'CacheAuthTokenRotationEndpointSecurityGroup');
+
+    const fromFunction = Object.values(template.findResources('AWS::EC2::SecurityGroupIngress', {
+      Properties: { SourceSecurityGroupId: { 'Fn::GetAtt': [fnSg, 'GroupId'] } },
+    })).map((r) => [r.Properties.GroupId['Fn::GetAtt'][0], r.Properties.IpProtocol, r.Properties.FromPort, r.Properties.ToPort]);
+    expect(fromFunction.sort()).toEqual([[cacheSg, 'tcp', 6380, 6380], [endpointSg, 'tcp', 443, 443]].sort());
+
+    const egress = Object.values(template.findResources('AWS::EC2::SecurityGroupEgress', {
+      Properties: { GroupId: { 'Fn::GetAtt': [fnSg, 'GroupId'] } },
+    })).map((r) => [r.Properties.DestinationSecurityGroupId['Fn::GetAtt'][0], r.Properties.FromPort]);
+    expect(egress.sort()).toEqual([[cacheSg, 6380], [endpointSg, 443]].sort());
+    // No inline egress: CloudFormation drops a group's default allow-all egress rule when an
+    // AWS::EC2::SecurityGroupEgress is added to it, so the two rules above are all it allows.
+    template.hasResourceProperties('AWS::EC2::SecurityGroup', {
+      GroupDescription: 'AUTH token rotation function of TestStack/Cache',
+      SecurityGroupEgress: Match.absent(),
+    });
+    // The endpoints' group admits nobody else.
+    template.hasResourceProperties('AWS::EC2::SecurityGroup', {
+      GroupDescription: Match.stringLikeRegexp('^Interface endpoints of the AUTH token rotation function'),
+      SecurityGroupIngress: Match.absent(),
+    });
+  });
+
+  test('isolated subnets: Secrets Manager and ElastiCache endpoints without private DNS, called by their own names', () => {
+    const { template } = build();
+    const endpointSg = logicalId(template, 'AWS::EC2::SecurityGroup', 'CacheAuthTokenRotationEndpointSecurityGroup');
+    template.resourceCountIs('AWS::EC2::VPCEndpoint', 2);
+    for (const service of ['secretsmanager', 'elasticache']) {
+      template.hasResourceProperties('AWS::EC2::VPCEndpoint', {
+        ServiceName: `com.amazonaws.us-east-1.${service}`,
+        VpcEndpointType: 'Interface',
+        PrivateDnsEnabled: false,
+        SubnetIds: ['subnet-0a000000000000001', 'subnet-0b000000000000002', 'subnet-0c000000000000003'],
+        SecurityGroupIds: [{ 'Fn::GetAtt': [endpointSg, 'GroupId'] }],
+      });
+    }
+    const smEndpoint = logicalId(template, 'AWS::EC2::VPCEndpoint', 'SecretsManagerEndpoint');
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: {
+          SECRETS_MANAGER_ENDPOINT: {
+            'Fn::Join': ['', ['https://', { 'Fn::Select': [1, { 'Fn::Split': [':', { 'Fn::Select': [0, { 'Fn::GetAtt': [smEndpoint, 'DnsEntries'] }] }] }] }]],
+          },
+          ELASTICACHE_ENDPOINT: Match.anyValue(),
+        },
+      },
+    });
+  });
+
+  test('subnets with egress: no endpoints, HTTPS out through the NAT', () => {
+    const { template } = build({ vpc: egressVpc });
+    template.resourceCountIs('AWS::EC2::VPCEndpoint', 0);
+    template.hasResourceProperties('AWS::EC2::SecurityGroup', {
+      GroupDescription: 'AUTH token rotation function of TestStack/Cache',
+      SecurityGroupEgress: [{ CidrIp: '0.0.0.0/0', IpProtocol: 'tcp', FromPort: 443, ToPort: 443, Description: Match.anyValue() }],
+    });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      VpcConfig: { SubnetIds: ['subnet-0a100000000000001', 'subnet-0b100000000000002'] },
+      Environment: { Variables: { SECRETS_MANAGER_ENDPOINT: Match.absent(), ELASTICACHE_ENDPOINT: Match.absent() } },
+    });
+  });
+
+  test('RotationVpcEndpoints.create() and none() override the egress rule', () => {
+    build({ vpc: egressVpc, rotation: () => ({ vpcEndpoints: RotationVpcEndpoints.create() }) }).template.resourceCountIs('AWS::EC2::VPCEndpoint', 2);
+    build({ rotation: () => ({ vpcEndpoints: RotationVpcEndpoints.none() }) }).template.resourceCountIs('AWS::EC2::VPCEndpoint', 0);
+  });
+
+  test('existing endpoints are reused: their security groups admit the function on 443, nothing is created', () => {
+    const { template } = build({
+      rotation: (stack) => ({
+        vpcEndpoints: RotationVpcEndpoints.fromEndpoints({
+          secretsManager: ec2.InterfaceVpcEndpoint.fromInterfaceVpcEndpointAttributes(stack, 'Sm', {
+            vpcEndpointId: 'vpce-0123', port: 443, securityGroups: [ec2.SecurityGroup.fromSecurityGroupId(stack, 'SmSg', 'sg-0aaa')],
+          }),
+          elastiCache: ec2.InterfaceVpcEndpoint.fromInterfaceVpcEndpointAttributes(stack, 'Ec', {
+            vpcEndpointId: 'vpce-0456', port: 443, securityGroups: [ec2.SecurityGroup.fromSecurityGroupId(stack, 'EcSg', 'sg-0bbb')],
+          }),
+        }),
+      }),
+    });
+    const fnSg = logicalId(template, 'AWS::EC2::SecurityGroup', FN_SG);
+    template.resourceCountIs('AWS::EC2::VPCEndpoint', 0);
+    for (const group of ['sg-0aaa', 'sg-0bbb']) {
+      template.hasResourceProperties('AWS::EC2::SecurityGroupIngress', {
+        GroupId: group, IpProtocol: 'tcp', FromPort: 443, ToPort: 443, SourceSecurityGroupId: { 'Fn::GetAtt': [fnSg, 'GroupId'] },
+      });
+    }
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: { SECRETS_MANAGER_ENDPOINT: Match.absent() } },
+    });
+  });
+
+  test('vpcSubnets puts the function elsewhere, and the endpoint choice follows its subnets', () => {
+    const { template } = build({
+      vpc: mixedVpc,
+      rotation: () => ({ vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS } }),
+    });
+    template.hasResourceProperties('AWS::ElastiCache::SubnetGroup', { SubnetIds: ['subnet-0a200000000000001', 'subnet-0b200000000000002'] });
+    template.hasResourceProperties('AWS::Lambda::Function', { VpcConfig: { SubnetIds: ['subnet-0a300000000000001', 'subnet-0b300000000000002'] } });
+    template.resourceCountIs('AWS::EC2::VPCEndpoint', 0);
+  });
+
+  test('least privilege in one customer-managed policy: this group, this secret, its key with the secret as context', () => {
+    const { template, stack, cache } = build();
+    const secretId = logicalId(template, 'AWS::SecretsManager::Secret', 'CacheAuthToken');
+    const keyId = logicalId(template, 'AWS::KMS::Key', 'CacheKey');
+    const roleId = logicalId(template, 'AWS::IAM::Role', 'CacheAuthTokenRotationRole');
+    const logGroupId = logicalId(template, 'AWS::Logs::LogGroup', 'CacheAuthTokenRotationLogGroup');
+
+    template.resourceCountIs('AWS::IAM::Policy', 0);
+    template.resourceCountIs('AWS::IAM::ManagedPolicy', 1);
+    template.hasResourceProperties('AWS::IAM::Role', { ManagedPolicyArns: Match.absent(), Policies: Match.absent() });
+    const policy = Object.values(template.findResources('AWS::IAM::ManagedPolicy'))[0].Properties;
+    expect(policy.Roles).toEqual([{ Ref: roleId }]);
+    expect(policy.PolicyDocument.Statement).toEqual([
+      { Sid: 'WriteOwnLogs', Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: { 'Fn::GetAtt': [logGroupId, 'Arn'] } },
+      {
+        Sid: 'VpcNetworkInterfaces',
+        Effect: 'Allow',
+        Action: ['ec2:CreateNetworkInterface', 'ec2:DescribeNetworkInterfaces', 'ec2:DescribeSubnets', 'ec2:DeleteNetworkInterface',
+          'ec2:AssignPrivateIpAddresses', 'ec2:UnassignPrivateIpAddresses'],
+        Resource: '*',
+      },
+      {
+        Sid: 'ChangeThisGroupsToken',
+        Effect: 'Allow',
+        Action: ['elasticache:DescribeReplicationGroups', 'elasticache:ModifyReplicationGroup'],
+        Resource: stack.resolve(cache.replicationGroupArn),
+      },
+      {
+        Sid: 'RotateThisSecret',
+        Effect: 'Allow',
+        Action: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue', 'secretsmanager:UpdateSecretVersionStage'],
+        Resource: { Ref: secretId },
+      },
+      {
+        Sid: 'UseTheSecretsKey',
+        Effect: 'Allow',
+        Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
+        Resource: { 'Fn::GetAtt': [keyId, 'Arn'] },
+        Condition: { StringEquals: { 'kms:ViaService': 'secretsmanager.us-east-1.amazonaws.com', 'kms:EncryptionContext:SecretARN': { Ref: secretId } } },
+      },
+    ]);
+    expect(stack.resolve(cache.replicationGroupArn)).toEqual({
+      'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:elasticache:us-east-1:123456789012:replicationgroup:${cache.replicationGroupId}`]],
+    });
+    // The key policy grants the function nothing: the managed policy is the only grant.
+    const keyPolicy = JSON.stringify(template.findResources('AWS::KMS::Key')[keyId].Properties.KeyPolicy);
+    expect(keyPolicy).not.toContain(roleId);
+    // Lambda is created once the policy is attached (it checks the network-interface permissions).
+    expect(template.findResources('AWS::Lambda::Function')[logicalId(template, 'AWS::Lambda::Function', FN)].DependsOn)
+      .toEqual([logicalId(template, 'AWS::IAM::ManagedPolicy', 'CacheAuthTokenRotationPolicy')]);
+  });
+
+  test('only Secrets Manager of this account may invoke the function', () => {
+    const { template } = build();
+    template.resourceCountIs('AWS::Lambda::Permission', 1);
+    template.hasResourceProperties('AWS::Lambda::Permission', {
+      Action: 'lambda:InvokeFunction',
+      Principal: 'secretsmanager.amazonaws.com',
+      SourceAccount: TEST_ENV.account,
+    });
+  });
+
+  test('a secret of your own: the JSON field goes to the function; a secret known by name is matched with its suffix', () => {
+    const { template } = build({
+      props: (stack) => ({ authToken: AuthToken.fromSecret(secretsmanager.Secret.fromSecretNameV2(stack, 'Token', 'prod/cache/auth'), 'token') }),
+    });
+    template.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: { SECRET_JSON_FIELD: 'token' } } });
+    template.hasResourceProperties('AWS::SecretsManager::RotationSchedule', {
+      SecretId: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':secretsmanager:us-east-1:123456789012:secret:prod/cache/auth']] },
+    });
+    const statements = Object.values(template.findResources('AWS::IAM::ManagedPolicy'))[0].Properties.PolicyDocument.Statement;
+    expect(statements.find((s: { Sid: string }) => s.Sid === 'RotateThisSecret').Resource).toEqual({
+      'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':secretsmanager:us-east-1:123456789012:secret:prod/cache/auth-??????']],
+    });
+    // Its key is unknown here: no KMS statement (Secrets Manager's own key needs none).
+    expect(statements.map((s: { Sid: string }) => s.Sid)).not.toContain('UseTheSecretsKey');
+  });
+
+  test('a secret of your own with its key: the KMS statement names that key', () => {
+    const { template } = build({
+      props: (s) => {
+        const key = new kms.Key(s, 'SecretKey', { enableKeyRotation: true });
+        return { authToken: AuthToken.fromSecret(new secretsmanager.Secret(s, 'Own', { encryptionKey: key })) };
+      },
+    });
+    const keyId = logicalId(template, 'AWS::KMS::Key', 'SecretKey');
+    const statements = Object.values(template.findResources('AWS::IAM::ManagedPolicy'))[0].Properties.PolicyDocument.Statement;
+    expect(statements.find((s: { Sid: string }) => s.Sid === 'UseTheSecretsKey').Resource).toEqual({ 'Fn::GetAtt': [keyId, 'Arn'] });
+  });
+
+  test('the log group is encrypted with the cluster key, keeps the cache logs\' retention, and CloudWatch Logs may use the key', () => {
+    const { template } = build({ props: () => ({ logging: { slowLog: false, engineLog: false, retention: logs.RetentionDays.SIX_MONTHS } }) });
+    const keyId = logicalId(template, 'AWS::KMS::Key', 'CacheKey');
+    template.hasResource('AWS::Logs::LogGroup', {
+      Properties: { KmsKeyId: { 'Fn::GetAtt': [keyId, 'Arn'] }, RetentionInDays: 180 },
+      DeletionPolicy: 'Retain',
+    });
+    template.hasResourceProperties('AWS::KMS::Key', {
+      KeyPolicy: { Statement: Match.arrayWith([Match.objectLike({ Principal: { Service: 'logs.us-east-1.amazonaws.com' } })]) },
+    });
+    build({ rotation: () => ({ logRetention: logs.RetentionDays.TWO_YEARS }) }).template
+      .hasResourceProperties('AWS::Logs::LogGroup', { LogGroupName: Match.absent(), RetentionInDays: 731, KmsKeyId: Match.anyValue() });
+  });
+
+  test('the log group goes with the stack when the cache does', () => {
+    build({ props: () => ({ removalPolicy: RemovalPolicy.DESTROY }) }).template.hasResource('AWS::Logs::LogGroup', { DeletionPolicy: 'Delete' });
+  });
+
+  test('a dead-letter queue of your own: the function may send to it and use its key, nothing else', () => {
+    const { template } = build({
+      rotation: (stack) => ({
+        deadLetterQueue: new sqs.Queue(stack, 'Dlq', { encryptionMasterKey: new kms.Key(stack, 'DlqKey', { enableKeyRotation: true }), enforceSSL: true }),
+      }),
+    });
+    const queueId = logicalId(template, 'AWS::SQS::Queue', 'Dlq');
+    const keyId = logicalId(template, 'AWS::KMS::Key', 'DlqKey');
+    template.hasResourceProperties('AWS::Lambda::Function', { DeadLetterConfig: { TargetArn: { 'Fn::GetAtt': [queueId, 'Arn'] } } });
+    const statements = Object.values(template.findResources('AWS::IAM::ManagedPolicy'))[0].Properties.PolicyDocument.Statement;
+    expect(statements.slice(-2)).toEqual([
+      { Sid: 'DeadLetterQueue', Effect: 'Allow', Action: 'sqs:SendMessage', Resource: { 'Fn::GetAtt': [queueId, 'Arn'] } },
+      {
+        Sid: 'DeadLetterQueueKey',
+        Effect: 'Allow',
+        Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
+        Resource: { 'Fn::GetAtt': [keyId, 'Arn'] },
+        Condition: { StringEquals: { 'kms:ViaService': 'sqs.us-east-1.amazonaws.com' } },
+      },
+    ]);
+    template.resourceCountIs('AWS::IAM::Policy', 0);
+  });
+
+  test('reservedConcurrentExecutions', () => {
+    build({ rotation: () => ({ reservedConcurrentExecutions: 2 }) }).template
+      .hasResourceProperties('AWS::Lambda::Function', { ReservedConcurrentExecutions: 2 });
+  });
+});
+
+describe('a redeploy after rotations', () => {
+  test.each([
+    ['a generated token', undefined, ':SecretString:::}}'],
+    ['a JSON field', 'token', ':SecretString:token::}}'],
+  ])('%s: the template holds a dynamic reference without version, so CloudFormation resolves AWSCURRENT', (_case, jsonField, tail) => {
+    const { stack } = newStack();
+    const vpc = importedVpc(stack);
+    const authToken = jsonField ? AuthToken.fromSecret(new secretsmanager.Secret(stack, 'Json'), jsonField) : undefined;
+    const cache = new SecureRedisCluster(stack, 'Cache', { vpc, authToken });
+    cache.addAuthTokenRotation();
+    const group = Object.values(Template.fromStack(stack).findResources('AWS::ElastiCache::ReplicationGroup'))[0];
+    const [, parts] = group.Properties.AuthToken['Fn::Join'];
+    expect(parts).toHaveLength(3);
+    expect(parts[0]).toBe('{{resolve:secretsmanager:');
+    expect(parts[1]).toEqual({ Ref: expect.any(String) });
+    // `:SecretString:<json field>:<version stage>:<version id>}}`: stage and id are empty.
+    expect(parts[2]).toBe(tail);
+  });
+
+  test('turning rotation on changes neither the replication group nor the secret in the template', () => {
+    const without = newStack();
+    const withRotation = newStack();
+    for (const { stack } of [without, withRotation]) {
+      const vpc = importedVpc(stack);
+      const cache = new SecureRedisCluster(stack, 'Cache', { vpc, allowedConnections: [appSecurityGroup(stack, vpc)] });
+      if (stack === withRotation.stack) cache.addAuthTokenRotation();
+    }
+    const a = Template.fromStack(without.stack);
+    const b = Template.fromStack(withRotation.stack);
+    for (const type of ['AWS::ElastiCache::ReplicationGroup', 'AWS::SecretsManager::Secret']) {
+      expect(b.findResources(type)).toEqual(a.findResources(type));
+    }
+  });
+});
+
+describe('addAuthTokenRotation errors', () => {
+  interface ErrorRow {
+    readonly case: string;
+    readonly props?: Partial<SecureRedisClusterProps>;
+    readonly options?: AuthTokenRotationOptions;
+    readonly twice?: boolean;
+    readonly message: RegExp;
+  }
+  const rows: ErrorRow[] = [
+    {
+      case: 'RBAC users instead of an AUTH token',
+      props: { authentication: CacheAuthentication.users([CacheUser.password('orders-app')]) },
+      message: /^\[TestStack\/Cache\] invalid configuration:\n {2}- addAuthTokenRotation\(\) rotates an AUTH token kept in Secrets Manager, but this group authenticates with RBAC users \(orders-app by password\)\. Use authentication: CacheAuthentication\.authToken\(\)/,
+    },
+    {
+      case: 'IAM users instead of an AUTH token',
+      props: { clusterMode: false, authentication: CacheAuthentication.iam(['orders-api']) },
+      message: /^\[TestStack\/Cache\] .*authenticates with RBAC users \(orders-api by iam\)/s,
+    },
+    {
+      case: 'called twice',
+      twice: true,
+      message: /^\[TestStack\/Cache\] invalid configuration:\n {2}- addAuthTokenRotation\(\) was already called\. A secret has one rotation schedule: call it once, with all options\.$/,
+    },
+    {
+      case: 'a schedule under 4 hours',
+      options: { schedule: Duration.hours(2) },
+      message: /^\[TestStack\/Cache\] .*schedule must be whole hours from 4 hours to 1000 days, got 2 hours\. Secrets Manager rotates at most every 4 hours; leave it unset for 30 days\./s,
+    },
+    {
+      case: 'a schedule over 1000 days',
+      options: { schedule: Duration.days(1001) },
+      message: /schedule must be whole hours from 4 hours to 1000 days, got 1001 days/,
+    },
+    {
+      case: 'a schedule that is not whole hours',
+      options: { schedule: Duration.minutes(270) },
+      message: /schedule must be whole hours from 4 hours to 1000 days, got 4 hours 30 minutes/,
+    },
+    {
+      case: 'no reserved execution',
+      options: { reservedConcurrentExecutions: 0 },
+      message: /^\[TestStack\/Cache\] .*reservedConcurrentExecutions must be an integer from 1 to 1000, got 0\. Secrets Manager runs one step at a time: leave it unset for 1\./s,
+    },
+    {
+      case: 'public subnets for the function',
+      options: { vpcSubnets: { subnetType: ec2.SubnetType.PUBLIC } },
+      message: /^\[TestStack\/Cache\] .*vpcSubnets selects public subnets \(subnet-0d000000000000004, subnet-0e000000000000005, subnet-0f000000000000006\)\. Select PRIVATE_ISOLATED or PRIVATE_WITH_EGRESS subnets instead\./s,
+    },
+  ];
+
+  test.each(rows)('$case', (row) => {
+    const { stack } = newStack();
+    const cache = new SecureRedisCluster(stack, 'Cache', { vpc: importedVpc(stack), ...row.props });
+    if (row.twice) cache.addAuthTokenRotation();
+    expect(() => cache.addAuthTokenRotation(row.options)).toThrow(row.message);
+  });
+
+  test('every problem is reported at once', () => {
+    const { stack } = newStack();
+    const cache = new SecureRedisCluster(stack, 'Cache', { vpc: importedVpc(stack) });
+    expect(() => cache.addAuthTokenRotation({ schedule: Duration.hours(1), reservedConcurrentExecutions: -1 }))
+      .toThrow(/schedule must be .*\n {2}- reservedConcurrentExecutions must be/s);
+  });
+});
+
+/**
+ * The cdk-nag findings that remain with rotation on, under AwsSolutions, HIPAA Security, NIST
+ * 800-53 R4/R5 and PCI DSS 3.2.1. Nothing is acknowledged.
+ */
+function remainingFindings(stackName: string, deadLetterQueue = false): string[] {
+  const dlqFindings = deadLetterQueue ? [] : [
+    // A dead-letter queue only receives events of asynchronous invocations. Secrets Manager invokes
+    // the rotation function synchronously (Lambda developer guide, "Using Lambda with Secrets
+    // Manager") and retries a failed rotation itself: a queue here would never get a message, so
+    // the construct creates none. Failures are in the function's log group and in the secret's
+    // rotation status. Pass `deadLetterQueue` (a queue of your own) to satisfy these two rules.
+    `HIPAA.Security-LambdaDLQ on ${stackName}/Cache/AuthTokenRotation/Function/Resource`,
+    `NIST.800.53.R5-LambdaDLQ on ${stackName}/Cache/AuthTokenRotation/Function/Resource`,
+  ];
+  return [
+    // ec2:DescribeNetworkInterfaces and ec2:DescribeSubnets have no resource-level permissions, and
+    // a VPC function's role needs them (with the other network-interface actions, whose
+    // DeleteNetworkInterface must cover every interface: Lambda developer guide, "Giving Lambda
+    // functions access to resources in an Amazon VPC"). IAM5 reports any '*' resource.
+    `AwsSolutions-IAM5[Resource::*] on ${stackName}/Cache/AuthTokenRotation/Policy/Resource`,
+    ...dlqFindings,
+  ].sort();
+}
+
+describe('cdk-nag with rotation on', () => {
+  const configurations: Array<[string, Parameters<typeof build>[0]]> = [
+    ['rotation-defaults', {}],
+    ['rotation-cluster-mode-off', { props: () => ({ clusterMode: false }) }],
+    ['rotation-egress-subnets', { vpc: egressVpc }],
+    ['rotation-own-json-secret', {
+      props: (stack) => ({ authToken: AuthToken.fromSecret(secretsmanager.Secret.fromSecretNameV2(stack, 'Token', 'prod/cache/auth'), 'token') }),
+    }],
+    ['rotation-existing-endpoints', {
+      rotation: (stack) => ({
+        vpcEndpoints: RotationVpcEndpoints.fromEndpoints({
+          secretsManager: ec2.InterfaceVpcEndpoint.fromInterfaceVpcEndpointAttributes(stack, 'Sm', {
+            vpcEndpointId: 'vpce-0123', port: 443, securityGroups: [ec2.SecurityGroup.fromSecurityGroupId(stack, 'SmSg', 'sg-0aaa')],
+          }),
+          elastiCache: ec2.InterfaceVpcEndpoint.fromInterfaceVpcEndpointAttributes(stack, 'Ec', {
+            vpcEndpointId: 'vpce-0456', port: 443, securityGroups: [ec2.SecurityGroup.fromSecurityGroupId(stack, 'EcSg', 'sg-0bbb')],
+          }),
+        }),
+      }),
+    }],
+  ];
+
+  test.each(configurations)('%s: exactly the findings that cannot be avoided, nothing acknowledged', (name, options) => {
+    const { stack } = build({ ...options, stackName: name });
+    const app = stack.node.root as import('aws-cdk-lib').App;
+    expect(findings(app)).toEqual(remainingFindings(name));
+    expect(acknowledgements(app)).toEqual([]);
+  });
+
+  test('with a dead-letter queue of your own, only AwsSolutions-IAM5 remains', () => {
+    const { stack } = build({
+      stackName: 'rotation-dead-letter-queue',
+      rotation: (s) => ({
+        deadLetterQueue: new sqs.Queue(s, 'Dlq', { encryptionMasterKey: new kms.Key(s, 'DlqKey', { enableKeyRotation: true }), enforceSSL: true }),
+      }),
+    });
+    const app = stack.node.root as import('aws-cdk-lib').App;
+    expect(findings(app)).toEqual(remainingFindings('rotation-dead-letter-queue', true));
+    expect(acknowledgements(app)).toEqual([]);
+  });
+
+  test('the checks see the function: a weakened one is reported', () => {
+    const { stack } = build({ stackName: 'weakened' });
+    const fn = stack.node.findChild('Cache').node.findChild('AuthTokenRotation').node.findChild('Function');
+    const cfn = fn.node.defaultChild as import('aws-cdk-lib/aws-lambda').CfnFunction;
+    cfn.runtime = 'nodejs20.x';
+    cfn.reservedConcurrentExecutions = undefined;
+    expect(findings(stack.node.root as import('aws-cdk-lib').App)).toEqual([
+      ...remainingFindings('weakened'),
+      'AwsSolutions-L1 on weakened/Cache/AuthTokenRotation/Function/Resource',
+      'HIPAA.Security-LambdaConcurrency on weakened/Cache/AuthTokenRotation/Function/Resource',
+      'NIST.800.53.R5-LambdaConcurrency on weakened/Cache/AuthTokenRotation/Function/Resource',
+    ].sort());
+  });
+});
+
+describe('cfn-lint', () => {
+  const dir = path.join(__dirname, '..', 'cdk.out', 'test-templates');
+
+  test('reports nothing on templates with rotation', () => {
+    fs.mkdirSync(dir, { recursive: true });
+    const files = [
+      ['rotation-defaults', {}],
+      ['rotation-cluster-mode-off', { props: () => ({ clusterMode: false }) }],
+      ['rotation-egress-subnets', { vpc: egressVpc }],
+    ].map(([name, options]) => {
+      const file = path.join(dir, `redis-${name}.template.json`);
+      fs.writeFileSync(file, JSON.stringify(build(options as Parameters<typeof build>[0]).template.toJSON(), null, 1));
+      return file;
+    });
+    const result = spawnSync('cfn-lint', ['--regions', 'us-east-1', '--format', 'parseable', '--', ...files], { encoding: 'utf-8' });
+    expect(result.error).toBeUndefined();
+    expect(result.stdout + result.stderr).toBe('');
+    expect(result.status).toBe(0);
+  });
+});

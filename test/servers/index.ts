@@ -1,0 +1,14 @@
+export { findBinary, INSTALL_COMMAND, postgresBinaryDirectories } from './binaries';
+export type { BinarySource } from './binaries';
+export { ManagedProcess } from './managed-process';
+export type { ManagedProcessOptions } from './managed-process';
+export { freePort, LOOPBACK } from './ports';
+export { PostgresServer } from './postgres';
+export type { PostgresServerOptions } from './postgres';
+export { RedisServer } from './redis';
+export type { RedisServerOptions } from './redis';
+export { RespClient } from './resp';
+export type { RespReply, RespTarget } from './resp';
+export { makeTempDir, removeTempDir } from './temp-dir';
+export { testCertificates } from './tls';
+export type { TestCertificates } from './tls';

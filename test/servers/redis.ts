@@ -1,0 +1,189 @@
+import { randomBytes } from 'node:crypto';
+import { findBinary } from './binaries';
+import { ManagedProcess } from './managed-process';
+import { freePort, LOOPBACK } from './ports';
+import { RespClient, RespReply } from './resp';
+import { makeTempDir, removeTempDir } from './temp-dir';
+import { testCertificates } from './tls';
+
+/** How to start a Redis server. */
+export interface RedisServerOptions {
+  /** @default 'redis' */
+  readonly name?: string;
+  /**
+   * The AUTH token (`requirepass`), as ElastiCache with AUTH requires one.
+   * @default - a random token
+   */
+  readonly password?: string;
+  /** Start as a replica of this server, replicating over TLS. */
+  readonly replicaOf?: RedisServer;
+  /** More `redis-server` arguments, e.g. `['--rename-command', 'GETEX', '']` to imitate an older server. */
+  readonly extraArgs?: string[];
+}
+
+const READY = /Ready to accept connections/;
+const REPLICA_SYNCED = /MASTER <-> REPLICA sync: Finished with success/;
+
+/**
+ * A Debian `redis-server` (7.x, the protocol of Valkey and ElastiCache) on a free loopback port,
+ * with TLS only (no plain-text port) and a password, like an ElastiCache node with in-transit
+ * encryption and an AUTH token. Its certificate is signed by a throwaway CA (`caPem`).
+ */
+export class RedisServer {
+  /** Starts a server; retries with another port when the chosen one was taken meanwhile. */
+  public static async start(options: RedisServerOptions = {}): Promise<RedisServer> {
+    const binary = findBinary('redis-server', { debianPackage: 'redis-server' });
+    let lastError: unknown;
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const server = new RedisServer(binary, await freePort(), options);
+      try {
+        await server.launch();
+        return server;
+      } catch (error) {
+        lastError = error;
+        server.removeFiles();
+        if (!/Address already in use/i.test(String(error))) break;
+      }
+    }
+    throw lastError;
+  }
+
+  /** A primary and a replica that has finished its first synchronization. */
+  public static async startPrimaryWithReplica(password?: string): Promise<{ primary: RedisServer; replica: RedisServer }> {
+    const primary = await RedisServer.start({ name: 'redis primary', password });
+    try {
+      const replica = await RedisServer.start({ name: 'redis replica', password: primary.password, replicaOf: primary });
+      return { primary, replica };
+    } catch (error) {
+      await primary.stop();
+      throw error;
+    }
+  }
+
+  public readonly host: string = LOOPBACK;
+  public readonly port: number;
+  public readonly password: string;
+  /** The CA certificate (PEM) that clients must trust. */
+  public readonly caPem: string;
+  public readonly name: string;
+  private readonly directory: string;
+  private readonly args: string[];
+  private readonly replicaOf?: RedisServer;
+  private current?: ManagedProcess;
+
+  private constructor(private readonly binary: string, port: number, options: RedisServerOptions) {
+    const certificates = testCertificates();
+    this.port = port;
+    this.name = options.name ?? 'redis';
+    this.password = options.password ?? randomBytes(24).toString('base64url');
+    this.caPem = certificates.caPem;
+    this.replicaOf = options.replicaOf;
+    this.directory = makeTempDir('redis');
+    this.args = [
+      '--bind', LOOPBACK,
+      '--port', '0',
+      '--tls-port', String(port),
+      '--tls-cert-file', certificates.certFile,
+      '--tls-key-file', certificates.keyFile,
+      '--tls-ca-cert-file', certificates.caFile,
+      '--tls-auth-clients', 'no',
+      '--requirepass', this.password,
+      '--dir', this.directory,
+      '--save', '',
+      '--appendonly', 'no',
+      '--daemonize', 'no',
+      '--logfile', '',
+      // The first full sync starts at once instead of after the default 5 s.
+      '--repl-diskless-sync', 'yes',
+      '--repl-diskless-sync-delay', '0',
+    ];
+    this.args.push(...options.extraArgs ?? []);
+    if (this.replicaOf) {
+      this.args.push(
+        '--replicaof', this.replicaOf.host, String(this.replicaOf.port),
+        '--tls-replication', 'yes',
+        '--masterauth', this.replicaOf.password,
+      );
+    }
+  }
+
+  /** Whether the server process is running. */
+  public get running(): boolean {
+    return this.current !== undefined && !this.current.exited;
+  }
+
+  /** The pid of the server process (of its latest start). */
+  public get pid(): number | undefined {
+    return this.current?.pid;
+  }
+
+  /** The server's log so far. */
+  public get log(): string {
+    return this.current?.output ?? '';
+  }
+
+  /** Stops the server (SIGTERM; nothing to save) and removes its files. */
+  public async stop(): Promise<void> {
+    await this.current?.stop();
+    this.removeFiles();
+  }
+
+  /** Stops the server but keeps its port and files, for `restart()`. */
+  public async pause(): Promise<void> {
+    await this.current?.stop();
+  }
+
+  /** Kills the server with SIGKILL, as a crash would. */
+  public async kill(): Promise<void> {
+    await this.current?.kill();
+  }
+
+  /** Starts the server again on the same port, after `pause()` or `kill()`. */
+  public async restart(): Promise<void> {
+    if (this.running) throw new Error(`${this.name} is still running`);
+    await this.launch();
+  }
+
+  /** An authenticated RESP connection for inspecting the server; close it after use. */
+  public async connect(): Promise<RespClient> {
+    return RespClient.connect({ host: this.host, port: this.port, caPem: this.caPem, password: this.password });
+  }
+
+  /** Runs one command on a fresh connection. */
+  public async command(...args: Array<string | number>): Promise<RespReply> {
+    const client = await this.connect();
+    try {
+      return await client.command(...args);
+    } finally {
+      client.close();
+    }
+  }
+
+  /** `INFO <section>` as a map. */
+  public async info(section: string): Promise<Record<string, string>> {
+    const text = String(await this.command('INFO', section));
+    const fields: Record<string, string> = {};
+    for (const line of text.split('\r\n')) {
+      const separator = line.indexOf(':');
+      if (separator > 0) fields[line.slice(0, separator)] = line.slice(separator + 1);
+    }
+    return fields;
+  }
+
+  private async launch(): Promise<void> {
+    this.current = await ManagedProcess.start({
+      name: `${this.name} (127.0.0.1:${this.port})`,
+      command: this.binary,
+      args: this.args,
+      readyPattern: READY,
+      cwd: this.directory,
+    });
+    if (this.replicaOf) {
+      await this.current.waitForOutput(REPLICA_SYNCED, 15_000);
+    }
+  }
+
+  private removeFiles(): void {
+    removeTempDir(this.directory);
+  }
+}
