@@ -9,17 +9,20 @@
  *
  * The account and region are fixed dummies, and nothing in this app looks anything up, so it
  * synthesizes without AWS credentials. Change ENV to deploy it.
+ *
+ * The zones, the VPC with its flow logs, the log key and the alarm topic come from `ServiceStack`
+ * (`../shared/service-stack.ts`), which the examples share.
  */
-import { App, AppProps, CfnOutput, CfnResource, Duration, Fn, RemovalPolicy, Stack, StackProps, Validations } from 'aws-cdk-lib';
+import { App, AppProps, CfnOutput, Duration, RemovalPolicy, StackProps, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { SessionStoreCache, SessionStoreConsumer, SessionStoreDeployment } from '../../src';
+import { ServiceStack } from '../shared/service-stack';
 
 /** A fixed dummy environment; the stacks name their zones themselves, so synth looks nothing up. */
 const ENV = { account: '123456789012', region: 'us-east-1' };
@@ -91,13 +94,22 @@ interface WebSessionsStackProps extends StackProps {
  * The web tier's stack: its own VPC, the session store in the Cache subnets, and the web tier, a
  * Lambda function in the App subnets that `grantSessionAccess` connects to the store.
  */
-class WebSessionsStack extends Stack {
+class WebSessionsStack extends ServiceStack {
   constructor(scope: Construct, id: string, props: WebSessionsStackProps) {
     super(scope, id, props);
 
     // One key for the stack's log groups: the VPC flow logs and the function's logs.
-    const logKey = this.createLogKey();
-    const vpc = this.createVpc(props.cidr, logKey);
+    const logKey = this.createLogKey('LogKey', `Encrypts the log groups of ${this.stackName}`);
+    // Isolated subnets only, in three zones, with flow logs. The web tier reaches AWS APIs through
+    // VPC endpoints, so no subnet has a route to the internet.
+    const vpc = this.createVpc({
+      cidr: props.cidr,
+      subnetGroups: [
+        { name: APP_SUBNETS, cidrMask: 20 },
+        { name: CACHE_SUBNETS, cidrMask: 24 },
+      ],
+      flowLogKey: logKey,
+    });
 
     // No allowAllOutbound: every path out of the web tier is opened by name, by
     // grantSessionAccess (the cache ports) and by the Secrets Manager endpoint below (443).
@@ -142,15 +154,6 @@ class WebSessionsStack extends Stack {
       description: 'The secret the web tier authenticates with: AUTH token as plain text on nodes, JSON {username, password} on serverless',
       value: sessions.secret.secretArn,
     });
-  }
-
-  /**
-   * The region's first three zones, chosen at deploy time. The default would look the account's
-   * zones up at synth (a stack with an explicit environment), and literal zone names would make
-   * the template region-specific (cfn-lint W3010).
-   */
-  public override get availabilityZones(): string[] {
-    return [0, 1, 2].map((index) => Fn.select(index, Fn.getAzs()));
   }
 
   /**
@@ -231,116 +234,6 @@ class WebSessionsStack extends Stack {
     // cfn-lint W3005, harmless. Known, on this function only.
     (fn.node.defaultChild as lambda.CfnFunction).addMetadata('cfn-lint', { config: { ignore_checks: ['W3005'] } });
     return fn;
-  }
-
-  /**
-   * The KMS key of the stack's log groups. CloudWatch Logs encrypts a log group only if the key
-   * policy lets the service use the key, for log groups of this account and region.
-   */
-  private createLogKey(): kms.Key {
-    const key = new kms.Key(this, 'LogKey', {
-      description: `Encrypts the log groups of ${this.stackName}`,
-      enableKeyRotation: true,
-    });
-    key.addToResourcePolicy(new iam.PolicyStatement({
-      principals: [new iam.ServicePrincipal(`logs.${this.region}.amazonaws.com`)],
-      actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
-      resources: ['*'],
-      conditions: {
-        ArnLike: { 'kms:EncryptionContext:aws:logs:arn': `arn:${this.partition}:logs:${this.region}:${this.account}:log-group:*` },
-      },
-    }));
-    return key;
-  }
-
-  /**
-   * Isolated subnets only, in three zones, with flow logs. The web tier reaches AWS APIs through
-   * VPC endpoints, so no subnet has a route to the internet.
-   */
-  private createVpc(cidr: string, logKey: kms.IKey): ec2.Vpc {
-    const vpc = new ec2.Vpc(this, 'Vpc', {
-      ipAddresses: ec2.IpAddresses.cidr(cidr),
-      maxAzs: 3,
-      // No internet gateway and no NAT, so no route for HIPAA, NIST 800-53 R5 and PCI DSS
-      // `VPCNoUnrestrictedRouteToIGW` to flag.
-      subnetConfiguration: [
-        { name: APP_SUBNETS, subnetType: ec2.SubnetType.PRIVATE_ISOLATED, cidrMask: 20 },
-        { name: CACHE_SUBNETS, subnetType: ec2.SubnetType.PRIVATE_ISOLATED, cidrMask: 24 },
-      ],
-      // Removes the default security group's rules (`VPCDefaultSecurityGroupClosed`).
-      restrictDefaultSecurityGroup: true,
-    });
-    // The custom resource provider behind restrictDefaultSecurityGroup states its role dependency
-    // twice, as DependsOn and as GetAtt: cfn-lint W3005, harmless. Known, on that resource only.
-    const provider = this.node.tryFindChild('Custom::VpcRestrictDefaultSGCustomResourceProvider');
-    const handler = provider?.node.tryFindChild('Handler') as CfnResource | undefined;
-    handler?.addMetadata('cfn-lint', { config: { ignore_checks: ['W3005'] } });
-
-    // Flow logs of all traffic into a KMS-encrypted log group kept one year (`VPCFlowLogsEnabled`,
-    // `CloudWatchLogGroupEncrypted`, `CloudWatchLogGroupRetentionPeriod`).
-    const logGroup = new logs.LogGroup(this, 'FlowLogs', {
-      encryptionKey: logKey,
-      retention: logs.RetentionDays.ONE_YEAR,
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
-
-    // The delivery role gets a customer managed policy: the inline policy that CDK would add
-    // otherwise is flagged by HIPAA, NIST 800-53 and PCI DSS `IAMNoInlinePolicy`.
-    const role = new iam.Role(this, 'FlowLogRole', {
-      assumedBy: new iam.ServicePrincipal('vpc-flow-logs.amazonaws.com', {
-        conditions: { StringEquals: { 'aws:SourceAccount': this.account } },
-      }),
-      description: `Delivers the VPC flow logs of ${this.stackName}`,
-    });
-    const delivery = new iam.ManagedPolicy(this, 'FlowLogDelivery', {
-      description: `Lets VPC Flow Logs write to the flow log group of ${this.stackName}`,
-      roles: [role],
-      statements: [new iam.PolicyStatement({
-        actions: ['logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams'],
-        resources: [logGroup.logGroupArn],
-      })],
-    });
-    const flowLog = vpc.addFlowLog('FlowLog', {
-      destination: ec2.FlowLogDestination.toCloudWatchLogs(logGroup, role.withoutPolicyUpdates()),
-      trafficType: ec2.FlowLogTrafficType.ALL,
-    });
-    flowLog.node.addDependency(delivery);
-    return vpc;
-  }
-
-  /**
-   * The topic the alarms notify, encrypted with its own KMS key and refusing publishers without
-   * TLS (`SNSEncryptedKMS`, AwsSolutions-SNS3). The key policy and the topic policy let
-   * CloudWatch alarms of this account publish; without them the notifications are dropped.
-   */
-  private createAlarmTopic(): sns.Topic {
-    const key = new kms.Key(this, 'AlarmTopicKey', {
-      description: `Encrypts the alarm topic of ${this.stackName}`,
-      enableKeyRotation: true,
-    });
-    const fromThisAccountsAlarms = {
-      StringEquals: { 'aws:SourceAccount': this.account },
-      ArnLike: { 'aws:SourceArn': `arn:${this.partition}:cloudwatch:${this.region}:${this.account}:alarm:*` },
-    };
-    key.addToResourcePolicy(new iam.PolicyStatement({
-      principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
-      actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
-      resources: ['*'],
-      conditions: fromThisAccountsAlarms,
-    }));
-    const topic = new sns.Topic(this, 'AlarmTopic', {
-      displayName: `Alarms of ${this.stackName}`,
-      masterKey: key,
-      enforceSSL: true,
-    });
-    // enforceSSL gives the topic a policy of its own, which replaces the default one.
-    topic.addToResourcePolicy(new iam.PolicyStatement({
-      principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
-      actions: ['sns:Publish'],
-      resources: [topic.topicArn],
-      conditions: fromThisAccountsAlarms,
-    }));
-    return topic;
   }
 }
 
