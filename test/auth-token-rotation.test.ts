@@ -8,25 +8,13 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
-import { appSecurityGroup, importedVpc, newStack, TEST_ENV } from './fixtures';
+import { appSecurityGroup, egressVpc, importedVpc, newStack, TEST_ENV } from './fixtures';
 import { acknowledgements, findings } from './policy';
 import {
   AuthToken, AuthTokenRotationOptions, CacheAuthentication, CacheUser, RotationVpcEndpoints, SecureRedisCluster, SecureRedisClusterProps,
 } from '../src';
 
 const ASSET = path.join(__dirname, '..', 'assets', 'private', 'auth-token-rotation.lambda', 'index.js');
-
-/** An imported VPC whose subnets route out through a NAT gateway (PRIVATE_WITH_EGRESS). */
-function egressVpc(stack: Stack): ec2.IVpc {
-  return ec2.Vpc.fromVpcAttributes(stack, 'EgressVpc', {
-    vpcId: 'vpc-0fedcba9876543210',
-    availabilityZones: ['us-east-1a', 'us-east-1b'],
-    privateSubnetIds: ['subnet-0a100000000000001', 'subnet-0b100000000000002'],
-    privateSubnetRouteTableIds: ['rtb-0a100000000000001', 'rtb-0b100000000000002'],
-    publicSubnetIds: ['subnet-0d100000000000004', 'subnet-0e100000000000005'],
-    publicSubnetRouteTableIds: ['rtb-0d100000000000004', 'rtb-0e100000000000005'],
-  });
-}
 
 /** An imported VPC with both isolated subnets (for the cache) and private subnets with egress. */
 function mixedVpc(stack: Stack): ec2.IVpc {

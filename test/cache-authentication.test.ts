@@ -8,27 +8,18 @@ import * as elasticache from 'aws-cdk-lib/aws-elasticache';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { Construct } from 'constructs';
 import {
   AccessString, AuthToken, CacheAuthentication, CacheEngine, CacheEngineVersion, CacheUser, CacheUserAuthenticationType, SecureRedisCluster,
   SecureRedisClusterProps,
 } from '../src';
 import { importedVpc, newStack } from './fixtures';
 import { acknowledgements } from './policy';
+import { errorOf, expectExcludesRejectedPunctuation, expectInvalidConfiguration, logicalIdOf, onlyProps, VALID_ID } from './support';
 
 const USER = 'AWS::ElastiCache::User';
 const USER_GROUP = 'AWS::ElastiCache::UserGroup';
 const REPLICATION_GROUP = 'AWS::ElastiCache::ReplicationGroup';
 const SECRET = 'AWS::SecretsManager::Secret';
-
-/** Every punctuation character that Secrets Manager's GetRandomPassword may generate. */
-const SECRETS_MANAGER_PUNCTUATION = '!"#$%&\'()*+,-./:;<=>?@[\\]^_`{|}~';
-
-/** The only non-alphanumeric characters ElastiCache accepts in a password (user guide, AUTH). */
-const ALLOWED_PUNCTUATION = '!&#$^<>-';
-
-/** CreateUser / CreateReplicationGroup: a letter, then letters, digits and single hyphens; no trailing hyphen. */
-const VALID_ID = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
 
 type PropsFactory = Partial<SecureRedisClusterProps> | ((stack: Stack) => Partial<SecureRedisClusterProps>);
 
@@ -59,11 +50,6 @@ function build(props: PropsFactory = {}): Built {
 
 function withUsers(users: CacheUser[], extra: Partial<SecureRedisClusterProps> = {}): Built {
   return build({ authentication: CacheAuthentication.users(users), ...extra });
-}
-
-function logicalIdOf(construct: Construct): string {
-  const child = construct.node.defaultChild ?? construct;
-  return Stack.of(construct).getLogicalId(child as any);
 }
 
 /**
@@ -102,9 +88,7 @@ function usersByName(template: Template): Record<string, UserResource> {
 
 /** The properties of the only replication group of a template. */
 function groupProps(template: Template): Record<string, any> {
-  const groups = Object.values<any>(template.findResources(REPLICATION_GROUP));
-  expect(groups).toHaveLength(1);
-  return groups[0].Properties;
+  return onlyProps(template, REPLICATION_GROUP);
 }
 
 function secretsOf(template: Template): Record<string, any> {
@@ -145,16 +129,6 @@ function aec6Findings(app: App): string[] {
     .filter((v) => v.ruleName === 'AwsSolutions-AEC6')
     .flatMap((v) => v.violatingResources.map((r) => `${(r as { constructPath?: string }).constructPath ?? r.resourceLogicalId}`))
     .sort();
-}
-
-/** Runs `act` and returns the message it throws. */
-function errorOf(act: () => unknown): string {
-  try {
-    act();
-  } catch (e) {
-    return (e as Error).message;
-  }
-  throw new Error('expected an error, but nothing was thrown');
 }
 
 /** Two password users (one read-only with a short password), one with a given id. */
@@ -338,11 +312,7 @@ describe('CacheAuthentication.users()', () => {
     const { template } = withUsers([CacheUser.password('app')]);
     const excluded: string = (Object.values<any>(secretsOf(template))[0]).Properties.GenerateSecretString.ExcludeCharacters;
 
-    const rejected = [...SECRETS_MANAGER_PUNCTUATION].filter((c) => !ALLOWED_PUNCTUATION.includes(c));
-    expect([...excluded].sort()).toEqual(rejected.sort());
-    for (const allowed of ALLOWED_PUNCTUATION) {
-      expect(excluded).not.toContain(allowed);
-    }
+    expectExcludesRejectedPunctuation(excluded);
   });
 
   test('the added default user cannot log in and needs no password or secret', () => {
@@ -830,10 +800,7 @@ describe('validation', () => {
   ];
 
   test.each(rows)('$case', ({ props, message }) => {
-    const error = errorOf(() => build(props));
-
-    expect(error).toMatch(/^\[TestStack\/Cache\] invalid configuration:\n {2}- /);
-    expect(error).toMatch(message);
+    expectInvalidConfiguration('TestStack/Cache', message, () => build(props));
   });
 
   test('the limits themselves are accepted', () => {

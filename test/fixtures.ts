@@ -27,6 +27,31 @@ export function importedVpc(scope: Stack, id = 'Vpc'): ec2.IVpc {
   });
 }
 
+/**
+ * An imported VPC whose private subnets route out through a NAT gateway (PRIVATE_WITH_EGRESS), in two
+ * zones, and no isolated subnets.
+ */
+export function egressVpc(scope: Stack, id = 'EgressVpc'): ec2.IVpc {
+  return ec2.Vpc.fromVpcAttributes(scope, id, {
+    vpcId: 'vpc-0fedcba9876543210',
+    availabilityZones: ['us-east-1a', 'us-east-1b'],
+    privateSubnetIds: ['subnet-0a100000000000001', 'subnet-0b100000000000002'],
+    privateSubnetRouteTableIds: ['rtb-0a100000000000001', 'rtb-0b100000000000002'],
+    publicSubnetIds: ['subnet-0d100000000000004', 'subnet-0e100000000000005'],
+    publicSubnetRouteTableIds: ['rtb-0d100000000000004', 'rtb-0e100000000000005'],
+  });
+}
+
+/** An imported VPC whose private subnets are all in one zone. */
+export function oneZoneVpc(scope: Stack, id = 'OneZoneVpc'): ec2.IVpc {
+  return ec2.Vpc.fromVpcAttributes(scope, id, {
+    vpcId: 'vpc-0fedcba9876543210',
+    availabilityZones: ['us-east-1a'],
+    isolatedSubnetIds: ['subnet-0a100000000000001'],
+    isolatedSubnetRouteTableIds: ['rtb-0a100000000000001'],
+  });
+}
+
 /** A new stack in a new app, with the fixed environment. */
 export function newStack(id = 'TestStack'): { app: App; stack: Stack } {
   const app = new App();

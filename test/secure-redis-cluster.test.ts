@@ -11,72 +11,27 @@ import { Construct } from 'constructs';
 import {
   AuthToken, CacheEngineVersion, SecureRedisCluster, SecureRedisClusterProps, TransitEncryptionMode,
 } from '../src';
-import { appSecurityGroup, eventTopic, importedVpc, newStack, TEST_ENV } from './fixtures';
+import { appSecurityGroup, egressVpc, eventTopic, importedVpc, newStack, TEST_ENV } from './fixtures';
+import {
+  alarmsOf, Built, buildInFixtureVpc, DISALLOW_ALL_EGRESS, expectExcludesRejectedPunctuation, expectIngressOnlyFrom,
+  expectNoCidrIngressAndNoEgress, expectSecretReadGrant, getAtt, ingressRules, logicalIdOf, onlyProps, PropsFactory,
+  securityGroupProps, VALID_ID,
+} from './support';
 
 const REPLICATION_GROUP = 'AWS::ElastiCache::ReplicationGroup';
 
-/** CDK's placeholder rule for a security group without egress (`allowAllOutbound: false`). */
-const DISALLOW_ALL_EGRESS = [{
-  CidrIp: '255.255.255.255/32',
-  Description: 'Disallow all traffic',
-  FromPort: 252,
-  IpProtocol: 'icmp',
-  ToPort: 86,
-}];
-
-/** Every punctuation character that Secrets Manager's GetRandomPassword may generate. */
-const SECRETS_MANAGER_PUNCTUATION = '!"#$%&\'()*+,-./:;<=>?@[\\]^_`{|}~';
-
-/** The only non-alphanumeric characters ElastiCache accepts in an AUTH token (user guide). */
-const AUTH_TOKEN_ALLOWED_PUNCTUATION = '!&#$^<>-';
-
-type PropsFactory = Partial<SecureRedisClusterProps> | ((stack: Stack, vpc: ec2.IVpc) => Partial<SecureRedisClusterProps>);
-
-interface Built {
-  readonly stack: Stack;
-  readonly vpc: ec2.IVpc;
-  readonly cache: SecureRedisCluster;
-}
-
 /** A cluster named `Cache` in `TestStack`, in the fixture VPC. */
-function build(props: PropsFactory = {}): Built {
-  const { stack } = newStack();
-  const vpc = importedVpc(stack);
-  const extra = typeof props === 'function' ? props(stack, vpc) : props;
-  const cache = new SecureRedisCluster(stack, 'Cache', { vpc, ...extra });
-  return { stack, vpc, cache };
+function build(props: PropsFactory<SecureRedisClusterProps> = {}): Built<SecureRedisCluster> {
+  return buildInFixtureVpc(SecureRedisCluster, 'Cache', props);
 }
 
-function templateOf(props: PropsFactory = {}): Template {
+function templateOf(props: PropsFactory<SecureRedisClusterProps> = {}): Template {
   return Template.fromStack(build(props).stack);
 }
 
 /** The properties of the only replication group of a template. */
 function groupProps(template: Template): Record<string, any> {
-  const groups = Object.values(template.findResources(REPLICATION_GROUP));
-  expect(groups).toHaveLength(1);
-  return (groups[0] as any).Properties;
-}
-
-function logicalIdOf(construct: Construct): string {
-  const child = construct.node.defaultChild ?? construct;
-  return Stack.of(construct).getLogicalId(child as any);
-}
-
-function getAtt(construct: Construct, attribute: string): unknown {
-  return { 'Fn::GetAtt': [logicalIdOf(construct), attribute] };
-}
-
-/** A VPC with private subnets with egress, no isolated ones. */
-function vpcWithPrivateSubnets(stack: Stack): ec2.IVpc {
-  return ec2.Vpc.fromVpcAttributes(stack, 'PrivateVpc', {
-    vpcId: 'vpc-0fedcba9876543210',
-    availabilityZones: ['us-east-1a', 'us-east-1b'],
-    privateSubnetIds: ['subnet-0a100000000000001', 'subnet-0b100000000000002'],
-    privateSubnetRouteTableIds: ['rtb-0a100000000000001', 'rtb-0b100000000000002'],
-    publicSubnetIds: ['subnet-0d100000000000004', 'subnet-0e100000000000005'],
-    publicSubnetRouteTableIds: ['rtb-0d100000000000004', 'rtb-0e100000000000005'],
-  });
+  return onlyProps(template, REPLICATION_GROUP);
 }
 
 describe('engine and node type', () => {
@@ -317,11 +272,7 @@ describe('AUTH token', () => {
     const secret = Object.values(templateOf().findResources('AWS::SecretsManager::Secret'))[0] as any;
     const excluded: string = secret.Properties.GenerateSecretString.ExcludeCharacters;
 
-    const rejected = [...SECRETS_MANAGER_PUNCTUATION].filter((c) => !AUTH_TOKEN_ALLOWED_PUNCTUATION.includes(c));
-    expect([...excluded].sort()).toEqual(rejected.sort());
-    for (const allowed of AUTH_TOKEN_ALLOWED_PUNCTUATION) {
-      expect(excluded).not.toContain(allowed);
-    }
+    expectExcludesRejectedPunctuation(excluded);
     // The characters the API reference forbids are among them.
     for (const forbidden of ['/', '"', '@', '%']) {
       expect(excluded).toContain(forbidden);
@@ -369,28 +320,8 @@ describe('AUTH token', () => {
     const { stack, cache } = build();
     const role = new iam.Role(stack, 'Reader', { assumedBy: new iam.AccountRootPrincipal() });
     cache.grantReadAuthToken(role);
-    const template = Template.fromStack(stack);
 
-    template.hasResourceProperties('AWS::IAM::Policy', {
-      Roles: [{ Ref: logicalIdOf(role) }],
-      PolicyDocument: {
-        Statement: Match.arrayWith([Match.objectLike({
-          Action: Match.arrayWith(['secretsmanager:GetSecretValue']),
-          Effect: 'Allow',
-          Resource: { Ref: logicalIdOf(cache.authTokenSecret as any) },
-        })]),
-      },
-    });
-    template.hasResourceProperties('AWS::KMS::Key', {
-      KeyPolicy: {
-        Statement: Match.arrayWith([Match.objectLike({
-          Action: 'kms:Decrypt',
-          Effect: 'Allow',
-          Principal: { AWS: getAtt(role, 'Arn') },
-          Condition: { StringEquals: { 'kms:ViaService': 'secretsmanager.us-east-1.amazonaws.com' } },
-        })]),
-      },
-    });
+    expectSecretReadGrant(Template.fromStack(stack), role, cache.authTokenSecret as any);
   });
 });
 
@@ -410,7 +341,7 @@ describe('subnet group', () => {
 
   test('uses private subnets with egress when the VPC has no isolated ones', () => {
     const { stack } = newStack();
-    new SecureRedisCluster(stack, 'Cache', { vpc: vpcWithPrivateSubnets(stack) });
+    new SecureRedisCluster(stack, 'Cache', { vpc: egressVpc(stack) });
 
     Template.fromStack(stack).hasResourceProperties('AWS::ElastiCache::SubnetGroup', {
       SubnetIds: ['subnet-0a100000000000001', 'subnet-0b100000000000002'],
@@ -425,10 +356,6 @@ describe('subnet group', () => {
 });
 
 describe('security group', () => {
-  function ingressRules(template: Template): any[] {
-    return Object.values(template.findResources('AWS::EC2::SecurityGroupIngress')).map((r: any) => r.Properties);
-  }
-
   test('admits only the named sources, only on the cache port', () => {
     const { stack } = newStack();
     const vpc = importedVpc(stack);
@@ -437,20 +364,7 @@ describe('security group', () => {
     const cache = new SecureRedisCluster(stack, 'Cache', { vpc, allowedConnections: [web, worker] });
     const template = Template.fromStack(stack);
 
-    const rules = ingressRules(template);
-    expect(rules).toHaveLength(2);
-    for (const rule of rules) {
-      expect(rule).toMatchObject({
-        GroupId: getAtt(cache.securityGroup, 'GroupId'),
-        IpProtocol: 'tcp',
-        FromPort: 6380,
-        ToPort: 6380,
-      });
-    }
-    expect(rules.map((r) => r.SourceSecurityGroupId)).toEqual(expect.arrayContaining([
-      getAtt(web, 'GroupId'),
-      getAtt(worker, 'GroupId'),
-    ]));
+    expectIngressOnlyFrom(template, cache.securityGroup, [web, worker], 6380);
     template.hasResourceProperties(REPLICATION_GROUP, {
       SecurityGroupIds: [getAtt(cache.securityGroup, 'GroupId')],
     });
@@ -467,17 +381,8 @@ describe('security group', () => {
     const { stack } = newStack();
     const vpc = importedVpc(stack);
     const cache = new SecureRedisCluster(stack, 'Cache', { vpc, allowedConnections: [appSecurityGroup(stack, vpc)] });
-    const template = Template.fromStack(stack);
 
-    const inline = Object.values(template.findResources('AWS::EC2::SecurityGroup'))
-      .flatMap((sg: any) => sg.Properties.SecurityGroupIngress ?? []);
-    for (const rule of [...inline, ...ingressRules(template)]) {
-      expect(rule.CidrIp).toBeUndefined();
-      expect(rule.CidrIpv6).toBeUndefined();
-    }
-    template.resourceCountIs('AWS::EC2::SecurityGroupEgress', 0);
-    const ownGroup = template.findResources('AWS::EC2::SecurityGroup')[logicalIdOf(cache.securityGroup)] as any;
-    expect(ownGroup.Properties.SecurityGroupEgress).toEqual(DISALLOW_ALL_EGRESS);
+    expectNoCidrIngressAndNoEgress(Template.fromStack(stack), cache.securityGroup);
   });
 
   test('connections.allowDefaultPortFrom admits a client on the cache port', () => {
@@ -513,9 +418,9 @@ describe('security group', () => {
     const rules = ingressRules(template);
     expect(rules).toHaveLength(1);
     expect(rules[0].GroupId).toEqual(getAtt(cache.securityGroup, 'GroupId'));
-    const ownGroup = template.findResources('AWS::EC2::SecurityGroup')[logicalIdOf(own)] as any;
-    expect(ownGroup.Properties.SecurityGroupIngress).toBeUndefined();
-    expect(ownGroup.Properties.SecurityGroupEgress).toEqual(DISALLOW_ALL_EGRESS);
+    const ownGroup = securityGroupProps(template, own);
+    expect(ownGroup.SecurityGroupIngress).toBeUndefined();
+    expect(ownGroup.SecurityGroupEgress).toEqual(DISALLOW_ALL_EGRESS);
   });
 });
 
@@ -781,8 +686,6 @@ describe('other properties', () => {
 });
 
 describe('replicationGroupId', () => {
-  const VALID_ID = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
-
   test('is derived from the construct path: lowercase, at most 40 characters, valid', () => {
     const { stack, cache } = build();
     const id = cache.replicationGroupId;
@@ -904,12 +807,6 @@ describe('metrics', () => {
 });
 
 describe('addRecommendedAlarms', () => {
-  function alarmsOf(template: Template, metricName?: string): any[] {
-    return Object.values(template.findResources('AWS::CloudWatch::Alarm'))
-      .map((a: any) => a.Properties)
-      .filter((p) => metricName === undefined || p.MetricName === metricName);
-  }
-
   function nodeDimension(nodeId: string) {
     return [{ Name: 'CacheClusterId', Value: nodeId }];
   }
@@ -1031,7 +928,7 @@ describe('addRecommendedAlarms', () => {
 });
 
 describe('warnings', () => {
-  function warningsOf(props: PropsFactory = {}): Annotations {
+  function warningsOf(props: PropsFactory<SecureRedisClusterProps> = {}): Annotations {
     return Annotations.fromStack(build(props).stack);
   }
 

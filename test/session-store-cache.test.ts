@@ -16,7 +16,11 @@ import {
   SessionStoreConsumer,
   SessionStoreDeployment,
 } from '../src';
-import { appSecurityGroup, encryptedTopic, eventTopic, importedVpc, newStack } from './fixtures';
+import { appSecurityGroup, encryptedTopic, eventTopic, importedVpc, newStack, oneZoneVpc } from './fixtures';
+import {
+  alarmsOf, Built, buildInFixtureVpc, ELASTICACHE_ALLOWED_PUNCTUATION, errorHeader, errorOf, expectSecretReadGrant, getAtt,
+  ingressRules, invalidConfigurationHeader, logicalIdOf, onlyProps, PropsFactory, resolveProps, VALID_ID,
+} from './support';
 
 const REPLICATION_GROUP = 'AWS::ElastiCache::ReplicationGroup';
 const SERVERLESS_CACHE = 'AWS::ElastiCache::ServerlessCache';
@@ -25,62 +29,21 @@ const USER_GROUP = 'AWS::ElastiCache::UserGroup';
 
 const ISOLATED_SUBNETS = ['subnet-0a000000000000001', 'subnet-0b000000000000002', 'subnet-0c000000000000003'];
 
-/** What ElastiCache accepts as an id: letters, digits, single hyphens, no trailing hyphen. */
-const VALID_ID = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
-
-type PropsFactory = Partial<SessionStoreCacheProps> | ((stack: Stack, vpc: ec2.IVpc) => Partial<SessionStoreCacheProps>);
-
-interface Built {
-  readonly stack: Stack;
-  readonly vpc: ec2.IVpc;
-  readonly cache: SessionStoreCache;
-}
-
 /** A session store named `Sessions` in `TestStack`, in the fixture VPC (isolated subnets in three zones). */
-function build(props: PropsFactory = {}): Built {
-  const { stack } = newStack();
-  const vpc = importedVpc(stack);
-  const extra = typeof props === 'function' ? props(stack, vpc) : props;
-  const cache = new SessionStoreCache(stack, 'Sessions', { vpc, ...extra });
-  return { stack, vpc, cache };
+function build(props: PropsFactory<SessionStoreCacheProps> = {}): Built<SessionStoreCache> {
+  return buildInFixtureVpc(SessionStoreCache, 'Sessions', props);
 }
 
-function templateOf(props: PropsFactory = {}): Template {
+function templateOf(props: PropsFactory<SessionStoreCacheProps> = {}): Template {
   return Template.fromStack(build(props).stack);
 }
 
 /** A serverless session store with the given options. */
-function buildServerless(options: ServerlessSessionStoreOptions = {}, props: PropsFactory = {}): Built {
+function buildServerless(options: ServerlessSessionStoreOptions = {}, props: PropsFactory<SessionStoreCacheProps> = {}): Built<SessionStoreCache> {
   return build((stack, vpc) => ({
     deployment: SessionStoreDeployment.serverless(options),
-    ...(typeof props === 'function' ? props(stack, vpc) : props),
+    ...resolveProps(props, stack, vpc),
   }));
-}
-
-/** The properties of the only resource of a type. */
-function onlyProps(template: Template, type: string): Record<string, any> {
-  const resources = Object.values(template.findResources(type));
-  expect(resources).toHaveLength(1);
-  return (resources[0] as any).Properties;
-}
-
-function logicalIdOf(construct: Construct): string {
-  const child = construct.node.defaultChild ?? construct;
-  return Stack.of(construct).getLogicalId(child as any);
-}
-
-function getAtt(construct: Construct, attribute: string): unknown {
-  return { 'Fn::GetAtt': [logicalIdOf(construct), attribute] };
-}
-
-function ingressRules(template: Template): any[] {
-  return Object.values(template.findResources('AWS::EC2::SecurityGroupIngress')).map((r: any) => r.Properties);
-}
-
-function alarmsOf(template: Template, metricName?: string): any[] {
-  return Object.values(template.findResources('AWS::CloudWatch::Alarm'))
-    .map((a: any) => a.Properties)
-    .filter((p) => metricName === undefined || p.MetricName === metricName);
 }
 
 /** A Lambda function in the isolated subnets of the VPC. */
@@ -621,7 +584,7 @@ describe('serverless RBAC', () => {
     for (const forbidden of ['/', '"', '@', '%']) {
       expect(excluded).toContain(forbidden);
     }
-    for (const allowed of '!&#$^<>-') {
+    for (const allowed of ELASTICACHE_ALLOWED_PUNCTUATION) {
       expect(excluded).not.toContain(allowed);
     }
   });
@@ -727,28 +690,8 @@ describe('grantSessionAccess', () => {
     const { stack, vpc, cache } = build();
     const fn = lambdaFunction(stack, vpc);
     cache.grantSessionAccess(SessionStoreConsumer.lambdaFunction(fn));
-    const template = Template.fromStack(stack);
 
-    template.hasResourceProperties('AWS::IAM::Policy', {
-      Roles: [{ Ref: logicalIdOf(fn.role as any) }],
-      PolicyDocument: {
-        Statement: Match.arrayWith([Match.objectLike({
-          Action: Match.arrayWith(['secretsmanager:GetSecretValue']),
-          Effect: 'Allow',
-          Resource: { Ref: logicalIdOf(cache.secret as any) },
-        })]),
-      },
-    });
-    template.hasResourceProperties('AWS::KMS::Key', {
-      KeyPolicy: {
-        Statement: Match.arrayWith([Match.objectLike({
-          Action: 'kms:Decrypt',
-          Effect: 'Allow',
-          Principal: { AWS: getAtt(fn.role as any, 'Arn') },
-          Condition: { StringEquals: { 'kms:ViaService': 'secretsmanager.us-east-1.amazonaws.com' } },
-        })]),
-      },
-    });
+    expectSecretReadGrant(Template.fromStack(stack), fn.role as any, cache.secret as any);
   });
 
   test('a Lambda function on serverless: admitted on 6379 and 6380, reads the user secret, gets the username', () => {
@@ -998,23 +941,13 @@ describe('addRecommendedAlarms()', () => {
 });
 
 describe('synth-time rules', () => {
-  /** A VPC whose private subnets are all in one zone. */
-  function oneZoneVpc(stack: Stack): ec2.IVpc {
-    return ec2.Vpc.fromVpcAttributes(stack, 'OneZoneVpc', {
-      vpcId: 'vpc-0fedcba9876543210',
-      availabilityZones: ['us-east-1a'],
-      isolatedSubnetIds: ['subnet-0a100000000000001'],
-      isolatedSubnetRouteTableIds: ['rtb-0a100000000000001'],
-    });
-  }
-
   const serverless = (options: ServerlessSessionStoreOptions = {}) => SessionStoreDeployment.serverless(options);
 
   interface Row {
     /** The rule, as the test name. */
     readonly case: string;
     /** Props on top of the fixture VPC. */
-    readonly props?: PropsFactory;
+    readonly props?: PropsFactory<SessionStoreCacheProps>;
     /** Something else to do instead of creating the store. */
     readonly act?: (stack: Stack, vpc: ec2.IVpc) => void;
     /** The construct the message names. */
@@ -1144,23 +1077,12 @@ describe('synth-time rules', () => {
     const { stack } = newStack();
     const vpc = importedVpc(stack);
     const run = act ?? (() => {
-      const extra = typeof props === 'function' ? props(stack, vpc) : props;
-      new SessionStoreCache(stack, 'Sessions', { vpc, ...extra });
+      new SessionStoreCache(stack, 'Sessions', { vpc, ...resolveProps(props, stack, vpc) });
     });
 
-    let error: Error | undefined;
-    try {
-      run(stack, vpc);
-    } catch (e) {
-      error = e as Error;
-    }
-    expect(error).toBeDefined();
-    if (path) {
-      expect(error!.message).toMatch(new RegExp(`^\\[${path.replace(/\//g, '\\/')}\\] `));
-    } else {
-      expect(error!.message).toMatch(/^\[TestStack\/Sessions\] invalid configuration:\n {2}- /);
-    }
-    expect(error!.message).toMatch(message);
+    const error = errorOf(() => run(stack, vpc));
+    expect(error).toMatch(path ? errorHeader(path) : invalidConfigurationHeader('TestStack/Sessions'));
+    expect(error).toMatch(message);
   });
 
   test('every error of a serverless configuration is reported in one throw', () => {

@@ -5,61 +5,26 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { MemcachedAlarmsOptions, MemcachedEngineVersion, ShardedMemcached, ShardedMemcachedProps } from '../src';
-import { appSecurityGroup, encryptedTopic, eventTopic, importedVpc, newStack, TEST_ENV } from './fixtures';
+import { appSecurityGroup, encryptedTopic, eventTopic, importedVpc, newStack, oneZoneVpc, TEST_ENV } from './fixtures';
+import {
+  alarmsOf, Built, buildInFixtureVpc, DISALLOW_ALL_EGRESS, expectIngressOnlyFrom, expectInvalidConfiguration,
+  expectNoCidrIngressAndNoEgress, getAtt, ingressRules, logicalIdOf, onlyProps, PropsFactory, securityGroupProps, VALID_ID,
+} from './support';
 
 const CACHE_CLUSTER = 'AWS::ElastiCache::CacheCluster';
 
-/** CDK's placeholder rule for a security group without egress (`allowAllOutbound: false`). */
-const DISALLOW_ALL_EGRESS = [{
-  CidrIp: '255.255.255.255/32',
-  Description: 'Disallow all traffic',
-  FromPort: 252,
-  IpProtocol: 'icmp',
-  ToPort: 86,
-}];
-
-/** What ElastiCache accepts as a cluster id: letters, digits, single hyphens, no trailing hyphen. */
-const VALID_ID = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
-
-type PropsFactory = Partial<ShardedMemcachedProps> | ((stack: Stack, vpc: ec2.IVpc) => Partial<ShardedMemcachedProps>);
-
-interface Built {
-  readonly stack: Stack;
-  readonly vpc: ec2.IVpc;
-  readonly cache: ShardedMemcached;
-}
-
 /** A cluster named `Cache` in `TestStack`, in the fixture VPC (isolated subnets in three zones). */
-function build(props: PropsFactory = {}): Built {
-  const { stack } = newStack();
-  const vpc = importedVpc(stack);
-  const extra = typeof props === 'function' ? props(stack, vpc) : props;
-  const cache = new ShardedMemcached(stack, 'Cache', { vpc, ...extra });
-  return { stack, vpc, cache };
+function build(props: PropsFactory<ShardedMemcachedProps> = {}): Built<ShardedMemcached> {
+  return buildInFixtureVpc(ShardedMemcached, 'Cache', props);
 }
 
-function templateOf(props: PropsFactory = {}): Template {
+function templateOf(props: PropsFactory<ShardedMemcachedProps> = {}): Template {
   return Template.fromStack(build(props).stack);
 }
 
 /** The properties of the only cache cluster of a template. */
 function clusterProps(template: Template): Record<string, any> {
-  const clusters = Object.values(template.findResources(CACHE_CLUSTER));
-  expect(clusters).toHaveLength(1);
-  return (clusters[0] as any).Properties;
-}
-
-function logicalIdOf(construct: Construct): string {
-  const child = construct.node.defaultChild ?? construct;
-  return Stack.of(construct).getLogicalId(child as any);
-}
-
-function getAtt(construct: Construct, attribute: string): unknown {
-  return { 'Fn::GetAtt': [logicalIdOf(construct), attribute] };
-}
-
-function ingressRules(template: Template): any[] {
-  return Object.values(template.findResources('AWS::EC2::SecurityGroupIngress')).map((r: any) => r.Properties);
+  return onlyProps(template, CACHE_CLUSTER);
 }
 
 describe('engine and nodes', () => {
@@ -228,20 +193,7 @@ describe('security group', () => {
     const cache = new ShardedMemcached(stack, 'Cache', { vpc, allowedConnections: [web, worker] });
     const template = Template.fromStack(stack);
 
-    const rules = ingressRules(template);
-    expect(rules).toHaveLength(2);
-    for (const rule of rules) {
-      expect(rule).toMatchObject({
-        GroupId: getAtt(cache.securityGroup, 'GroupId'),
-        IpProtocol: 'tcp',
-        FromPort: 11212,
-        ToPort: 11212,
-      });
-    }
-    expect(rules.map((r) => r.SourceSecurityGroupId)).toEqual(expect.arrayContaining([
-      getAtt(web, 'GroupId'),
-      getAtt(worker, 'GroupId'),
-    ]));
+    expectIngressOnlyFrom(template, cache.securityGroup, [web, worker], 11212);
     template.hasResourceProperties(CACHE_CLUSTER, {
       VpcSecurityGroupIds: [getAtt(cache.securityGroup, 'GroupId')],
     });
@@ -258,19 +210,9 @@ describe('security group', () => {
     const { stack } = newStack();
     const vpc = importedVpc(stack);
     const cache = new ShardedMemcached(stack, 'Cache', { vpc, allowedConnections: [appSecurityGroup(stack, vpc)] });
-    const template = Template.fromStack(stack);
 
-    const inline = Object.values(template.findResources('AWS::EC2::SecurityGroup'))
-      .flatMap((sg: any) => sg.Properties.SecurityGroupIngress ?? []);
-    const rules = [...inline, ...ingressRules(template)];
+    const rules = expectNoCidrIngressAndNoEgress(Template.fromStack(stack), cache.securityGroup);
     expect(rules.length).toBeGreaterThan(0);
-    for (const rule of rules) {
-      expect(rule.CidrIp).toBeUndefined();
-      expect(rule.CidrIpv6).toBeUndefined();
-    }
-    template.resourceCountIs('AWS::EC2::SecurityGroupEgress', 0);
-    const ownGroup = template.findResources('AWS::EC2::SecurityGroup')[logicalIdOf(cache.securityGroup)] as any;
-    expect(ownGroup.Properties.SecurityGroupEgress).toEqual(DISALLOW_ALL_EGRESS);
   });
 
   test('connections.allowDefaultPortFrom admits a client on the cache port', () => {
@@ -306,9 +248,9 @@ describe('security group', () => {
     const rules = ingressRules(template);
     expect(rules).toHaveLength(1);
     expect(rules[0].GroupId).toEqual(getAtt(cache.securityGroup, 'GroupId'));
-    const ownGroup = template.findResources('AWS::EC2::SecurityGroup')[logicalIdOf(own)] as any;
-    expect(ownGroup.Properties.SecurityGroupIngress).toBeUndefined();
-    expect(ownGroup.Properties.SecurityGroupEgress).toEqual(DISALLOW_ALL_EGRESS);
+    const ownGroup = securityGroupProps(template, own);
+    expect(ownGroup.SecurityGroupIngress).toBeUndefined();
+    expect(ownGroup.SecurityGroupEgress).toEqual(DISALLOW_ALL_EGRESS);
   });
 });
 
@@ -532,12 +474,6 @@ describe('metrics', () => {
 });
 
 describe('addRecommendedAlarms', () => {
-  function alarmsOf(template: Template, metricName?: string): any[] {
-    return Object.values(template.findResources('AWS::CloudWatch::Alarm'))
-      .map((a: any) => a.Properties)
-      .filter((p) => metricName === undefined || p.MetricName === metricName);
-  }
-
   function nodeDimensions(clusterName: string, nodeId: string) {
     return [{ Name: 'CacheClusterId', Value: clusterName }, { Name: 'CacheNodeId', Value: nodeId }];
   }
@@ -707,21 +643,11 @@ describe('fromAttributes', () => {
 });
 
 describe('synth-time rules', () => {
-  /** A VPC whose private subnets are all in one zone. */
-  function oneZoneVpc(stack: Stack): ec2.IVpc {
-    return ec2.Vpc.fromVpcAttributes(stack, 'OneZoneVpc', {
-      vpcId: 'vpc-0fedcba9876543210',
-      availabilityZones: ['us-east-1a'],
-      isolatedSubnetIds: ['subnet-0a100000000000001'],
-      isolatedSubnetRouteTableIds: ['rtb-0a100000000000001'],
-    });
-  }
-
   interface Row {
     /** The rule, as the test name. */
     readonly case: string;
     /** Props on top of the fixture VPC. */
-    readonly props?: PropsFactory;
+    readonly props?: PropsFactory<ShardedMemcachedProps>;
     /** Options of `addRecommendedAlarms()`, for the rules it checks. */
     readonly alarms?: MemcachedAlarmsOptions;
     /** The expected message: the bad value and the fix. */
@@ -852,25 +778,12 @@ describe('synth-time rules', () => {
   ];
 
   test.each(rows)('$case', ({ props, alarms, message }) => {
-    const { stack } = newStack();
-    const act = () => {
-      const vpc = importedVpc(stack);
-      const extra = typeof props === 'function' ? props(stack, vpc) : props;
-      const cache = new ShardedMemcached(stack, 'Cache', { vpc, ...extra });
+    expectInvalidConfiguration('TestStack/Cache', message, () => {
+      const { cache } = build(props);
       if (alarms) {
         cache.addRecommendedAlarms(alarms);
       }
-    };
-
-    let error: Error | undefined;
-    try {
-      act();
-    } catch (e) {
-      error = e as Error;
-    }
-    expect(error).toBeDefined();
-    expect(error!.message).toMatch(/^\[TestStack\/Cache\] invalid configuration:\n {2}- /);
-    expect(error!.message).toMatch(message);
+    });
   });
 
   test('every error of a configuration is reported in one throw', () => {

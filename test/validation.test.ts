@@ -5,6 +5,7 @@ import {
   AuthToken, CacheEngine, CacheEngineVersion, RecommendedAlarmsOptions, SecureRedisCluster, SecureRedisClusterProps, TransitEncryptionMode,
 } from '../src';
 import { encryptedTopic, importedVpc, newStack } from './fixtures';
+import { buildInFixtureVpc, expectInvalidConfiguration, PropsFactory } from './support';
 
 /** A VPC with public subnets only. */
 function publicOnlyVpc(stack: Stack): ec2.IVpc {
@@ -20,7 +21,7 @@ interface Row {
   /** The rule, as the test name. */
   readonly case: string;
   /** Props on top of the fixture VPC. */
-  readonly props?: Partial<SecureRedisClusterProps> | ((stack: Stack) => Partial<SecureRedisClusterProps>);
+  readonly props?: PropsFactory<SecureRedisClusterProps>;
   /** Options of `addRecommendedAlarms()`, for the rules it checks. */
   readonly alarms?: RecommendedAlarmsOptions;
   /** The expected message: the bad value and the fix. */
@@ -197,24 +198,12 @@ const rows: Row[] = [
 ];
 
 test.each(rows)('$case', ({ props, alarms, message }) => {
-  const { stack } = newStack();
-  const act = () => {
-    const extra = typeof props === 'function' ? props(stack) : props;
-    const cache = new SecureRedisCluster(stack, 'Cache', { vpc: importedVpc(stack), ...extra });
+  expectInvalidConfiguration('TestStack/Cache', message, () => {
+    const { cache } = buildInFixtureVpc(SecureRedisCluster, 'Cache', props);
     if (alarms) {
       cache.addRecommendedAlarms(alarms);
     }
-  };
-
-  let error: Error | undefined;
-  try {
-    act();
-  } catch (e) {
-    error = e as Error;
-  }
-  expect(error).toBeDefined();
-  expect(error!.message).toMatch(/^\[TestStack\/Cache\] invalid configuration:\n {2}- /);
-  expect(error!.message).toMatch(message);
+  });
 });
 
 test('every error of a configuration is reported in one throw', () => {
