@@ -14,7 +14,7 @@ import { AccessString, CacheAuthentication, CacheUserAuthenticationType } from '
 import { CacheEndpoint } from './cache-endpoint';
 import { CacheEngine, CacheEngineVersion } from './cache-engine-version';
 import { AUTH_TOKEN_EXCLUDED_CHARACTERS } from './private/auth-token-chars';
-import { addAuthTokenRotation } from './private/auth-token-rotation';
+import { addAuthTokenRotation, addUserPasswordRotation, RotationTarget } from './private/auth-token-rotation';
 import { defaultCacheId, validateCacheId } from './private/ids';
 import { createNodeAlarms, nodeIdFragment, nodeMetric, NodeAlarmSpec } from './private/metrics';
 import { checkZoneSpread, createCacheSecurity, createSubnetGroup, selectCacheSubnets } from './private/network';
@@ -959,7 +959,61 @@ export class SecureRedisCluster extends SecureRedisClusterBase {
    * cache.addAuthTokenRotation({ schedule: Duration.days(7) });
    */
   public addAuthTokenRotation(options: AuthTokenRotationOptions = {}): secretsmanager.RotationSchedule {
-    return addAuthTokenRotation(this, {
+    return addAuthTokenRotation(this, this.rotationTarget(), options);
+  }
+
+  /**
+   * Rotates the password of the RBAC password user `userName` on a schedule, with the same
+   * rotation function as `addAuthTokenRotation()` (one function per user, in its password mode).
+   *
+   * Each rotation generates a password of the current length (keeping `username` and
+   * `user_arn` in the secret), makes the user accept the current and the new password
+   * (`ModifyUser` with both `Passwords`), checks the new one with `AUTH <username> <password>` and
+   * `PING` over TLS, and only then moves `AWSCURRENT` to it. The password it replaces keeps working
+   * until the next rotation, whose `ModifyUser` leaves only the then current and the new password:
+   * clients have one whole `schedule` period to read the secret again.
+   *
+   * The policy of the function covers only this user (`elasticache:ModifyUser`,
+   * `elasticache:DescribeUsers`), this secret and its key. Call it once per user; not for IAM users
+   * or the switched-off `default` user, which have no password.
+   *
+   * @param userName the name of a password user of `authentication`
+   * @param options schedule, network and function settings, as for the AUTH token
+   * @returns the rotation schedule of the user's secret
+   *
+   * @example
+   * declare const vpc: ec2.IVpc;
+   * const cache = new SecureRedisCluster(this, 'Cache', {
+   *   vpc,
+   *   authentication: CacheAuthentication.users([CacheUser.password('orders-app')]),
+   * });
+   * cache.addUserPasswordRotation('orders-app', { schedule: Duration.days(30) });
+   */
+  public addUserPasswordRotation(userName: string, options: AuthTokenRotationOptions = {}): secretsmanager.RotationSchedule {
+    const names = this.boundUsers.filter((u) => u.secret).map((u) => u.user.userName);
+    const user = this.boundUsers.find((u) => u.user.userName === userName);
+    const v = new PropsValidator(this);
+    v.check(this.boundUsers.length === 0,
+      `addUserPasswordRotation('${userName}') rotates the password of an RBAC user, but this group authenticates with an AUTH token. `
+      + 'Use addAuthTokenRotation() to rotate the AUTH token.');
+    v.check(this.boundUsers.length > 0 && !user,
+      `addUserPasswordRotation('${userName}'): the group has no user '${userName}'. Its password users: ${names.join(', ') || 'none'}.`);
+    v.check(user?.user.authenticationType === CacheUserAuthenticationType.IAM,
+      `addUserPasswordRotation('${userName}'): '${userName}' is an IAM user and has no password to rotate (its IAM auth tokens expire on their own).`);
+    v.check(user !== undefined && user.user.authenticationType !== CacheUserAuthenticationType.IAM && !user.secret,
+      `addUserPasswordRotation('${userName}'): the '${userName}' user is switched off and needs no password: it has none to rotate.`);
+    v.throwIfInvalid();
+    return addUserPasswordRotation(this, this.rotationTarget(), {
+      userId: user!.userId,
+      userName,
+      userArn: user!.userArn,
+      constructId: user!.resource.node.id,
+      secret: user!.secret!,
+    }, options);
+  }
+
+  private rotationTarget(): RotationTarget {
+    return {
       secret: this.authTokenSecret,
       jsonField: this.authTokenJsonField,
       authentication: `RBAC users (${this.describeUsers()})`,
@@ -974,7 +1028,7 @@ export class SecureRedisCluster extends SecureRedisClusterBase {
       logRetention: this.props.logging?.retention ?? logs.RetentionDays.ONE_YEAR,
       removalPolicy: this.props.removalPolicy ?? RemovalPolicy.SNAPSHOT,
       allowLogsToUseKey: () => this.allowLogsToUseKey(),
-    }, options);
+    };
   }
 
   /**

@@ -271,6 +271,7 @@ describe('settingsFromEnvironment', () => {
       SECRETS_MANAGER_ENDPOINT: 'https://vpce-1.secretsmanager.us-east-1.vpce.amazonaws.com',
     })).toEqual({
       replicationGroupId: GROUP_ID,
+      mode: 'authToken',
       jsonField: 'token',
       cacheHost: 'h',
       cachePort: 6380,

@@ -4,6 +4,10 @@
  * handler's dependencies are bundled into its asset, not installed with the library.
  */
 export const ROTATION_ENV = {
+  /** What the function rotates: `authToken` (unset) or `userPassword`. */
+  mode: 'ROTATION_MODE',
+  /** The RBAC user whose password is rotated, in `userPassword` mode. */
+  userId: 'USER_ID',
   /** The replication group whose token is rotated. */
   replicationGroupId: 'REPLICATION_GROUP_ID',
   /** The JSON field that holds the token; empty when the secret string is the token itself. */
@@ -16,4 +20,12 @@ export const ROTATION_ENV = {
   secretsManagerEndpoint: 'SECRETS_MANAGER_ENDPOINT',
   /** `https://` URL of the ElastiCache interface endpoint the construct created, if any. */
   elastiCacheEndpoint: 'ELASTICACHE_ENDPOINT',
+} as const;
+
+/** The values of `ROTATION_ENV.mode`. */
+export const ROTATION_MODES = {
+  /** The AUTH token of the replication group (`ModifyReplicationGroup`). */
+  authToken: 'authToken',
+  /** The password of one RBAC user (`ModifyUser`); the secret is `{username, password, user_arn}`. */
+  userPassword: 'userPassword',
 } as const;

@@ -15,15 +15,25 @@
  * So a token stays valid from the rotation that creates it until the rotation after the one that
  * replaces it: clients have one whole rotation period to read the new token. The secret is never
  * promoted to a token that the group does not accept.
+ *
+ * With `ROTATION_MODE=userPassword` the same steps rotate the password of one RBAC user, whose
+ * secret is `{username, password, user_arn}`: createSecret keeps `username` and `user_arn`;
+ * setSecret calls `ModifyUser` with `Passwords: [AWSCURRENT, AWSPENDING]` (a user holds up to two
+ * passwords, and the list replaces the previous one, which drops AWSPREVIOUS) and waits until the
+ * user is `active` and accepts the pending password; testSecret and finishSecret check
+ * `AUTH <username> <password>` and `PING` over TLS.
  */
 import { randomInt } from 'crypto';
 import { isIP } from 'net';
 import type { ConnectionOptions } from 'tls';
 import {
   DescribeReplicationGroupsCommand,
+  DescribeUsersCommand,
   ElastiCacheClient,
   ModifyReplicationGroupCommand,
+  ModifyUserCommand,
   ReplicationGroup,
+  User,
 } from '@aws-sdk/client-elasticache';
 import {
   DescribeSecretCommand,
@@ -35,7 +45,7 @@ import {
 } from '@aws-sdk/client-secrets-manager';
 import { Valkey } from 'iovalkey';
 import { AUTH_TOKEN_SPECIAL_CHARACTERS } from './auth-token-chars';
-import { ROTATION_ENV } from './auth-token-rotation-env';
+import { ROTATION_ENV, ROTATION_MODES } from './auth-token-rotation-env';
 
 /** The event Secrets Manager sends for each step. */
 export interface RotationEvent {
@@ -53,6 +63,10 @@ export interface RotationContext {
 /** What the construct tells the function through its environment. */
 export interface RotationSettings {
   readonly replicationGroupId: string;
+  /** What is rotated. @default 'authToken' */
+  readonly mode?: 'authToken' | 'userPassword';
+  /** The RBAC user whose password is rotated, in `userPassword` mode. */
+  readonly userId?: string;
   readonly jsonField?: string;
   readonly cacheHost?: string;
   readonly cachePort?: number;
@@ -76,10 +90,11 @@ export interface Clock {
 export type Logger = (level: 'info' | 'warn' | 'error', message: string, details?: Record<string, unknown>) => void;
 
 /**
- * Whether the cache accepts a token: true for `AUTH` + `PING` answered, false for a rejected
- * `AUTH`; throws when the cache cannot be reached or does not answer in time.
+ * Whether the cache accepts a token (or, with `username`, that user's password): true for `AUTH`
+ * + `PING` answered, false for a rejected `AUTH`; throws when the cache cannot be reached or does
+ * not answer in time.
  */
-export type TokenCheck = (address: CacheAddress, token: string) => Promise<boolean>;
+export type TokenCheck = (address: CacheAddress, token: string, username?: string) => Promise<boolean>;
 
 /** Everything the handler talks to. */
 export interface RotationDependencies {
@@ -89,7 +104,7 @@ export interface RotationDependencies {
   readonly checkToken?: TokenCheck;
   readonly clock?: Clock;
   readonly log?: Logger;
-  /** Time between two DescribeReplicationGroups calls while waiting. @default 10 s */
+  /** Time between two DescribeReplicationGroups (DescribeUsers) calls while waiting. @default 10 s */
   readonly pollIntervalMs?: number;
   /** Time kept back from the function timeout to fail with a clear message. @default 20 s */
   readonly safetyMarginMs?: number;
@@ -110,6 +125,8 @@ export const TOKEN_ALPHABET = LETTERS + DIGITS + AUTH_TOKEN_SPECIAL_CHARACTERS;
 
 /** Replication group states that will not become `available` by waiting. */
 const HOPELESS_STATES = new Set(['deleting', 'deleted', 'create-failed']);
+/** User states that will not become `active` by waiting. */
+const HOPELESS_USER_STATES = new Set(['deleting', 'deleted']);
 
 /**
  * A token of `length` characters drawn uniformly from `TOKEN_ALPHABET` with a cryptographically
@@ -138,6 +155,14 @@ export function settingsFromEnvironment(env: NodeJS.ProcessEnv = process.env): R
   if (!replicationGroupId) {
     throw new Error(`${ROTATION_ENV.replicationGroupId} is not set: this function only works as deployed by SecureRedisCluster.addAuthTokenRotation().`);
   }
+  const modeText = env[ROTATION_ENV.mode] || ROTATION_MODES.authToken;
+  if (modeText !== ROTATION_MODES.authToken && modeText !== ROTATION_MODES.userPassword) {
+    throw new Error(`${ROTATION_ENV.mode} '${modeText}' is neither '${ROTATION_MODES.authToken}' nor '${ROTATION_MODES.userPassword}'.`);
+  }
+  const userId = env[ROTATION_ENV.userId] || undefined;
+  if (modeText === ROTATION_MODES.userPassword && !userId) {
+    throw new Error(`${ROTATION_ENV.userId} is not set: the userPassword mode rotates the password of that user.`);
+  }
   const portText = env[ROTATION_ENV.cachePort];
   const cachePort = portText ? Number(portText) : undefined;
   if (cachePort !== undefined && (!Number.isInteger(cachePort) || cachePort < 1 || cachePort > 65535)) {
@@ -145,6 +170,8 @@ export function settingsFromEnvironment(env: NodeJS.ProcessEnv = process.env): R
   }
   return {
     replicationGroupId,
+    mode: modeText,
+    userId,
     jsonField: env[ROTATION_ENV.jsonField] || undefined,
     cacheHost: env[ROTATION_ENV.cacheHost] || undefined,
     cachePort,
@@ -168,7 +195,7 @@ export interface TlsTokenCheckOptions {
  */
 export function tlsTokenCheck(options: TlsTokenCheckOptions = {}): TokenCheck {
   const timeoutMs = options.timeoutMs ?? 5000;
-  return async (address, token) => {
+  return async (address, token, username) => {
     const client = new Valkey({
       host: address.host,
       port: address.port,
@@ -197,7 +224,7 @@ export function tlsTokenCheck(options: TlsTokenCheckOptions = {}): TokenCheck {
       return await Promise.race([deadline, (async () => {
         await client.connect();
         try {
-          await client.auth(token);
+          await (username === undefined ? client.auth(token) : client.auth(username, token));
         } catch (e) {
           if (isAuthRejection(e)) return false;
           throw e;
@@ -283,9 +310,16 @@ class Rotation {
   private readonly secretId: string;
   private readonly version: string;
   private readonly step: string;
+  /** The user name of the secret, in `userPassword` mode; read once per invocation. */
+  private username?: string;
 
   constructor(deps: RotationDependencies, event: RotationEvent, context: RotationContext) {
-    this.settings = deps.settings;
+    this.settings = deps.settings.mode === ROTATION_MODES.userPassword && !deps.settings.jsonField
+      ? { ...deps.settings, jsonField: 'password' }
+      : deps.settings;
+    if (this.settings.mode === ROTATION_MODES.userPassword && !this.settings.userId) {
+      throw new Error('The userPassword mode needs the userId of the user whose password is rotated.');
+    }
     this.sm = deps.secretsManager;
     this.ec = deps.elastiCache;
     this.checkToken = deps.checkToken ?? tlsTokenCheck();
@@ -347,37 +381,129 @@ class Rotation {
     this.log('info', 'Stored a new token as AWSPENDING.', { length });
   }
 
+  private get isUserMode(): boolean {
+    return this.settings.mode === ROTATION_MODES.userPassword;
+  }
+
+  /** Whether the cache accepts a token, or the user's password in `userPassword` mode. */
+  private async accepts(address: CacheAddress, secret: string): Promise<boolean> {
+    if (!this.isUserMode) {
+      return this.checkToken(address, secret);
+    }
+    if (this.username === undefined) {
+      const parsed = JSON.parse(await this.secretString({ VersionStage: AWSCURRENT })) as Record<string, unknown>;
+      if (typeof parsed.username !== 'string' || !parsed.username) {
+        throw new Error(`The AWSCURRENT value of secret ${this.secretId} has no string field 'username': the user's secret is {username, password, user_arn}.`);
+      }
+      this.username = parsed.username;
+    }
+    return this.checkToken(address, secret, this.username);
+  }
+
   private async setSecret(): Promise<void> {
+    if (this.isUserMode) {
+      return this.setUserPassword();
+    }
     const pending = await this.token({ VersionId: this.version, VersionStage: AWSPENDING }, 'AWSPENDING');
     const current = await this.token({ VersionStage: AWSCURRENT }, 'AWSCURRENT');
     const previous = await this.previousToken();
     const address = await this.cacheAddress();
 
     await this.waitForGroup('before changing the token');
-    if (await this.checkToken(address, pending)) {
+    if (await this.accepts(address, pending)) {
       // A retry after a ROTATE that took effect (e.g. the last attempt ran out of time waiting).
       this.log('info', 'The group already accepts the pending token.');
       return;
     }
-    if (!(await this.checkToken(address, current))) {
+    if (!(await this.accepts(address, current))) {
       throw new Error(`The replication group ${this.groupId} rejects the current token (AWSCURRENT) of secret ${this.secretId}: `
         + 'the secret and the group disagree, and rotating now would leave no token that clients have. Nothing was changed. '
         + 'Put the token the group accepts into AWSCURRENT (or change the group to the AWSCURRENT token), then rotate again.');
     }
-    if (previous !== undefined && previous !== current && await this.checkToken(address, previous)) {
+    if (previous !== undefined && previous !== current && await this.accepts(address, previous)) {
       // The group holds AWSPREVIOUS and AWSCURRENT. SET leaves only AWSCURRENT, so that the ROTATE
       // below cannot drop it, whatever order ElastiCache keeps the two in.
       this.log('info', 'The group also accepts the previous token: SET the current token so that it is the only one.');
       await this.modify(current, 'SET');
-      await this.waitForGroup('after SET of the current token', async () => !(await this.checkToken(address, previous)));
+      await this.waitForGroup('after SET of the current token', async () => !(await this.accepts(address, previous)));
     }
     await this.modify(pending, 'ROTATE');
-    await this.waitForGroup('after ROTATE to the pending token', () => this.checkToken(address, pending));
-    if (!(await this.checkToken(address, current))) {
+    await this.waitForGroup('after ROTATE to the pending token', () => this.accepts(address, pending));
+    if (!(await this.accepts(address, current))) {
       this.log('error', 'After ROTATE the group no longer accepts the current token: clients that have not read the new '
         + 'token fail until they do. The group held a token that no secret version knows (a rotation stopped by hand?).');
     }
     this.log('info', 'The group accepts the pending and the current token.');
+  }
+
+  /**
+   * `ModifyUser` with the current and the pending password: both valid until the next rotation,
+   * whose list (then current, new pending) drops this rotation's current one.
+   */
+  private async setUserPassword(): Promise<void> {
+    const pending = await this.token({ VersionId: this.version, VersionStage: AWSPENDING }, 'AWSPENDING');
+    const current = await this.token({ VersionStage: AWSCURRENT }, 'AWSCURRENT');
+    const address = await this.cacheAddress();
+
+    await this.waitForUser('before changing the passwords');
+    if (await this.accepts(address, pending) && await this.accepts(address, current)) {
+      // A retry after a ModifyUser that took effect (e.g. the last attempt ran out of time waiting).
+      this.log('info', 'The user already accepts the pending and the current password.');
+      return;
+    }
+    if (!(await this.accepts(address, current))) {
+      throw new Error(`The user ${this.userId} rejects the current password (AWSCURRENT) of secret ${this.secretId}: `
+        + 'the secret and the user disagree, and rotating now would leave no password that clients have. Nothing was changed. '
+        + 'Put the password the user accepts into AWSCURRENT (or give the user the AWSCURRENT password), then rotate again.');
+    }
+    try {
+      await this.ec.send(new ModifyUserCommand({ UserId: this.userId, Passwords: [current, pending] }));
+    } catch (e) {
+      throw new Error(`ModifyUser on ${this.userId} failed: ${errorText(e)}. Nothing was promoted: AWSCURRENT keeps the password clients use.`);
+    }
+    this.log('info', 'ModifyUser with the current and the pending password requested.');
+    await this.waitForUser('after ModifyUser', () => this.accepts(address, pending));
+    if (!(await this.accepts(address, current))) {
+      this.log('error', 'After ModifyUser the user no longer accepts the current password: clients that have not read the new password fail until they do.');
+    }
+    this.log('info', 'The user accepts the pending and the current password.');
+  }
+
+  private get userId(): string {
+    return this.settings.userId!;
+  }
+
+  /** Polls until the user is `active` and `settled` (if given) holds, or fails before the function would time out. */
+  private async waitForUser(why: string, settled?: () => Promise<boolean>): Promise<User> {
+    const started = this.clock.now();
+    for (;;) {
+      let users: User[] | undefined;
+      try {
+        users = (await this.ec.send(new DescribeUsersCommand({ UserId: this.userId }))).Users;
+      } catch (e) {
+        throw new Error(`DescribeUsers for ${this.userId} failed: ${errorText(e)}. Nothing was promoted.`);
+      }
+      const user = users?.[0];
+      if (!user) {
+        throw new Error(`DescribeUsers returned no user ${this.userId}. Nothing was promoted.`);
+      }
+      const status = user.Status ?? 'unknown';
+      let state = `'${status}'`;
+      if (status === 'active') {
+        if (!settled || await settled()) return user;
+        state = '\'active\' but not yet accepting the pending password';
+      }
+      if (HOPELESS_USER_STATES.has(status)) {
+        throw new Error(`User ${this.userId} is '${status}' ${why}. Nothing was promoted.`);
+      }
+      if (this.clock.now() + this.pollIntervalMs > this.deadline) {
+        const waited = Math.round((this.clock.now() - started) / 1000);
+        throw new Error(`User ${this.userId} is still ${state} ${why}, after waiting ${waited} s; stopping before the function times out. `
+          + 'Nothing was promoted: AWSCURRENT keeps the password clients use, and Secrets Manager retries the rotation.');
+      }
+      this.log('info', `Waiting for the user ${why}.`, { status });
+      await this.clock.sleep(this.pollIntervalMs);
+    }
   }
 
   private async testSecret(): Promise<void> {
@@ -385,10 +511,11 @@ class Rotation {
     const address = await this.cacheAddress();
     await this.requireAccepted(address, pending, 'testSecret');
     const current = await this.token({ VersionStage: AWSCURRENT }, 'AWSCURRENT');
-    if (await this.checkToken(address, current)) {
-      this.log('info', 'The pending token works; the current token still works too, until the next rotation.');
+    const what = this.isUserMode ? 'password' : 'token';
+    if (await this.accepts(address, current)) {
+      this.log('info', `The pending ${what} works; the current ${what} still works too, until the next rotation.`);
     } else {
-      this.log('warn', 'The pending token works, but the group no longer accepts the current token: clients that have not read the new token fail until they do.');
+      this.log('warn', `The pending ${what} works, but the cache no longer accepts the current ${what}: clients that have not read the new ${what} fail until they do.`);
     }
   }
 
@@ -408,9 +535,11 @@ class Rotation {
   }
 
   private async requireAccepted(address: CacheAddress, token: string, step: string): Promise<void> {
-    if (!(await this.checkToken(address, token))) {
-      throw new Error(`${step}: the replication group ${this.groupId} (${address.host}:${address.port}) rejects the pending token `
-        + `(version ${this.version}) of secret ${this.secretId}. It is not promoted: AWSCURRENT keeps the token clients use. `
+    const who = this.isUserMode ? `user ${this.userId} of the replication group ${this.groupId}` : `replication group ${this.groupId}`;
+    const what = this.isUserMode ? 'password' : 'token';
+    if (!(await this.accepts(address, token))) {
+      throw new Error(`${step}: the ${who} (${address.host}:${address.port}) rejects the pending ${what} `
+        + `(version ${this.version}) of secret ${this.secretId}. It is not promoted: AWSCURRENT keeps the ${what} clients use. `
         + 'setSecret did not take effect; Secrets Manager retries the rotation from setSecret.');
     }
   }
@@ -540,6 +669,13 @@ class Rotation {
   }
 
   private log(level: 'info' | 'warn' | 'error', message: string, details: Record<string, unknown> = {}): void {
-    this.logger(level, message, { step: this.step, secretId: this.secretId, version: this.version, replicationGroupId: this.groupId, ...details });
+    this.logger(level, message, {
+      step: this.step,
+      secretId: this.secretId,
+      version: this.version,
+      replicationGroupId: this.groupId,
+      ...(this.isUserMode ? { userId: this.userId } : {}),
+      ...details,
+    });
   }
 }

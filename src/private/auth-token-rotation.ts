@@ -7,7 +7,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct, IDependable } from 'constructs';
-import { ROTATION_ENV } from './auth-token-rotation-env';
+import { ROTATION_ENV, ROTATION_MODES } from './auth-token-rotation-env';
 import { AuthTokenRotationFunction } from './auth-token-rotation-function';
 import { selectCacheSubnets } from './network';
 import { PropsValidator } from './validation';
@@ -35,6 +35,28 @@ export interface RotationTarget {
   readonly allowLogsToUseKey: () => void;
 }
 
+/** An RBAC password user whose password is rotated. */
+export interface RotatedUser {
+  readonly userId: string;
+  readonly userName: string;
+  readonly userArn: string;
+  /** The id of the user's construct (`User1`): the rotation is `<id>PasswordRotation`. */
+  readonly constructId: string;
+  readonly secret: secretsmanager.ISecret;
+}
+
+/** What one rotation function rotates, and how it is named. */
+interface RotationSubject {
+  readonly id: string;
+  readonly secret: secretsmanager.ISecret;
+  /** 'AUTH token rotation function of <path>' and the like. */
+  readonly description: string;
+  readonly functionDescription: string;
+  readonly policyDescription: string;
+  readonly environment: Record<string, string>;
+  readonly elastiCacheStatement: iam.PolicyStatement;
+}
+
 const ROTATION_ID = 'AuthTokenRotation';
 
 /** Secrets Manager's limits for a rotation schedule (RotationRules, ScheduleExpression). */
@@ -59,7 +81,65 @@ export function addAuthTokenRotation(cluster: Construct, target: RotationTarget,
     'addAuthTokenRotation() was already called. A secret has one rotation schedule: call it once, with all options.');
   v.check(!target.secret,
     `addAuthTokenRotation() rotates an AUTH token kept in Secrets Manager, but this group authenticates with ${target.authentication}. `
-    + 'Use authentication: CacheAuthentication.authToken() (the default) to rotate an AUTH token.');
+    + 'Use authentication: CacheAuthentication.authToken() (the default) to rotate an AUTH token, or addUserPasswordRotation(userName) '
+    + 'to rotate the password of an RBAC user.');
+  const description = `AUTH token rotation function of ${cluster.node.path}`;
+  const environment: Record<string, string> = {};
+  if (target.jsonField) {
+    environment[ROTATION_ENV.jsonField] = target.jsonField;
+  }
+  return attachRotation(cluster, target, options, v, () => ({
+    id: ROTATION_ID,
+    secret: target.secret!,
+    description,
+    functionDescription: `Rotates the AUTH token of the ElastiCache replication group ${target.replicationGroupId}`,
+    policyDescription: `AUTH token rotation of the replication group ${target.replicationGroupId} (${cluster.node.path})`,
+    environment,
+    elastiCacheStatement: new iam.PolicyStatement({
+      sid: 'ChangeThisGroupsToken',
+      actions: ['elasticache:DescribeReplicationGroups', 'elasticache:ModifyReplicationGroup'],
+      resources: [target.replicationGroupArn],
+    }),
+  }));
+}
+
+/** The construct id of the password rotation of a user. */
+export function userRotationId(user: Pick<RotatedUser, 'constructId'>): string {
+  return `${user.constructId}PasswordRotation`;
+}
+
+/**
+ * Attaches the same rotation function, in `userPassword` mode, to the secret of one RBAC password
+ * user: `ModifyUser` with the current and the new password, scoped to this user and this secret.
+ */
+export function addUserPasswordRotation(cluster: Construct, target: RotationTarget, user: RotatedUser,
+  options: AuthTokenRotationOptions): secretsmanager.RotationSchedule {
+  const v = new PropsValidator(cluster);
+  const id = userRotationId(user);
+  v.check(cluster.node.tryFindChild(id) !== undefined,
+    `addUserPasswordRotation('${user.userName}') was already called. A secret has one rotation schedule: call it once per user, with all options.`);
+  return attachRotation(cluster, target, options, v, () => ({
+    id,
+    secret: user.secret,
+    description: `password rotation function of the user ${user.userId} of ${cluster.node.path}`,
+    functionDescription: `Rotates the password of the ElastiCache user ${user.userId} (${user.userName})`,
+    policyDescription: `Password rotation of the ElastiCache user ${user.userId} of ${target.replicationGroupId} (${cluster.node.path})`,
+    environment: {
+      [ROTATION_ENV.mode]: ROTATION_MODES.userPassword,
+      [ROTATION_ENV.userId]: user.userId,
+      [ROTATION_ENV.jsonField]: 'password',
+    },
+    elastiCacheStatement: new iam.PolicyStatement({
+      sid: 'ChangeThisUsersPassword',
+      actions: ['elasticache:DescribeUsers', 'elasticache:ModifyUser'],
+      resources: [user.userArn],
+    }),
+  }));
+}
+
+/** The function, its network, policy and schedule: shared by both modes. */
+function attachRotation(cluster: Construct, target: RotationTarget, options: AuthTokenRotationOptions, v: PropsValidator,
+  subjectOf: () => RotationSubject): secretsmanager.RotationSchedule {
   const schedule = options.schedule ?? Duration.days(30);
   if (!schedule.isUnresolved()) {
     const hours = schedule.toHours({ integral: false });
@@ -74,28 +154,28 @@ export function addAuthTokenRotation(cluster: Construct, target: RotationTarget,
     ? selectCacheSubnets(v, target.vpc, options.vpcSubnets)
     : selectCacheSubnets(new PropsValidator(cluster), target.vpc, target.cacheSubnets);
   v.throwIfInvalid();
-  const secret = target.secret!;
+  const subject = subjectOf();
+  const secret = subject.secret;
 
-  const scope = new Construct(cluster, ROTATION_ID);
+  const scope = new Construct(cluster, subject.id);
   const stack = Stack.of(scope);
   const port = Token.asNumber(target.endpoint.port);
 
   const securityGroup = new ec2.SecurityGroup(scope, 'SecurityGroup', {
     vpc: target.vpc,
-    description: `AUTH token rotation function of ${cluster.node.path}`,
+    description: subject.description,
     allowAllOutbound: false,
   });
-  target.cacheSecurityGroup.connections.allowFrom(securityGroup, ec2.Port.tcp(port), `AUTH token rotation function of ${cluster.node.path}`);
+  target.cacheSecurityGroup.connections.allowFrom(securityGroup, ec2.Port.tcp(port), subject.description);
 
   const environment: Record<string, string> = {
     [ROTATION_ENV.replicationGroupId]: target.replicationGroupId,
     [ROTATION_ENV.cacheHost]: target.endpoint.hostname,
     [ROTATION_ENV.cachePort]: Token.isUnresolved(target.endpoint.port) ? Token.asString(target.endpoint.port) : target.endpoint.port.toString(),
+    ...subject.environment,
   };
-  if (target.jsonField) {
-    environment[ROTATION_ENV.jsonField] = target.jsonField;
-  }
-  Object.assign(environment, connectToApis(scope, target.vpc, subnets!, securityGroup, options.vpcEndpoints ?? RotationVpcEndpoints.automatic()));
+  Object.assign(environment, connectToApis(scope, subject.description, target.vpc, subnets!, securityGroup,
+    options.vpcEndpoints ?? RotationVpcEndpoints.automatic()));
 
   target.allowLogsToUseKey();
   const logGroup = new logs.LogGroup(scope, 'LogGroup', {
@@ -106,18 +186,18 @@ export function addAuthTokenRotation(cluster: Construct, target: RotationTarget,
 
   const role = new iam.Role(scope, 'Role', {
     assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-    description: `AUTH token rotation function of ${cluster.node.path}`,
+    description: subject.description,
   });
   // A customer-managed policy: the HIPAA and NIST packs reject inline policies, AwsSolutions-IAM4
   // AWS-managed ones (AWSLambdaVPCAccessExecutionRole).
   const policy = new iam.ManagedPolicy(scope, 'Policy', {
-    description: `AUTH token rotation of the replication group ${target.replicationGroupId} (${cluster.node.path})`,
+    description: subject.policyDescription,
     roles: [role],
-    statements: rotationStatements(stack, target, secret, logGroup, options.deadLetterQueue),
+    statements: rotationStatements(stack, subject.elastiCacheStatement, secret, logGroup, options.deadLetterQueue),
   });
 
   const fn = new AuthTokenRotationFunction(scope, 'Function', {
-    description: `Rotates the AUTH token of the ElastiCache replication group ${target.replicationGroupId}`,
+    description: subject.functionDescription,
     // Immutable: the grants that RotationSchedule adds would otherwise create an inline policy
     // with secretsmanager:GetRandomPassword on '*'; the managed policy above holds all it needs.
     role: role.withoutPolicyUpdates(),
@@ -159,7 +239,7 @@ export function addAuthTokenRotation(cluster: Construct, target: RotationTarget,
  * that a function may lose VPC access unless `ec2:DeleteNetworkInterface` covers every network
  * interface ("Giving Lambda functions access to resources in an Amazon VPC").
  */
-function rotationStatements(stack: Stack, target: RotationTarget, secret: secretsmanager.ISecret, logGroup: logs.ILogGroup,
+function rotationStatements(stack: Stack, elastiCacheStatement: iam.PolicyStatement, secret: secretsmanager.ISecret, logGroup: logs.ILogGroup,
   deadLetterQueue?: sqs.IQueue): iam.PolicyStatement[] {
   const statements = [
     new iam.PolicyStatement({
@@ -179,11 +259,7 @@ function rotationStatements(stack: Stack, target: RotationTarget, secret: secret
       ],
       resources: ['*'],
     }),
-    new iam.PolicyStatement({
-      sid: 'ChangeThisGroupsToken',
-      actions: ['elasticache:DescribeReplicationGroups', 'elasticache:ModifyReplicationGroup'],
-      resources: [target.replicationGroupArn],
-    }),
+    elastiCacheStatement,
     new iam.PolicyStatement({
       sid: 'RotateThisSecret',
       actions: [
@@ -234,9 +310,8 @@ function rotationStatements(stack: Stack, target: RotationTarget, secret: secret
  * Network paths to the Secrets Manager and ElastiCache APIs; returns the environment variables
  * that point the function's SDK clients at endpoints the construct created.
  */
-function connectToApis(scope: Construct, vpc: ec2.IVpc, subnets: ec2.SelectedSubnets, fnSecurityGroup: ec2.SecurityGroup,
-  choice: RotationVpcEndpoints): Record<string, string> {
-  const description = `AUTH token rotation function of ${scope.node.scope!.node.path}`;
+function connectToApis(scope: Construct, description: string, vpc: ec2.IVpc, subnets: ec2.SelectedSubnets,
+  fnSecurityGroup: ec2.SecurityGroup, choice: RotationVpcEndpoints): Record<string, string> {
   if (choice.endpoints) {
     for (const endpoint of [choice.endpoints.secretsManager, choice.endpoints.elastiCache]) {
       endpoint.connections.allowDefaultPortFrom(fnSecurityGroup, description);
