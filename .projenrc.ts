@@ -69,7 +69,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
   },
 
   gitignore: ['cdk.out/', '/test-reports/', '*.tsbuildinfo', '.jsii.tabl.json'],
-  eslintOptions: { dirs: ['src'], devdirs: ['test', 'examples', 'scripts', 'projenrc', '.projenrc.ts'] },
+  eslintOptions: { dirs: ['src'], devdirs: ['test', 'examples', 'scripts', 'bench', 'projenrc', '.projenrc.ts'] },
   npmignoreEnabled: true,
   npmIgnoreOptions: { ignorePatterns: ['/examples/', '/scripts/', '/.ci/', '/cdk.out/', '/bench/'] },
 });
@@ -86,7 +86,7 @@ project.package.file.addOverride('jsii.targets', {
 });
 
 // Type-check and lint the examples, scripts and benchmarks with the test settings.
-for (const dir of ['examples', 'scripts']) {
+for (const dir of ['examples', 'scripts', 'bench']) {
   new JsonFile(project, `${dir}/tsconfig.json`, {
     obj: { extends: '../test/tsconfig.json', include: ['**/*.ts'], exclude: ['node_modules', 'cdk.out'] },
   });
@@ -106,6 +106,12 @@ project.postCompileTask.spawn(rosetta);
 const synth = project.addTask('synth', {
   description: 'Synthesize the example apps into cdk.out/ and print their ElastiCache resources and policy findings',
   exec: 'tsx scripts/synth-examples.ts',
+});
+
+// `npm run bench`: the caching patterns against local servers; prints figures, asserts nothing.
+project.addTask('bench', {
+  description: 'Benchmark the caching patterns against local redis-server and PostgreSQL (prints figures, asserts nothing)',
+  exec: 'tsx bench/patterns.ts',
 });
 
 // The tests and the example apps load the rotation function's bundle from assets/: build it first.
