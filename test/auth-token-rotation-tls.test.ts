@@ -1,9 +1,4 @@
-import { ChildProcess, spawn, spawnSync } from 'child_process';
-import * as fs from 'fs';
 import * as net from 'net';
-import * as os from 'os';
-import * as path from 'path';
-import * as tls from 'tls';
 import { ElastiCacheClient } from '@aws-sdk/client-elasticache';
 import {
   DescribeSecretCommand,
@@ -13,7 +8,7 @@ import {
   UpdateSecretVersionStageCommand,
 } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
-import { Valkey } from 'iovalkey';
+import { RedisServer } from './servers';
 import { createRotationHandler, TokenCheck, tlsTokenCheck } from '../src/private/auth-token-rotation.lambda';
 
 /**
@@ -30,93 +25,29 @@ const TIMEOUT_MS = 1500;
 
 const sm = mockClient(SecretsManagerClient);
 
-let dir: string;
-let ca: Buffer;
-let server: ChildProcess | undefined;
+let server: RedisServer;
+let ca: string;
 let tlsPort: number;
 
-function run(command: string, args: string[]): void {
-  const result = spawnSync(command, args, { cwd: dir, encoding: 'utf-8' });
-  if (result.status !== 0) {
-    throw new Error(`${command} ${args.join(' ')} failed: ${result.error ?? result.stderr}`);
-  }
-}
-
-/** A port that was free a moment ago on 127.0.0.1. */
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const port = (probe.address() as net.AddressInfo).port;
-      probe.close(() => resolve(port));
-    });
-  });
-}
-
-/** Resolves once a TLS handshake with the server succeeds, within 10 seconds. */
-async function waitForTls(port: number): Promise<void> {
-  const until = Date.now() + 10_000;
-  for (;;) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const socket = tls.connect({ host: '127.0.0.1', port, ca }, () => {
-        socket.end();
-        resolve(true);
-      });
-      socket.once('error', () => resolve(false));
-    });
-    if (ok) return;
-    if (Date.now() > until) throw new Error(`redis-server did not accept TLS on 127.0.0.1:${port} within 10 s`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+/** The port of a server that was running a moment ago and is stopped now: nothing listens there. */
+async function stoppedServerPort(): Promise<number> {
+  const down = await RedisServer.start({ name: 'redis (stopped)' });
+  await down.stop();
+  return down.port;
 }
 
 beforeAll(async () => {
-  const installed = spawnSync('redis-server', ['--version'], { encoding: 'utf-8' });
-  if (installed.status !== 0) {
-    throw new Error('redis-server is not on the PATH. These tests need a real server with TLS: apt-get install redis-server');
-  }
-
-  // A throwaway CA and a server certificate for 127.0.0.1 and localhost.
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rotation-tls-'));
-  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
-  run('openssl', ['req', '-x509', ...ec, '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '1', '-subj', '/CN=Rotation test CA',
-    '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign']);
-  run('openssl', ['req', ...ec, '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=localhost']);
-  fs.writeFileSync(path.join(dir, 'server.ext'), 'subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n');
-  run('openssl', ['x509', '-req', '-in', 'server.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial',
-    '-out', 'server.crt', '-days', '1', '-extfile', 'server.ext']);
-  ca = fs.readFileSync(path.join(dir, 'ca.crt'));
-
-  tlsPort = await freePort();
-  server = spawn('redis-server', [
-    '--port', '0',
-    '--tls-port', String(tlsPort),
-    '--bind', '127.0.0.1',
-    '--tls-cert-file', path.join(dir, 'server.crt'),
-    '--tls-key-file', path.join(dir, 'server.key'),
-    '--tls-ca-cert-file', path.join(dir, 'ca.crt'),
-    '--tls-auth-clients', 'no',
-    '--save', '',
-    '--appendonly', 'no',
-    '--dir', dir,
-  ], { stdio: 'ignore' });
-  await waitForTls(tlsPort);
+  // A TLS-only redis-server on 127.0.0.1 with a certificate from a throwaway CA.
+  server = await RedisServer.start();
+  ca = server.caPem;
+  tlsPort = server.port;
 
   // The default user accepts two passwords, as an ElastiCache group does after ROTATE.
-  const admin = new Valkey({ host: '127.0.0.1', port: tlsPort, tls: { ca }, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-  await admin.connect();
-  await admin.call('ACL', 'SETUSER', 'default', 'on', 'resetpass', `>${OLD_TOKEN}`, `>${NEW_TOKEN}`);
-  admin.disconnect();
+  await server.command('ACL', 'SETUSER', 'default', 'on', 'resetpass', `>${OLD_TOKEN}`, `>${NEW_TOKEN}`);
 });
 
 afterAll(async () => {
-  if (server && server.exitCode === null) {
-    const exited = new Promise((resolve) => server!.once('exit', resolve));
-    server.kill('SIGTERM');
-    await exited;
-  }
-  if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  await server?.stop();
 });
 
 beforeEach(() => {
@@ -181,7 +112,7 @@ describe('testSecret against redis-server with TLS', () => {
   });
 
   test('a server that is down fails quickly', async () => {
-    const { step } = rotation(NEW_TOKEN, await freePort());
+    const { step } = rotation(NEW_TOKEN, await stoppedServerPort());
     const { error, ms } = await timed(step('testSecret'));
     expect(error?.message).toMatch(/Could not check a token against 127\.0\.0\.1:\d+ over TLS: .*ECONNREFUSED/);
     expect(ms).toBeLessThan(TIMEOUT_MS);
