@@ -17,9 +17,9 @@ import {
   UpdateSecretVersionStageCommandInput,
 } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
+import { driveHandler, FUNCTION_TIMEOUT_MS } from './rotation-support';
 import {
   CacheAddress,
-  createRotationHandler,
   generateAuthToken,
   handler,
   RotationSettings,
@@ -31,7 +31,6 @@ const SECRET_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:cache-t
 const GROUP_ID = 'orders-cache-1a2b3c4d';
 const SETTINGS: RotationSettings = { replicationGroupId: GROUP_ID, cacheHost: 'clustercfg.orders.cache.amazonaws.com', cachePort: 6380 };
 /** The Lambda timeout the construct sets: 15 minutes. */
-const FUNCTION_TIMEOUT_MS = 15 * 60_000;
 const TOKEN_0 = 'Initial-token-0000000000000000000000000000000000000000000000000A';
 
 const sm = mockClient(SecretsManagerClient);
@@ -194,33 +193,16 @@ function harness(options: { secret?: string; tokens?: string[]; settings?: Rotat
   const group = new FakeGroup(...(options.tokens ?? [TOKEN_0]));
   secret.install();
   group.install();
-  const clock = { now: 0 };
-  const logs: Array<{ level: string; message: string }> = [];
-  const run = createRotationHandler({
-    settings: options.settings ?? SETTINGS,
-    secretsManager: new SecretsManagerClient({ region: 'us-east-1' }),
-    elastiCache: new ElastiCacheClient({ region: 'us-east-1' }),
-    checkToken: group.check,
-    clock: { now: () => clock.now, sleep: async (ms) => { clock.now += ms; } },
-    log: (level, message) => logs.push({ level, message }),
-  });
-  const step = async (name: string, version: string): Promise<void> => {
-    const started = clock.now;
-    await run({ Step: name, SecretId: SECRET_ARN, ClientRequestToken: version }, {
-      getRemainingTimeInMillis: () => FUNCTION_TIMEOUT_MS - (clock.now - started),
-    });
-  };
+  const driver = driveHandler(options.settings ?? SETTINGS, SECRET_ARN, group.check);
   return {
     secret,
     group,
-    logs,
-    clock,
-    step,
+    logs: driver.logs,
+    clock: driver.clock,
+    step: driver.step,
     rotate: async (version) => {
       secret.startRotation(version);
-      for (const name of ['createSecret', 'setSecret', 'testSecret', 'finishSecret']) {
-        await step(name, version);
-      }
+      await driver.steps(version);
     },
   };
 }

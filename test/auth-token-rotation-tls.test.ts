@@ -29,13 +29,6 @@ let server: RedisServer;
 let ca: string;
 let tlsPort: number;
 
-/** The port of a server that was running a moment ago and is stopped now: nothing listens there. */
-async function stoppedServerPort(): Promise<number> {
-  const down = await RedisServer.start({ name: 'redis (stopped)' });
-  await down.stop();
-  return down.port;
-}
-
 beforeAll(async () => {
   // A TLS-only redis-server on 127.0.0.1 with a certificate from a throwaway CA.
   server = await RedisServer.start();
@@ -112,7 +105,7 @@ describe('testSecret against redis-server with TLS', () => {
   });
 
   test('a server that is down fails quickly', async () => {
-    const { step } = rotation(NEW_TOKEN, await stoppedServerPort());
+    const { step } = rotation(NEW_TOKEN, await RedisServer.stoppedServerPort());
     const { error, ms } = await timed(step('testSecret'));
     expect(error?.message).toMatch(/Could not check a token against 127\.0\.0\.1:\d+ over TLS: .*ECONNREFUSED/);
     expect(ms).toBeLessThan(TIMEOUT_MS);

@@ -16,6 +16,7 @@ import {
   UpdateSecretVersionStageCommandInput,
 } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
+import { driveHandler, FUNCTION_TIMEOUT_MS } from './rotation-support';
 import { CacheAddress, createRotationHandler, RotationSettings, settingsFromEnvironment } from '../src/private/auth-token-rotation.lambda';
 
 const SECRET_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:orders-app-AbCdEf';
@@ -30,7 +31,6 @@ const SETTINGS: RotationSettings = {
   cacheHost: 'clustercfg.orders.cache.amazonaws.com',
   cachePort: 6380,
 };
-const FUNCTION_TIMEOUT_MS = 15 * 60_000;
 const PASSWORD_0 = 'Initial-password-000000000000000000000000000000000000000000000A';
 const secretOf = (password: string): string => JSON.stringify({ username: 'orders-app', user_arn: USER_ARN, password });
 
@@ -144,31 +144,16 @@ function harness(options: { passwords?: string[]; settings?: RotationSettings } 
   const user = new FakeUser(...(options.passwords ?? [PASSWORD_0]));
   secret.install();
   user.install();
-  const clock = { now: 0 };
-  const logs: Array<{ level: string; message: string }> = [];
-  const run = createRotationHandler({
-    settings: options.settings ?? SETTINGS,
-    secretsManager: new SecretsManagerClient({ region: 'us-east-1' }),
-    elastiCache: new ElastiCacheClient({ region: 'us-east-1' }),
-    checkToken: user.check,
-    clock: { now: () => clock.now, sleep: async (ms) => { clock.now += ms; } },
-    log: (level, message) => logs.push({ level, message }),
-  });
-  const step = async (name: string, version: string): Promise<void> => {
-    const started = clock.now;
-    await run({ Step: name, SecretId: SECRET_ARN, ClientRequestToken: version }, {
-      getRemainingTimeInMillis: () => FUNCTION_TIMEOUT_MS - (clock.now - started),
-    });
-  };
+  const driver = driveHandler(options.settings ?? SETTINGS, SECRET_ARN, user.check);
   return {
     secret,
     user,
-    logs,
-    clock,
-    step,
+    logs: driver.logs,
+    clock: driver.clock,
+    step: driver.step,
     rotate: async (version: string) => {
       secret.startRotation(version);
-      for (const name of ['createSecret', 'setSecret', 'testSecret', 'finishSecret']) await step(name, version);
+      await driver.steps(version);
     },
   };
 }

@@ -29,13 +29,6 @@ let server: RedisServer;
 let ca: string;
 let tlsPort: number;
 
-/** The port of a server that was running a moment ago and is stopped now: nothing listens there. */
-async function stoppedServerPort(): Promise<number> {
-  const down = await RedisServer.start({ name: 'redis (stopped)' });
-  await down.stop();
-  return down.port;
-}
-
 beforeAll(async () => {
   // A TLS-only redis-server on 127.0.0.1 with a certificate from a throwaway CA.
   server = await RedisServer.start();
@@ -126,7 +119,7 @@ describe('testSecret of a user password against redis-server with TLS', () => {
   });
 
   test('a server that is down fails quickly', async () => {
-    const { step } = rotation(NEW_PASSWORD, { port: await stoppedServerPort() });
+    const { step } = rotation(NEW_PASSWORD, { port: await RedisServer.stoppedServerPort() });
     await expect(step('testSecret')).rejects.toThrow(/Could not check a token against 127\.0\.0\.1:\d+ over TLS: .*ECONNREFUSED/);
   });
 });

@@ -60,6 +60,13 @@ export class RedisServer {
     }
   }
 
+  /** The port of a server that was running a moment ago and is stopped now: nothing listens there. */
+  public static async stoppedServerPort(): Promise<number> {
+    const down = await RedisServer.start({ name: 'redis (stopped)' });
+    await down.stop();
+    return down.port;
+  }
+
   public readonly host: string = LOOPBACK;
   public readonly port: number;
   public readonly password: string;
