@@ -1,5 +1,6 @@
 import { Duration } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 
@@ -134,4 +135,20 @@ export interface AuthTokenRotationOptions {
    * @default - none
    */
   readonly deadLetterQueue?: sqs.IQueue;
+
+  /**
+   * A customer managed policy that lets Lambda manage the VPC network interfaces of functions:
+   * `ec2:CreateNetworkInterface`, `ec2:DescribeNetworkInterfaces`, `ec2:DescribeSubnets`,
+   * `ec2:DeleteNetworkInterface`, `ec2:AssignPrivateIpAddresses` and
+   * `ec2:UnassignPrivateIpAddresses` (the EC2 actions of AWSLambdaVPCAccessExecutionRole).
+   * Teams that keep one reviewed policy for all their VPC functions pass it here: the function's
+   * role gets it attached, and the function's own policy then holds no wildcard.
+   *
+   * Two of these actions have no resource-level permissions, so such a policy always has
+   * `Resource: *`, which AwsSolutions-IAM5 reports: acknowledge it on that policy, where it is
+   * reviewed once, not on the library's.
+   *
+   * @default - the function's own policy holds these actions, on `*`
+   */
+  readonly networkInterfacesPolicy?: iam.IManagedPolicy;
 }

@@ -1,9 +1,10 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
@@ -547,6 +548,45 @@ describe('cdk-nag with rotation on', () => {
     const app = stack.node.root as import('aws-cdk-lib').App;
     expect(findings(app)).toEqual(remainingFindings('rotation-dead-letter-queue', true));
     expect(acknowledgements(app)).toEqual([]);
+  });
+
+  test('with the team\'s own network-interface policy, nothing of the library is reported or acknowledged', () => {
+    const { stack, template } = build({
+      stackName: 'rotation-shared-eni-policy',
+      rotation: (s) => {
+        // What a platform team keeps once for all its VPC functions, and acknowledges there.
+        const eniPolicy = new iam.ManagedPolicy(s, 'VpcFunctions', {
+          statements: [new iam.PolicyStatement({
+            actions: ['ec2:CreateNetworkInterface', 'ec2:DescribeNetworkInterfaces', 'ec2:DescribeSubnets', 'ec2:DeleteNetworkInterface',
+              'ec2:AssignPrivateIpAddresses', 'ec2:UnassignPrivateIpAddresses'],
+            resources: ['*'],
+          })],
+        });
+        Validations.of(eniPolicy).acknowledge({ id: 'AwsSolutions-IAM5[Resource::*]', reason: 'No resource-level permissions for these actions.' });
+        return {
+          networkInterfacesPolicy: eniPolicy,
+          deadLetterQueue: new sqs.Queue(s, 'Dlq', { encryptionMasterKey: new kms.Key(s, 'DlqKey', { enableKeyRotation: true }), enforceSSL: true }),
+        };
+      },
+    });
+    const app = stack.node.root as import('aws-cdk-lib').App;
+    expect(findings(app)).toEqual([]);
+    expect(acknowledgements(app)).toEqual(['rotation-shared-eni-policy/VpcFunctions: AwsSolutions-IAM5[Resource::*]']);
+
+    // The library's policy names every resource; the role gets the team's policy; Lambda finds the
+    // network-interface permissions in place when it creates the function.
+    const policies = template.findResources('AWS::IAM::ManagedPolicy');
+    const eniLogicalId = Object.keys(policies).find((id) => id.startsWith('VpcFunctions'))!;
+    const rotationPolicy = Object.entries(policies).find(([id]) => id.startsWith('CacheAuthTokenRotationPolicy'))![1];
+    const resources = (rotationPolicy.Properties.PolicyDocument.Statement as Array<{ Resource: unknown }>).flatMap((st) => [st.Resource].flat());
+    expect(resources).not.toContain('*');
+    expect(JSON.stringify(rotationPolicy)).not.toContain('ec2:');
+    template.hasResourceProperties('AWS::IAM::Role', {
+      Description: Match.stringLikeRegexp('AUTH token rotation function'),
+      ManagedPolicyArns: Match.arrayWith([{ Ref: eniLogicalId }]),
+    });
+    const fn = Object.values(template.findResources('AWS::Lambda::Function', { Properties: { Description: Match.stringLikeRegexp('Rotates the AUTH token') } }))[0];
+    expect(fn.DependsOn).toEqual(expect.arrayContaining([eniLogicalId]));
   });
 
   test('the checks see the function: a weakened one is reported', () => {

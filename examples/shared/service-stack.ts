@@ -5,7 +5,7 @@
  *
  * This folder has no `app.ts`: it is not an example of its own, and `npm run synth` skips it.
  */
-import { CfnResource, Fn, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { CfnResource, Fn, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -39,6 +39,8 @@ export interface ServiceVpcProps {
  * example uses: `createVpc()`, `createLogKey()` and `createAlarmTopic()`.
  */
 export abstract class ServiceStack extends Stack {
+  private networkInterfacesPolicy?: iam.ManagedPolicy;
+
   /**
    * The region's first three zones, chosen at deploy time. The default would look the account's
    * zones up at synth (a stack with an explicit environment), and literal zone names would make
@@ -106,6 +108,45 @@ export abstract class ServiceStack extends Stack {
     });
     flowLog.node.addDependency(delivery);
     return vpc;
+  }
+
+  /**
+   * The one policy of this stack that lets Lambda manage the VPC network interfaces of its
+   * functions (the application's and the cache's rotation function), `LambdaNetworkInterfaces`:
+   * created at the first call, attached by each caller to its function's role. One reviewed
+   * policy holds the only wildcard that a VPC function needs, acknowledged here with the reason,
+   * so that no other policy of the stack needs one.
+   */
+  public lambdaNetworkInterfacesPolicy(): iam.ManagedPolicy {
+    if (this.networkInterfacesPolicy) return this.networkInterfacesPolicy;
+    // Lambda attaches a function to the VPC through network interfaces that it creates,
+    // describes and deletes with the function's role (Lambda developer guide, "Giving Lambda
+    // functions access to resources in an Amazon VPC"): the EC2 actions of
+    // AWSLambdaVPCAccessExecutionRole, without its logs:CreateLogGroup on every log group.
+    const policy = new iam.ManagedPolicy(this, 'LambdaNetworkInterfaces', {
+      description: `Lets Lambda manage the VPC network interfaces of the functions of ${this.stackName}`,
+      statements: [new iam.PolicyStatement({
+        actions: [
+          'ec2:CreateNetworkInterface',
+          'ec2:DescribeNetworkInterfaces',
+          'ec2:DescribeSubnets',
+          'ec2:DeleteNetworkInterface',
+          'ec2:AssignPrivateIpAddresses',
+          'ec2:UnassignPrivateIpAddresses',
+        ],
+        resources: ['*'],
+      })],
+    });
+    Validations.of(policy).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason: 'Lambda manages the VPC network interfaces of this stack\'s functions with their roles. '
+        + 'ec2:DescribeNetworkInterfaces and ec2:DescribeSubnets have no resource-level permissions, and the other actions '
+        + 'act on network interfaces that Lambda creates later, whose ids cannot be named here (Lambda developer guide, '
+        + 'VPC permissions of the execution role). This policy holds only those actions: AWSLambdaVPCAccessExecutionRole '
+        + 'without its logs permissions.',
+    });
+    this.networkInterfacesPolicy = policy;
+    return policy;
   }
 
   /**

@@ -5,7 +5,6 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct, IDependable } from 'constructs';
 import { ROTATION_ENV, ROTATION_MODES } from './auth-token-rotation-env';
 import { AuthTokenRotationFunction } from './auth-token-rotation-function';
@@ -193,8 +192,11 @@ function attachRotation(cluster: Construct, target: RotationTarget, options: Aut
   const policy = new iam.ManagedPolicy(scope, 'Policy', {
     description: subject.policyDescription,
     roles: [role],
-    statements: rotationStatements(stack, subject.elastiCacheStatement, secret, logGroup, options.deadLetterQueue),
+    statements: rotationStatements(stack, subject.elastiCacheStatement, secret, logGroup, options),
   });
+  if (options.networkInterfacesPolicy) {
+    role.addManagedPolicy(options.networkInterfacesPolicy);
+  }
 
   const fn = new AuthTokenRotationFunction(scope, 'Function', {
     description: subject.functionDescription,
@@ -215,7 +217,11 @@ function attachRotation(cluster: Construct, target: RotationTarget, options: Aut
   // Lambda checks at creation that the role may create network interfaces in the VPC: the policy
   // must be attached first. The DependsOn on the role that Lambda adds is implied by the GetAtt of
   // its ARN (cfn-lint W3005).
-  (fn.node.defaultChild as lambda.CfnFunction).addOverride('DependsOn', [(policy.node.defaultChild as iam.CfnManagedPolicy).logicalId]);
+  // The same for a network-interface policy given in options, when it is a resource of this stack.
+  const ownPolicies = [policy, options.networkInterfacesPolicy]
+    .map((p) => p?.node.defaultChild)
+    .filter((c): c is iam.CfnManagedPolicy => c instanceof iam.CfnManagedPolicy && Stack.of(c) === stack);
+  (fn.node.defaultChild as lambda.CfnFunction).addOverride('DependsOn', ownPolicies.map((c) => c.logicalId));
 
   const rotation = new secretsmanager.RotationSchedule(scope, 'Schedule', {
     // Without its key: RotationSchedule would grant the function the key in the key policy, for
@@ -234,20 +240,24 @@ function attachRotation(cluster: Construct, target: RotationTarget, options: Aut
 
 /**
  * The customer-managed policy of the function. Only the EC2 network-interface actions that
- * Lambda needs for a VPC function use `*`: `ec2:DescribeNetworkInterfaces` and
- * `ec2:DescribeSubnets` have no resource-level permissions, and the Lambda developer guide warns
- * that a function may lose VPC access unless `ec2:DeleteNetworkInterface` covers every network
- * interface ("Giving Lambda functions access to resources in an Amazon VPC").
+ * Lambda needs for a VPC function use `*`, and only when `networkInterfacesPolicy` does not bring
+ * them: `ec2:DescribeNetworkInterfaces` and `ec2:DescribeSubnets` have no resource-level
+ * permissions, and the Lambda developer guide warns that a function may lose VPC access unless
+ * `ec2:DeleteNetworkInterface` covers every network interface ("Giving Lambda functions access to
+ * resources in an Amazon VPC").
  */
 function rotationStatements(stack: Stack, elastiCacheStatement: iam.PolicyStatement, secret: secretsmanager.ISecret, logGroup: logs.ILogGroup,
-  deadLetterQueue?: sqs.IQueue): iam.PolicyStatement[] {
+  options: AuthTokenRotationOptions): iam.PolicyStatement[] {
+  const deadLetterQueue = options.deadLetterQueue;
   const statements = [
     new iam.PolicyStatement({
       sid: 'WriteOwnLogs',
       actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
       resources: [logGroup.logGroupArn],
     }),
-    new iam.PolicyStatement({
+  ];
+  if (!options.networkInterfacesPolicy) {
+    statements.push(new iam.PolicyStatement({
       sid: 'VpcNetworkInterfaces',
       actions: [
         'ec2:CreateNetworkInterface',
@@ -258,7 +268,9 @@ function rotationStatements(stack: Stack, elastiCacheStatement: iam.PolicyStatem
         'ec2:UnassignPrivateIpAddresses',
       ],
       resources: ['*'],
-    }),
+    }));
+  }
+  statements.push(
     elastiCacheStatement,
     new iam.PolicyStatement({
       sid: 'RotateThisSecret',
@@ -271,7 +283,7 @@ function rotationStatements(stack: Stack, elastiCacheStatement: iam.PolicyStatem
       // An imported secret known by name only: its ARN ends in a random six-character suffix.
       resources: [secret.secretFullArn ?? `${secret.secretArn}-??????`],
     }),
-  ];
+  );
   if (secret.encryptionKey) {
     // Secrets Manager calls KMS on the function's behalf, with the secret's ARN as encryption
     // context (Secrets Manager user guide, "Secret encryption and decryption").
