@@ -9,7 +9,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import { AccessString, CacheUser } from './cache-authentication';
+import { AccessString, CacheAuthentication, CacheUser, CacheUserAuthenticationType } from './cache-authentication';
 import { CacheEndpoint } from './cache-endpoint';
 import { CacheEngine, CacheEngineVersion } from './cache-engine-version';
 import { defaultCacheId, derivedId, validateCacheId } from './private/ids';
@@ -75,6 +75,17 @@ export interface NodeBasedSessionStoreOptions {
    * @default - only the session defaults
    */
   readonly parameters?: Record<string, string>;
+
+  /**
+   * How the application authenticates: one AUTH token, an RBAC user with a password, or an
+   * IAM-enabled user (the rules and trade-offs of `SecureRedisCluster`'s `authentication`).
+   *
+   * With users, the session store's user is the first one listed that is not named `default`:
+   * `grantSessionAccess` connects the application as that user unless it names another.
+   *
+   * @default CacheAuthentication.authToken(): a generated AUTH token
+   */
+  readonly authentication?: CacheAuthentication;
 }
 
 /**
@@ -284,8 +295,12 @@ export class SessionStoreCache extends Construct implements ec2.IConnectable {
   public readonly user?: elasticache.CfnUser;
   /** The user group, for serverless deployments. */
   public readonly userGroup?: elasticache.CfnUserGroup;
-  /** The secret the application reads: the AUTH token on nodes, `{username, password}` on serverless. */
-  public readonly secret: secretsmanager.ISecret;
+  /**
+   * The secret the application reads: the AUTH token (plain text) on nodes by default; the
+   * session user's `{username, password, user_arn}` with RBAC password users and on serverless.
+   * Undefined when the session user authenticates with IAM: there is no secret.
+   */
+  public readonly secret?: secretsmanager.ISecret;
   /** The endpoint applications write and read sessions through. */
   public readonly endpoint: CacheEndpoint;
   /** The reader endpoint (replicas). */
@@ -295,12 +310,17 @@ export class SessionStoreCache extends Construct implements ec2.IConnectable {
   public readonly sessionTtl: Duration;
   /** The session key prefix. */
   public readonly keyPrefix: string;
-  /** The RBAC user name, for serverless deployments. */
+  /**
+   * The RBAC user the application logs in as: the serverless application user, or the session
+   * user of a node-based store with `authentication` users. Undefined with an AUTH token.
+   */
   public readonly username?: string;
   /** The serverless cache name, for serverless deployments. */
   public readonly serverlessCacheName?: string;
 
   private readonly alarmTopic?: sns.ITopic;
+  /** The node-based store's RBAC users, by name, when it has some. */
+  private readonly nodeUsers?: Map<string, CacheUser>;
 
   constructor(scope: Construct, id: string, props: SessionStoreCacheProps) {
     super(scope, id);
@@ -336,6 +356,13 @@ export class SessionStoreCache extends Construct implements ec2.IConnectable {
       v.throwIfInvalid();
       const options = deployment.nodeBasedOptions ?? {};
       const clusterMode = options.clusterMode ?? false;
+      const users = options.authentication?.cacheUsers;
+      const sessionUser = users?.find((u) => u.userName !== 'default');
+      if (users && !sessionUser) {
+        v.check(true, 'authentication lists only the user \'default\'. Add the application\'s user, e.g. '
+          + 'CacheAuthentication.users([CacheUser.password(\'sessions-app\')]); the default user is created switched off.');
+        v.throwIfInvalid();
+      }
       this.cluster = new SecureRedisCluster(this, 'Cluster', {
         vpc: props.vpc,
         vpcSubnets: props.vpcSubnets,
@@ -351,8 +378,15 @@ export class SessionStoreCache extends Construct implements ec2.IConnectable {
         notificationTopic: props.notificationTopic,
         removalPolicy: props.removalPolicy,
         parameters: { 'maxmemory-policy': SESSION_MAXMEMORY_POLICY, ...options.parameters },
+        authentication: options.authentication,
       });
-      this.secret = this.cluster.authTokenSecret!;
+      if (users) {
+        this.nodeUsers = new Map(users.map((u) => [u.userName, u]));
+        this.username = sessionUser!.userName;
+        this.secret = this.userSecret(sessionUser!);
+      } else {
+        this.secret = this.cluster.authTokenSecret!;
+      }
       this.connections = this.cluster.connections;
       this.endpoint = this.cluster.endpoint;
       this.readerEndpoint = clusterMode ? this.cluster.configurationEndpoint : this.cluster.readerEndpoint;
@@ -360,33 +394,52 @@ export class SessionStoreCache extends Construct implements ec2.IConnectable {
   }
 
   /**
-   * Lets an application use the session store: admits it through the security group, grants it
-   * read of the secret, and sets its environment:
+   * Lets an application use the session store: admits it through the security group, lets it
+   * authenticate (read of the secret, or `elasticache:Connect` for an IAM user), and sets its
+   * environment:
    *
    * - `SESSION_STORE_HOST`, `SESSION_STORE_PORT`: the endpoint
    * - `SESSION_STORE_TLS`: `true`
-   * - `SESSION_STORE_SECRET_ARN`: the secret (AUTH token as plain text on nodes;
-   *   JSON `{username, password}` on serverless)
-   * - `SESSION_STORE_USERNAME`: the RBAC user (serverless only)
+   * - `SESSION_STORE_AUTH`: `token` (AUTH token), `password` (RBAC user and password) or `iam`
+   * - `SESSION_STORE_SECRET_ARN`: the secret, unless `iam` (AUTH token as plain text;
+   *   JSON `{username, password, user_arn}` for a password user)
+   * - `SESSION_STORE_USERNAME`: the RBAC user, unless `token`
+   * - `SESSION_STORE_CACHE_NAME`: with `iam`, the replication group id or serverless cache name
+   *   that the application signs its IAM auth token for
    * - `SESSION_STORE_TTL_SECONDS`, `SESSION_STORE_KEY_PREFIX`
    * - `SESSION_STORE_CLUSTER_MODE`: `true` when the client must be cluster-aware
+   *
+   * @param consumer the application
+   * @param userName the RBAC user the application logs in as, on a node-based store with
+   * `authentication` users; the session store's user (the first one listed) when omitted
    */
-  public grantSessionAccess(consumer: SessionStoreConsumer): void {
+  public grantSessionAccess(consumer: SessionStoreConsumer, userName?: string): void {
+    const user = this.resolveConsumerUser(userName);
     this.connections.allowDefaultPortFrom(consumer.connectable, 'Session store clients');
     if (this.serverlessCache) {
       this.connections.allowFrom(consumer.connectable, ec2.Port.tcp(SERVERLESS_READER_PORT), 'Session store clients (reader port)');
     }
-    this.secret.grantRead(consumer.grantable);
     const env: Record<string, string> = {
       SESSION_STORE_HOST: this.endpoint.hostname,
       SESSION_STORE_PORT: Token.isUnresolved(this.endpoint.port) ? Token.asString(this.endpoint.port) : this.endpoint.port.toString(),
       SESSION_STORE_TLS: 'true',
-      SESSION_STORE_SECRET_ARN: this.secret.secretArn,
       SESSION_STORE_TTL_SECONDS: this.sessionTtl.toSeconds().toString(),
       SESSION_STORE_KEY_PREFIX: this.keyPrefix,
       SESSION_STORE_CLUSTER_MODE: String(this.cluster?.clusterMode ?? false),
     };
-    if (this.username) env.SESSION_STORE_USERNAME = this.username;
+    if (user?.authenticationType === CacheUserAuthenticationType.IAM) {
+      this.cluster!.grantConnect(consumer.grantable, user.userName);
+      env.SESSION_STORE_AUTH = 'iam';
+      env.SESSION_STORE_USERNAME = user.userName;
+      env.SESSION_STORE_CACHE_NAME = this.cluster!.replicationGroupId;
+    } else {
+      const secret = (user ? this.userSecret(user) : this.secret)!;
+      secret.grantRead(consumer.grantable);
+      env.SESSION_STORE_AUTH = user || this.serverlessCache ? 'password' : 'token';
+      env.SESSION_STORE_SECRET_ARN = secret.secretArn;
+      if (user) env.SESSION_STORE_USERNAME = user.userName;
+      else if (this.username) env.SESSION_STORE_USERNAME = this.username;
+    }
     for (const [name, value] of Object.entries(env)) {
       consumer._addEnvironment(name, value);
     }
@@ -523,5 +576,30 @@ export class SessionStoreCache extends Construct implements ec2.IConnectable {
     if (specs.length > 0) {
       createNodeAlarms(new Construct(this, 'UsageAlarms'), specs, this.alarmTopic);
     }
+  }
+
+  /** The RBAC user a consumer logs in as on a node-based store with users; undefined otherwise. */
+  private resolveConsumerUser(userName?: string): CacheUser | undefined {
+    if (!this.nodeUsers) {
+      if (userName !== undefined) {
+        throw new Error(`[${this.node.path}] grantSessionAccess was given the user '${userName}', but this session store `
+          + (this.serverlessCache ? 'is serverless and has one application user of its own. Leave userName out.'
+            : 'authenticates with an AUTH token. Leave userName out, or use deployment: SessionStoreDeployment.nodeBased({ authentication: CacheAuthentication.users([...]) }).'));
+      }
+      return undefined;
+    }
+    const name = userName ?? this.username!;
+    const user = this.nodeUsers.get(name);
+    if (!user || name === 'default') {
+      const names = [...this.nodeUsers.keys()].filter((n) => n !== 'default');
+      throw new Error(`[${this.node.path}] grantSessionAccess was given the user '${name}', which is not an application user of this `
+        + `session store. Use one of: ${names.join(', ')}.`);
+    }
+    return user;
+  }
+
+  /** The secret of a password user of the node-based store; undefined for an IAM user. */
+  private userSecret(user: CacheUser): secretsmanager.ISecret | undefined {
+    return user.authenticationType === CacheUserAuthenticationType.IAM ? undefined : this.cluster!.userSecret(user.userName);
   }
 }

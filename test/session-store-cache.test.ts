@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { App, Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -8,7 +8,10 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import {
+  AccessString,
+  CacheAuthentication,
   CacheEngineVersion,
+  CacheUser,
   SecureRedisCluster,
   ServerlessSessionStoreOptions,
   SessionStoreCache,
@@ -17,6 +20,7 @@ import {
   SessionStoreDeployment,
 } from '../src';
 import { appSecurityGroup, encryptedTopic, eventTopic, importedVpc, newStack, oneZoneVpc } from './fixtures';
+import { acknowledgements, findings } from './policy';
 import {
   alarmsOf, Built, buildInFixtureVpc, ELASTICACHE_ALLOWED_PUNCTUATION, errorHeader, errorOf, expectSecretReadGrant, getAtt,
   ingressRules, invalidConfigurationHeader, logicalIdOf, onlyProps, PropsFactory, resolveProps, VALID_ID,
@@ -683,6 +687,7 @@ describe('grantSessionAccess', () => {
       SESSION_STORE_TTL_SECONDS: '86400',
       SESSION_STORE_KEY_PREFIX: 'sess:',
       SESSION_STORE_CLUSTER_MODE: 'false',
+      SESSION_STORE_AUTH: 'token',
     });
   });
 
@@ -714,6 +719,7 @@ describe('grantSessionAccess', () => {
       SESSION_STORE_TTL_SECONDS: '86400',
       SESSION_STORE_KEY_PREFIX: 'sess:',
       SESSION_STORE_CLUSTER_MODE: 'false',
+      SESSION_STORE_AUTH: 'password',
       SESSION_STORE_USERNAME: cache.username,
     });
     template.hasResourceProperties('AWS::IAM::Policy', {
@@ -771,6 +777,7 @@ describe('grantSessionAccess', () => {
       SESSION_STORE_TTL_SECONDS: '86400',
       SESSION_STORE_KEY_PREFIX: 'sess:',
       SESSION_STORE_CLUSTER_MODE: 'false',
+      SESSION_STORE_AUTH: 'token',
     });
     template.hasResourceProperties('AWS::IAM::Policy', {
       Roles: [{ Ref: logicalIdOf(taskDefinition.taskRole as any) }],
@@ -815,6 +822,104 @@ describe('grantSessionAccess', () => {
 
     expect(containerEnvironment(template, 'App')).toHaveProperty('SESSION_STORE_SECRET_ARN');
     expect(containerEnvironment(template, 'Proxy')).toEqual({});
+  });
+});
+
+describe('node-based authentication', () => {
+  const withUsers = (authentication: CacheAuthentication, extra: Partial<SessionStoreCacheProps> = {}) =>
+    build({ deployment: SessionStoreDeployment.nodeBased({ authentication }), ...extra });
+
+  test('an RBAC password user: the cluster has the user group, the store the user\'s secret and name', () => {
+    const { stack, cache } = withUsers(CacheAuthentication.users([CacheUser.password('sessions-app', { accessString: AccessString.readWrite('sess:*') })]));
+    const template = Template.fromStack(stack);
+
+    expect(cache.username).toBe('sessions-app');
+    expect(cache.secret).toBe(cache.cluster!.userSecret('sessions-app'));
+    expect(cache.cluster!.authTokenSecret).toBeUndefined();
+    template.hasResourceProperties(REPLICATION_GROUP, { UserGroupIds: [{ Ref: logicalIdOf(cache.cluster!.userGroup!) }], AuthToken: Match.absent() });
+    template.hasResourceProperties(USER, { UserName: 'sessions-app', AccessString: AccessString.readWrite('sess:*').value });
+  });
+
+  test('an RBAC password user: the consumer reads that user\'s secret and gets password mode and the username', () => {
+    const { stack, vpc, cache } = withUsers(CacheAuthentication.users([CacheUser.password('sessions-app')]));
+    const fn = lambdaFunction(stack, vpc);
+    cache.grantSessionAccess(SessionStoreConsumer.lambdaFunction(fn));
+    const template = Template.fromStack(stack);
+
+    expect(lambdaEnvironment(template)).toEqual({
+      SESSION_STORE_HOST: getAtt(cache.cluster!, 'PrimaryEndPoint.Address'),
+      SESSION_STORE_PORT: '6380',
+      SESSION_STORE_TLS: 'true',
+      SESSION_STORE_AUTH: 'password',
+      SESSION_STORE_SECRET_ARN: { Ref: logicalIdOf(cache.secret as any) },
+      SESSION_STORE_USERNAME: 'sessions-app',
+      SESSION_STORE_TTL_SECONDS: '86400',
+      SESSION_STORE_KEY_PREFIX: 'sess:',
+      SESSION_STORE_CLUSTER_MODE: 'false',
+    });
+    expectSecretReadGrant(template, fn.role as any, cache.secret as any);
+  });
+
+  test('the session user is the first listed that is not default; another can be named per consumer', () => {
+    const { stack, vpc, cache } = withUsers(CacheAuthentication.users([
+      CacheUser.password('default', { accessString: AccessString.disabled() }),
+      CacheUser.password('web'),
+      CacheUser.password('admin-tool'),
+    ]));
+    expect(cache.username).toBe('web');
+    const fn = lambdaFunction(stack, vpc);
+    cache.grantSessionAccess(SessionStoreConsumer.lambdaFunction(fn), 'admin-tool');
+    const template = Template.fromStack(stack);
+
+    const adminSecret = cache.cluster!.userSecret('admin-tool');
+    expect(lambdaEnvironment(template)).toMatchObject({
+      SESSION_STORE_AUTH: 'password',
+      SESSION_STORE_USERNAME: 'admin-tool',
+      SESSION_STORE_SECRET_ARN: { Ref: logicalIdOf(adminSecret as any) },
+    });
+    expectSecretReadGrant(template, fn.role as any, adminSecret as any);
+  });
+
+  test('IAM: no secret; the consumer may connect as the user to this group, and signs for the group id', () => {
+    const { stack, vpc, cache } = withUsers(CacheAuthentication.iam(['sessions-app']));
+    expect(cache.secret).toBeUndefined();
+    expect(cache.username).toBe('sessions-app');
+    const fn = lambdaFunction(stack, vpc);
+    cache.grantSessionAccess(SessionStoreConsumer.lambdaFunction(fn));
+    const template = Template.fromStack(stack);
+
+    const environment = lambdaEnvironment(template);
+    expect(environment).toEqual({
+      SESSION_STORE_HOST: getAtt(cache.cluster!, 'PrimaryEndPoint.Address'),
+      SESSION_STORE_PORT: '6380',
+      SESSION_STORE_TLS: 'true',
+      SESSION_STORE_AUTH: 'iam',
+      SESSION_STORE_USERNAME: 'sessions-app',
+      SESSION_STORE_CACHE_NAME: cache.cluster!.replicationGroupId,
+      SESSION_STORE_TTL_SECONDS: '86400',
+      SESSION_STORE_KEY_PREFIX: 'sess:',
+      SESSION_STORE_CLUSTER_MODE: 'false',
+    });
+    const policy = onlyProps(template, 'AWS::IAM::Policy');
+    expect(policy.Roles).toEqual([{ Ref: logicalIdOf(fn.role as any) }]);
+    expect(policy.PolicyDocument.Statement).toHaveLength(1);
+    const [statement] = policy.PolicyDocument.Statement;
+    expect(statement.Action).toBe('elasticache:Connect');
+    expect(statement.Resource).toHaveLength(2);
+    expect(statement.Resource[0]).toEqual(stack.resolve(cache.cluster!.replicationGroupArn));
+    // The IAM user's ARN: arn:<partition>:elasticache:<region>:<account>:user:<user id = user name>.
+    expect(JSON.stringify(statement.Resource[1])).toMatch(/:user:sessions-app"/);
+    expect(JSON.stringify(template.toJSON())).not.toContain('secretsmanager:GetSecretValue');
+  });
+
+  test('cdk-nag: IAM users give no findings, and the only acknowledgement is the construct\'s AEC6 on its group', () => {
+    const { stack, vpc, cache } = withUsers(CacheAuthentication.iam(['sessions-app']));
+    cache.grantSessionAccess(SessionStoreConsumer.lambdaFunction(lambdaFunction(stack, vpc)));
+    const app = stack.node.root as App;
+    // The test's own Lambda function is not under review here: only the store's resources.
+    const ours = findings(app).filter((f) => f.includes('/Sessions/'));
+    expect(ours).toEqual([]);
+    expect(acknowledgements(app).filter((a) => a.includes('/Sessions/'))).toEqual(['TestStack/Sessions/Cluster/Resource: AwsSolutions-AEC6']);
   });
 });
 
@@ -1058,6 +1163,51 @@ describe('synth-time rules', () => {
       case: 'serverless in public subnets',
       props: { deployment: serverless(), vpcSubnets: { subnetType: ec2.SubnetType.PUBLIC } },
       message: /vpcSubnets selects public subnets \(subnet-0d000000000000004, subnet-0e000000000000005, subnet-0f000000000000006\)\. Select PRIVATE_ISOLATED or PRIVATE_WITH_EGRESS subnets instead\./,
+    },
+    // Node-based authentication
+    {
+      case: 'users without an application user',
+      props: { deployment: SessionStoreDeployment.nodeBased({ authentication: CacheAuthentication.users([CacheUser.password('default')]) }) },
+      message: /authentication lists only the user 'default'\. Add the application's user, e\.g\. CacheAuthentication\.users\(\[CacheUser\.password\('sessions-app'\)\]\)/,
+    },
+    {
+      case: 'a user named for a store with an AUTH token',
+      act: (stack, vpc) => {
+        new SessionStoreCache(stack, 'Sessions', { vpc }).grantSessionAccess(SessionStoreConsumer.lambdaFunction(lambdaFunction(stack, vpc)), 'web');
+      },
+      path: 'TestStack/Sessions',
+      message: /grantSessionAccess was given the user 'web', but this session store authenticates with an AUTH token\. Leave userName out, or use deployment: SessionStoreDeployment\.nodeBased\(\{ authentication: CacheAuthentication\.users\(\[\.\.\.\]\) \}\)\./,
+    },
+    {
+      case: 'a user named for a serverless store',
+      act: (stack, vpc) => {
+        new SessionStoreCache(stack, 'Sessions', { vpc, deployment: serverless() })
+          .grantSessionAccess(SessionStoreConsumer.lambdaFunction(lambdaFunction(stack, vpc)), 'web');
+      },
+      path: 'TestStack/Sessions',
+      message: /grantSessionAccess was given the user 'web', but this session store is serverless and has one application user of its own\. Leave userName out\./,
+    },
+    {
+      case: 'a user that the store does not have',
+      act: (stack, vpc) => {
+        new SessionStoreCache(stack, 'Sessions', { vpc, deployment: SessionStoreDeployment.nodeBased({ authentication: CacheAuthentication.users([CacheUser.password('web')]) }) })
+          .grantSessionAccess(SessionStoreConsumer.lambdaFunction(lambdaFunction(stack, vpc)), 'mobile');
+      },
+      path: 'TestStack/Sessions',
+      message: /grantSessionAccess was given the user 'mobile', which is not an application user of this session store\. Use one of: web\./,
+    },
+    {
+      case: 'the default user named as the consumer\'s user',
+      act: (stack, vpc) => {
+        new SessionStoreCache(stack, 'Sessions', {
+          vpc,
+          deployment: SessionStoreDeployment.nodeBased({
+            authentication: CacheAuthentication.users([CacheUser.password('default', { accessString: AccessString.disabled() }), CacheUser.password('web')]),
+          }),
+        }).grantSessionAccess(SessionStoreConsumer.lambdaFunction(lambdaFunction(stack, vpc)), 'default');
+      },
+      path: 'TestStack/Sessions',
+      message: /grantSessionAccess was given the user 'default', which is not an application user of this session store\. Use one of: web\./,
     },
     // Consumers
     {

@@ -152,7 +152,7 @@ class WebSessionsStack extends ServiceStack {
     });
     new CfnOutput(this, 'SessionStoreSecretArn', {
       description: 'The secret the web tier authenticates with: AUTH token as plain text on nodes, JSON {username, password} on serverless',
-      value: sessions.secret.secretArn,
+      value: sessions.secret!.secretArn,
     });
   }
 
