@@ -16,6 +16,7 @@ import { CacheEngine, CacheEngineVersion } from './cache-engine-version';
 import { AUTH_TOKEN_EXCLUDED_CHARACTERS } from './private/auth-token-chars';
 import { addAuthTokenRotation, addUserPasswordRotation, RotationTarget } from './private/auth-token-rotation';
 import { defaultCacheId, validateCacheId } from './private/ids';
+import { allowLogsToUseKey } from './private/log-key';
 import { createNodeAlarms, nodeIdFragment, nodeMetric, NodeAlarmSpec } from './private/metrics';
 import { checkZoneSpread, createCacheSecurity, createSubnetGroup, selectCacheSubnets } from './private/network';
 import { describeNodeType, NodeTypeInfo } from './private/node-types';
@@ -1243,22 +1244,7 @@ export class SecureRedisCluster extends SecureRedisClusterBase {
 
   /** CloudWatch Logs encrypts a log group only if the key policy lets the Logs service use the key. */
   private allowLogsToUseKey(): void {
-    const stack = Stack.of(this);
-    this.encryptionKey.addToResourcePolicy(new iam.PolicyStatement({
-      principals: [new iam.ServicePrincipal(`logs.${stack.region}.amazonaws.com`)],
-      actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
-      resources: ['*'],
-      conditions: {
-        ArnLike: {
-          'kms:EncryptionContext:aws:logs:arn': stack.formatArn({
-            service: 'logs',
-            resource: 'log-group',
-            resourceName: '*',
-            arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-          }),
-        },
-      },
-    }));
+    allowLogsToUseKey(this, this.encryptionKey);
   }
 }
 

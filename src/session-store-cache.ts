@@ -6,16 +6,20 @@ import * as elasticache from 'aws-cdk-lib/aws-elasticache';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
+import { AuthTokenRotationOptions } from './auth-token-rotation';
 import { AccessString, CacheAuthentication, CacheUser, CacheUserAuthenticationType } from './cache-authentication';
 import { CacheEndpoint } from './cache-endpoint';
 import { CacheEngine, CacheEngineVersion } from './cache-engine-version';
+import { addUserPasswordRotation } from './private/auth-token-rotation';
 import { defaultCacheId, derivedId, validateCacheId } from './private/ids';
+import { allowLogsToUseKey } from './private/log-key';
 import { cacheMetric, createNodeAlarms, NodeAlarmSpec } from './private/metrics';
 import { checkZoneSpread, createCacheSecurity, selectCacheSubnets } from './private/network';
-import { createUserGroup } from './private/rbac';
+import { BoundCacheUser, createUserGroup } from './private/rbac';
 import { isLiteral, PropsValidator } from './private/validation';
 import { RecommendedAlarmsOptions, SecureRedisCluster } from './secure-redis-cluster';
 
@@ -321,6 +325,15 @@ export class SessionStoreCache extends Construct implements ec2.IConnectable {
   private readonly alarmTopic?: sns.ITopic;
   /** The node-based store's RBAC users, by name, when it has some. */
   private readonly nodeUsers?: Map<string, CacheUser>;
+  /** What rotating the serverless application user's password needs. */
+  private readonly serverlessRotation?: {
+    bound: BoundCacheUser;
+    key: kms.IKey;
+    securityGroup: ec2.ISecurityGroup;
+    removalPolicy: RemovalPolicy;
+    vpc: ec2.IVpc;
+    vpcSubnets?: ec2.SubnetSelection;
+  };
 
   constructor(scope: Construct, id: string, props: SessionStoreCacheProps) {
     super(scope, id);
@@ -350,6 +363,7 @@ export class SessionStoreCache extends Construct implements ec2.IConnectable {
       this.connections = serverless.connections;
       this.username = serverless.username;
       this.serverlessCacheName = serverless.cache.serverlessCacheName;
+      this.serverlessRotation = serverless.rotation;
       this.endpoint = new CacheEndpoint(serverless.cache.attrEndpointAddress, Token.asNumber(serverless.cache.attrEndpointPort));
       this.readerEndpoint = new CacheEndpoint(serverless.cache.attrReaderEndpointAddress, Token.asNumber(serverless.cache.attrReaderEndpointPort));
     } else {
@@ -443,6 +457,55 @@ export class SessionStoreCache extends Construct implements ec2.IConnectable {
     for (const [name, value] of Object.entries(env)) {
       consumer._addEnvironment(name, value);
     }
+  }
+
+  /**
+   * Rotates the secret that the application reads, on a schedule, with the library's rotation
+   * function: the AUTH token on nodes (`SecureRedisCluster.addAuthTokenRotation`), or the session
+   * user's password (`addUserPasswordRotation`: a node-based store's password user, or the
+   * serverless application user; `ModifyUser` with the current and the new password, so that
+   * running instances keep working until they read the secret again).
+   *
+   * Applications should read the secret again when authentication fails: the replaced secret
+   * stays valid for one `schedule` period. Not for IAM users, which have no secret.
+   *
+   * @param options schedule, network and function settings
+   * @returns the rotation schedule of the secret
+   */
+  public addSecretRotation(options: AuthTokenRotationOptions = {}): secretsmanager.RotationSchedule {
+    if (this.cluster) {
+      if (!this.nodeUsers) return this.cluster.addAuthTokenRotation(options);
+      if (!this.secret) {
+        throw new Error(`[${this.node.path}] addSecretRotation(): the session user '${this.username}' authenticates with IAM and has no secret `
+          + 'to rotate (its IAM auth tokens expire on their own). Leave rotation out.');
+      }
+      return this.cluster.addUserPasswordRotation(this.username!, options);
+    }
+    const { bound, key, securityGroup, removalPolicy, vpc, vpcSubnets } = this.serverlessRotation!;
+    const cacheName = this.serverlessCacheName!;
+    return addUserPasswordRotation(this, {
+      authentication: 'an RBAC password user',
+      // In password mode the function names the cache in its logs only: it changes the user and
+      // tests the new password on the endpoint, and never calls the replication group API.
+      replicationGroupId: cacheName,
+      replicationGroupArn: this.serverlessCache!.attrArn,
+      replicationGroup: this.serverlessCache!,
+      // Serverless caches take reads and writes on 6379 (ElastiCache user guide, "Serverless").
+      endpoint: new CacheEndpoint(this.serverlessCache!.attrEndpointAddress, SERVERLESS_PORT),
+      vpc,
+      cacheSubnets: vpcSubnets,
+      cacheSecurityGroup: securityGroup,
+      encryptionKey: key,
+      logRetention: logs.RetentionDays.ONE_YEAR,
+      removalPolicy,
+      allowLogsToUseKey: () => allowLogsToUseKey(this, key),
+    }, {
+      userId: bound.userId,
+      userName: this.username!,
+      userArn: bound.userArn,
+      constructId: bound.resource.node.id,
+      secret: this.secret!,
+    }, options);
   }
 
   /**
@@ -549,7 +612,15 @@ export class SessionStoreCache extends Construct implements ec2.IConnectable {
     cache.applyRemovalPolicy(props.removalPolicy ?? RemovalPolicy.DESTROY);
 
     this.createUsageAlarms(cacheName, options);
-    return { cache, user, userGroup, secret, username, connections: network.connections };
+    const rotation = {
+      bound,
+      key,
+      securityGroup: network.securityGroup,
+      removalPolicy: props.removalPolicy ?? RemovalPolicy.DESTROY,
+      vpc: props.vpc,
+      vpcSubnets: props.vpcSubnets,
+    };
+    return { cache, user, userGroup, secret, username, connections: network.connections, rotation };
   }
 
   /** Alarms at 75% of the usage limits: past 100%, ElastiCache throttles (ECPUs) or evicts (data). */

@@ -1,11 +1,13 @@
-import { App, Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { App, Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import {
   AccessString,
@@ -923,6 +925,94 @@ describe('node-based authentication', () => {
   });
 });
 
+describe('addSecretRotation()', () => {
+  /** A team's policy for VPC functions, acknowledged where it is kept, and a dead-letter queue. */
+  function teamRotationOptions(stack: Stack) {
+    const networkInterfacesPolicy = new iam.ManagedPolicy(stack, 'VpcFunctions', {
+      statements: [new iam.PolicyStatement({
+        actions: ['ec2:CreateNetworkInterface', 'ec2:DescribeNetworkInterfaces', 'ec2:DescribeSubnets', 'ec2:DeleteNetworkInterface',
+          'ec2:AssignPrivateIpAddresses', 'ec2:UnassignPrivateIpAddresses'],
+        resources: ['*'],
+      })],
+    });
+    Validations.of(networkInterfacesPolicy).acknowledge({ id: 'AwsSolutions-IAM5[Resource::*]', reason: 'No resource-level permissions for these actions.' });
+    const deadLetterQueue = new sqs.Queue(stack, 'Dlq', { encryptionMasterKey: new kms.Key(stack, 'DlqKey', { enableKeyRotation: true }), enforceSSL: true });
+    return { networkInterfacesPolicy, deadLetterQueue };
+  }
+
+  test('on nodes with the AUTH token: the cluster\'s token rotation', () => {
+    const { stack, cache } = build();
+    const schedule = cache.addSecretRotation({ schedule: Duration.days(7) });
+    const template = Template.fromStack(stack);
+
+    expect(cache.cluster!.node.tryFindChild('AuthTokenRotation')).toBeDefined();
+    template.hasResourceProperties('AWS::SecretsManager::RotationSchedule', {
+      SecretId: { Ref: logicalIdOf(cache.secret as any) },
+      RotationRules: { ScheduleExpression: 'rate(7 days)' },
+    });
+    expect(schedule.node.path).toBe('TestStack/Sessions/Cluster/AuthTokenRotation/Schedule');
+  });
+
+  test('on nodes with a password user: that user\'s password rotation', () => {
+    const { stack, cache } = build({ deployment: SessionStoreDeployment.nodeBased({ authentication: CacheAuthentication.users([CacheUser.password('web')]) }) });
+    cache.addSecretRotation();
+    const template = Template.fromStack(stack);
+
+    template.hasResourceProperties('AWS::SecretsManager::RotationSchedule', { SecretId: { Ref: logicalIdOf(cache.secret as any) } });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ ROTATION_MODE: 'userPassword', USER_ID: Match.stringLikeRegexp('-web$') }) },
+    });
+  });
+
+  test('on serverless: the application user\'s password, tested on the serverless endpoint on 6379', () => {
+    const { stack, cache } = buildServerless();
+    cache.addSecretRotation();
+    const template = Template.fromStack(stack);
+
+    template.hasResourceProperties('AWS::SecretsManager::RotationSchedule', {
+      SecretId: { Ref: logicalIdOf(cache.secret as any) },
+      RotationRules: { ScheduleExpression: 'rate(30 days)' },
+    });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({
+          ROTATION_MODE: 'userPassword',
+          USER_ID: cache.username,
+          CACHE_HOST: getAtt(cache, 'Endpoint.Address'),
+          CACHE_PORT: '6379',
+          REPLICATION_GROUP_ID: cache.serverlessCacheName,
+        }),
+      },
+    });
+    // The function may change this user only.
+    const rotationPolicy = Object.values(template.findResources('AWS::IAM::ManagedPolicy'))
+      .find((p) => JSON.stringify(p).includes('elasticache:ModifyUser'))!;
+    const statement = rotationPolicy.Properties.PolicyDocument.Statement.find((st: any) => st.Sid === 'ChangeThisUsersPassword');
+    expect(statement.Action).toEqual(['elasticache:DescribeUsers', 'elasticache:ModifyUser']);
+    expect(JSON.stringify(statement.Resource)).toContain(`:elasticache:us-east-1:123456789012:user:${cache.username}"`);
+    // The cache admits the function on 6379 only (its endpoints admit it on 443).
+    const cacheGroup = getAtt(cache.connections.securityGroups[0], 'GroupId');
+    const fromRotation = ingressRules(template)
+      .filter((rule) => JSON.stringify(rule.SourceSecurityGroupId).includes('PasswordRotation') && JSON.stringify(rule.GroupId) === JSON.stringify(cacheGroup));
+    expect(fromRotation.map((rule) => [rule.FromPort, rule.ToPort])).toEqual([[6379, 6379]]);
+  });
+
+  test.each([
+    ['nodes', () => ({})],
+    ['serverless', () => ({ deployment: SessionStoreDeployment.serverless() })],
+    ['nodes with a password user', () => ({ deployment: SessionStoreDeployment.nodeBased({ authentication: CacheAuthentication.users([CacheUser.password('web')]) }) })],
+  ])('cdk-nag on %s: with the team\'s network-interface policy and a queue, no finding and nothing of the store acknowledged', (_name, props) => {
+    const { stack, cache } = build(props as PropsFactory<SessionStoreCacheProps>);
+    cache.addSecretRotation(teamRotationOptions(stack));
+    const app = stack.node.root as App;
+
+    expect(findings(app)).toEqual([]);
+    const ours = acknowledgements(app).filter((a) => a.includes('/Sessions/'));
+    // An RBAC configuration has the construct's own AEC6 (AwsSolutions-AEC6 knows only AUTH tokens).
+    expect(ours).toEqual(_name === 'nodes with a password user' ? ['TestStack/Sessions/Cluster/Resource: AwsSolutions-AEC6'] : []);
+  });
+});
+
 describe('metric()', () => {
   test('on nodes reads the primary node, average over 5 minutes', () => {
     const { cache } = build();
@@ -1208,6 +1298,15 @@ describe('synth-time rules', () => {
       },
       path: 'TestStack/Sessions',
       message: /grantSessionAccess was given the user 'default', which is not an application user of this session store\. Use one of: web\./,
+    },
+    {
+      case: 'secret rotation for an IAM session user',
+      act: (stack, vpc) => {
+        new SessionStoreCache(stack, 'Sessions', { vpc, deployment: SessionStoreDeployment.nodeBased({ authentication: CacheAuthentication.iam(['web']) }) })
+          .addSecretRotation();
+      },
+      path: 'TestStack/Sessions',
+      message: /addSecretRotation\(\): the session user 'web' authenticates with IAM and has no secret to rotate \(its IAM auth tokens expire on their own\)\. Leave rotation out\./,
     },
     // Consumers
     {
