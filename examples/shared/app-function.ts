@@ -39,6 +39,20 @@ class RoleWithManagedGrants extends iam.Role {
   }
 }
 
+/**
+ * A dead-letter queue for a function's failed asynchronous invocations (HIPAA Security and NIST
+ * 800-53 R5 `LambdaDLQ`), refusing senders without TLS, keeping messages the SQS maximum of 14
+ * days. SQS-managed encryption: a KMS key would need kms:GenerateDataKey* and kms:ReEncrypt*
+ * grants (AwsSolutions-IAM5) for the same protection.
+ */
+export function createDeadLetterQueue(scope: Construct, id: string): sqs.Queue {
+  return new sqs.Queue(scope, id, {
+    encryption: sqs.QueueEncryption.SQS_MANAGED,
+    enforceSSL: true,
+    retentionPeriod: Duration.days(14),
+  });
+}
+
 /** Properties of an `AppFunction`. */
 export interface AppFunctionProps {
   /** The TypeScript file that exports `handler`, bundled with its imports. */
@@ -107,13 +121,7 @@ export class AppFunction extends Construct implements ec2.IConnectable, iam.IGra
     });
     logGroup.grantWrite(role);
 
-    // Failed asynchronous invocations end up here. SQS-managed encryption: a KMS key would need
-    // kms:GenerateDataKey* and kms:ReEncrypt* grants (AwsSolutions-IAM5) for the same protection.
-    const deadLetters = new sqs.Queue(this, 'DeadLetters', {
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    });
+    const deadLetters = createDeadLetterQueue(this, 'DeadLetters');
 
     this.function = new nodejs.NodejsFunction(this, 'Function', {
       description: props.description,
