@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { TimeUnit } from '@valkey/valkey-glide';
+import { ConnectionError, GlideClusterClient, TimeoutError, TimeUnit } from '@valkey/valkey-glide';
 import { CacheConnectionOptions, connectCache, credentialsFromSecret, ValkeyClient } from './connection';
 
 /** Replication of a session write, when durable writes are on. */
@@ -98,7 +98,7 @@ export class SessionStore<T = Record<string, unknown>> {
         expiry: { type: TimeUnit.Seconds, count: this.ttlSeconds },
         conditionalSet: 'onlyIfDoesNotExist',
       });
-      if (reply !== null) return { id, replication: await this.waitForReplicas() };
+      if (reply !== null) return { id, replication: await this.waitForReplicas(this.key(id)) };
     }
     throw new Error('Could not allocate a session id: the random source is broken');
   }
@@ -139,7 +139,7 @@ export class SessionStore<T = Record<string, unknown>> {
       expiry: { type: TimeUnit.Seconds, count: this.ttlSeconds },
       conditionalSet: 'onlyIfExists',
     });
-    return { found: reply !== null, replication: await this.waitForReplicas() };
+    return { found: reply !== null, replication: await this.waitForReplicas(this.key(id)) };
   }
 
   /** Deletes the session (logout). */
@@ -147,7 +147,7 @@ export class SessionStore<T = Record<string, unknown>> {
     if (!SESSION_ID.test(id)) return { found: false };
     const deleted = await this.client.del([this.key(id)]);
     // A logout lost in a failover would bring the session back: it is waited for like a login.
-    return { found: deleted > 0, replication: await this.waitForReplicas() };
+    return { found: deleted > 0, replication: await this.waitForReplicas(this.key(id)) };
   }
 
   private key(id: string): string {
@@ -162,17 +162,43 @@ export class SessionStore<T = Record<string, unknown>> {
   }
 
   /**
-   * `WAIT <replicas> <timeout>` after a write. It counts the replicas that have every write made so
-   * far on this connection, which includes the write just made. (GLIDE multiplexes one connection
-   * per node; other requests' writes only make the wait cover more.) In cluster mode GLIDE routes
-   * it by the command's request policy (all shards, smallest count); the cluster tests are still to
-   * come.
+   * `WAIT <replicas> <timeout>` after a write of `key`. It counts the replicas that have every write
+   * made so far on this connection, which includes the write just made. (GLIDE multiplexes one
+   * connection per node; other requests' writes only make the wait cover more.)
+   *
+   * In cluster mode it goes to the primary of `key`'s slot, the node that took the write. Left to
+   * itself, GLIDE follows WAIT's command tips (`COMMAND INFO WAIT`: `request_policy:all_shards`,
+   * `response_policy:agg_min`): it would wait on every shard and report the smallest count, so a
+   * write would be reported unacknowledged whenever any other shard is short of replicas (after a
+   * failover, until a new replica has synced), and a slow replica anywhere would delay every write.
+   *
+   * A WAIT that cannot be delivered after the write succeeded reports the write as not
+   * acknowledged rather than failing it: the write was applied, and whether a replica has it is
+   * unknown, which is what `acknowledged: false` means. This happens right after a failover: GLIDE
+   * (2.5, in test/patterns/failover.test.ts) keeps the dead primary in its slot map for the slots
+   * it has not been redirected for yet; a keyed write reaches the new primary through another node,
+   * but the WAIT, routed by slot, cannot be sent and times out; once the old primary is back as a
+   * replica, it answers that WAIT cannot be used on a replica.
    */
-  private async waitForReplicas(): Promise<ReplicationResult | undefined> {
+  private async waitForReplicas(key: string): Promise<ReplicationResult | undefined> {
     if (!this.durable) return undefined;
-    const replicas = await this.client.wait(this.durable.replicas, this.durable.timeoutMs);
-    return { replicas, acknowledged: replicas >= this.durable.replicas };
+    const { replicas: required, timeoutMs } = this.durable;
+    let replicas: number;
+    try {
+      replicas = this.client instanceof GlideClusterClient
+        ? Number(await this.client.customCommand(['WAIT', String(required), String(timeoutMs)], { route: { type: 'primarySlotKey', key } }))
+        : await this.client.wait(required, timeoutMs);
+    } catch (error) {
+      if (!waitUndelivered(error)) throw error;
+      return { replicas: 0, acknowledged: false };
+    }
+    return { replicas, acknowledged: replicas >= required };
   }
+}
+
+/** Whether a WAIT failed for want of reaching the key's primary, rather than for a reason to report. */
+function waitUndelivered(error: unknown): boolean {
+  return error instanceof TimeoutError || error instanceof ConnectionError || /WAIT cannot be used with replica/i.test(String(error));
 }
 
 /** The settings `SessionStoreCache.grantSessionAccess` puts in the application's environment. */

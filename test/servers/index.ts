@@ -7,6 +7,8 @@ export { PostgresServer } from './postgres';
 export type { PostgresServerOptions } from './postgres';
 export { RedisServer } from './redis';
 export type { RedisServerOptions } from './redis';
+export { RedisCluster } from './redis-cluster';
+export type { ClusterShard, KilledPrimary, RedisClusterOptions } from './redis-cluster';
 export { RespClient } from './resp';
 export type { RespReply, RespTarget } from './resp';
 export { makeTempDir, removeTempDir } from './temp-dir';

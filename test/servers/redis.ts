@@ -19,6 +19,11 @@ export interface RedisServerOptions {
   readonly replicaOf?: RedisServer;
   /** More `redis-server` arguments, e.g. `['--rename-command', 'GETEX', '']` to imitate an older server. */
   readonly extraArgs?: string[];
+  /**
+   * Start as a Redis Cluster node (`cluster-enabled`) with this `cluster-node-timeout`, its bus
+   * and replication over TLS, on a second free port for the bus. `RedisCluster` joins the nodes.
+   */
+  readonly clusterNodeTimeoutMs?: number;
 }
 
 const READY = /Ready to accept connections/;
@@ -33,9 +38,14 @@ export class RedisServer {
   /** Starts a server; retries with another port when the chosen one was taken meanwhile. */
   public static async start(options: RedisServerOptions = {}): Promise<RedisServer> {
     const binary = findBinary('redis-server', { debianPackage: 'redis-server' });
+    if (options.replicaOf && options.clusterNodeTimeoutMs !== undefined) {
+      throw new Error('A cluster node cannot be started with replicaOf: the cluster assigns replicas (CLUSTER REPLICATE)');
+    }
     let lastError: unknown;
     for (let attempt = 0; attempt < 3; attempt++) {
-      const server = new RedisServer(binary, await freePort(), options);
+      const port = await freePort();
+      const busPort = options.clusterNodeTimeoutMs === undefined ? undefined : await freePort();
+      const server = new RedisServer(binary, port, busPort, options);
       try {
         await server.launch();
         return server;
@@ -73,14 +83,17 @@ export class RedisServer {
   /** The CA certificate (PEM) that clients must trust. */
   public readonly caPem: string;
   public readonly name: string;
+  /** The cluster bus port (TLS), for cluster nodes only. */
+  public readonly clusterBusPort?: number;
   private readonly directory: string;
   private readonly args: string[];
   private readonly replicaOf?: RedisServer;
   private current?: ManagedProcess;
 
-  private constructor(private readonly binary: string, port: number, options: RedisServerOptions) {
+  private constructor(private readonly binary: string, port: number, clusterBusPort: number | undefined, options: RedisServerOptions) {
     const certificates = testCertificates();
     this.port = port;
+    this.clusterBusPort = clusterBusPort;
     this.name = options.name ?? 'redis';
     this.password = options.password ?? randomBytes(24).toString('base64url');
     this.caPem = certificates.caPem;
@@ -104,6 +117,20 @@ export class RedisServer {
       '--repl-diskless-sync', 'yes',
       '--repl-diskless-sync-delay', '0',
     ];
+    if (clusterBusPort !== undefined) {
+      this.args.push(
+        '--cluster-enabled', 'yes',
+        // Relative to --dir: kept by pause() and kill(), so that a restarted node rejoins as itself.
+        '--cluster-config-file', 'nodes.conf',
+        '--cluster-node-timeout', String(options.clusterNodeTimeoutMs),
+        // The bus port defaults to the port + 10000, which may be taken, or beyond 65535 for a high free port.
+        '--cluster-port', String(clusterBusPort),
+        '--tls-cluster', 'yes',
+        '--tls-replication', 'yes',
+        // Any node may become the replica of any other after a failover: all share the password.
+        '--masterauth', this.password,
+      );
+    }
     this.args.push(...options.extraArgs ?? []);
     if (this.replicaOf) {
       this.args.push(
