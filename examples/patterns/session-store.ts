@@ -38,9 +38,102 @@ export interface DurableWriteOptions {
   readonly timeoutMs?: number;
 }
 
+/**
+ * The commands a `SessionStore` runs, so that it works over any Valkey client: GLIDE
+ * (`glideSessionCommands`, for services) or iovalkey (`iovalkeySessionCommands`, for Lambda
+ * bundles). Errors propagate: the session store is the source of truth for logins.
+ */
+export interface SessionCommands {
+  /** `SET key value EX ttl NX`: false when the key exists. */
+  setIfAbsent(key: string, value: string, ttlSeconds: number): Promise<boolean>;
+  /** `SET key value EX ttl XX`: false when the key does not exist. */
+  setIfPresent(key: string, value: string, ttlSeconds: number): Promise<boolean>;
+  /** `GETEX key EX ttl`: the value, or null; rejects with the server's "unknown command" where GETEX is missing. */
+  getAndExpire(key: string, ttlSeconds: number): Promise<string | null>;
+  /** `GET key`. */
+  get(key: string): Promise<string | null>;
+  /** `EXPIRE key ttl`: false when the key does not exist. */
+  expire(key: string, ttlSeconds: number): Promise<boolean>;
+  /** `DEL key`: whether it existed. */
+  delete(key: string): Promise<boolean>;
+  /**
+   * `WAIT replicas timeout` on the primary that holds `key` (in cluster mode, the primary of its
+   * slot): how many replicas have the writes made so far on that connection. Rejects with
+   * `WaitUndeliveredError` when the WAIT could not reach that primary.
+   */
+  waitForReplicas(key: string, replicas: number, timeoutMs: number): Promise<number>;
+}
+
+/**
+ * A WAIT that could not be delivered to the primary of the key after the write succeeded (the
+ * client's view of the cluster is stale right after a failover, or the node it reached is now a
+ * replica): the write's replication is unknown.
+ */
+export class WaitUndeliveredError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'WaitUndeliveredError';
+  }
+}
+
+/**
+ * `SessionCommands` over a Valkey GLIDE client, standalone or cluster.
+ *
+ * In cluster mode WAIT goes to the primary of `key`'s slot, the node that took the write. Left to
+ * itself, GLIDE follows WAIT's command tips (`COMMAND INFO WAIT`: `request_policy:all_shards`,
+ * `response_policy:agg_min`): it would wait on every shard and report the smallest count, so a
+ * write would be reported unacknowledged whenever any other shard is short of replicas (after a
+ * failover, until a new replica has synced), and a slow replica anywhere would delay every write.
+ *
+ * A WAIT is undeliverable right after a failover: GLIDE (2.5, in test/patterns/failover.test.ts)
+ * keeps the dead primary in its slot map for the slots it has not been redirected for yet; a keyed
+ * write reaches the new primary through another node, but the WAIT, routed by slot, cannot be sent
+ * and times out; once the old primary is back as a replica, it answers that WAIT cannot be used
+ * on a replica.
+ */
+export function glideSessionCommands(client: ValkeyClient): SessionCommands {
+  const set = async (key: string, value: string, ttlSeconds: number, condition: 'onlyIfDoesNotExist' | 'onlyIfExists') =>
+    (await client.set(key, value, { expiry: { type: TimeUnit.Seconds, count: ttlSeconds }, conditionalSet: condition })) !== null;
+  return {
+    setIfAbsent: (key, value, ttlSeconds) => set(key, value, ttlSeconds, 'onlyIfDoesNotExist'),
+    setIfPresent: (key, value, ttlSeconds) => set(key, value, ttlSeconds, 'onlyIfExists'),
+    async getAndExpire(key, ttlSeconds) {
+      const reply = await client.getex(key, { expiry: { type: TimeUnit.Seconds, duration: ttlSeconds } });
+      return reply === null ? null : reply.toString();
+    },
+    async get(key) {
+      const reply = await client.get(key);
+      return reply === null ? null : reply.toString();
+    },
+    expire: (key, ttlSeconds) => client.expire(key, ttlSeconds),
+    delete: async (key) => (await client.del([key])) > 0,
+    async waitForReplicas(key, replicas, timeoutMs) {
+      try {
+        return client instanceof GlideClusterClient
+          ? Number(await client.customCommand(['WAIT', String(replicas), String(timeoutMs)], { route: { type: 'primarySlotKey', key } }))
+          : await client.wait(replicas, timeoutMs);
+      } catch (error) {
+        if (error instanceof TimeoutError || error instanceof ConnectionError || /WAIT cannot be used with replica/i.test(String(error))) {
+          throw new WaitUndeliveredError(`WAIT for ${key} could not reach its primary: ${String(error)}`, { cause: error });
+        }
+        throw error;
+      }
+    },
+  };
+}
+
 /** Options of `SessionStore`. */
 export interface SessionStoreOptions {
-  readonly client: ValkeyClient;
+  /**
+   * A Valkey GLIDE client; or give `commands` instead.
+   * @default - `commands`
+   */
+  readonly client?: ValkeyClient;
+  /**
+   * The commands over another client, e.g. `iovalkeySessionCommands(redis)`.
+   * @default - glideSessionCommands(client)
+   */
+  readonly commands?: SessionCommands;
   /** The idle timeout: a session expires this long after its last use. */
   readonly ttlSeconds: number;
   /** @default 'sess:' */
@@ -71,7 +164,7 @@ const SESSION_ID = /^[A-Za-z0-9_-]{43}$/;
 export class SessionStore<T = Record<string, unknown>> {
   public readonly ttlSeconds: number;
   public readonly keyPrefix: string;
-  private readonly client: ValkeyClient;
+  private readonly commands: SessionCommands;
   private readonly durable?: Required<DurableWriteOptions>;
   private getexSupported = true;
 
@@ -79,7 +172,10 @@ export class SessionStore<T = Record<string, unknown>> {
     if (!Number.isInteger(options.ttlSeconds) || options.ttlSeconds <= 0) {
       throw new Error(`ttlSeconds must be a positive whole number of seconds, got ${options.ttlSeconds}`);
     }
-    this.client = options.client;
+    if ((options.client === undefined) === (options.commands === undefined)) {
+      throw new Error('Give SessionStore either client (Valkey GLIDE) or commands (another client), not both or neither.');
+    }
+    this.commands = options.commands ?? glideSessionCommands(options.client!);
     this.ttlSeconds = options.ttlSeconds;
     this.keyPrefix = options.keyPrefix ?? 'sess:';
     if (options.durable) {
@@ -94,11 +190,9 @@ export class SessionStore<T = Record<string, unknown>> {
     // not happen; NX makes it impossible rather than improbable.
     for (let attempt = 0; attempt < 3; attempt++) {
       const id = randomBytes(32).toString('base64url');
-      const reply = await this.client.set(this.key(id), value, {
-        expiry: { type: TimeUnit.Seconds, count: this.ttlSeconds },
-        conditionalSet: 'onlyIfDoesNotExist',
-      });
-      if (reply !== null) return { id, replication: await this.waitForReplicas(this.key(id)) };
+      if (await this.commands.setIfAbsent(this.key(id), value, this.ttlSeconds)) {
+        return { id, replication: await this.waitForReplicas(this.key(id)) };
+      }
     }
     throw new Error('Could not allocate a session id: the random source is broken');
   }
@@ -113,8 +207,7 @@ export class SessionStore<T = Record<string, unknown>> {
     let text: string | null;
     if (this.getexSupported) {
       try {
-        const reply = await this.client.getex(key, { expiry: { type: TimeUnit.Seconds, duration: this.ttlSeconds } });
-        text = reply === null ? null : reply.toString();
+        text = await this.commands.getAndExpire(key, this.ttlSeconds);
       } catch (error) {
         if (!/unknown command/i.test(String(error))) throw error;
         this.getexSupported = false;
@@ -129,25 +222,22 @@ export class SessionStore<T = Record<string, unknown>> {
   /** Resets the session's expiry without reading it. Returns whether the session exists. */
   public async touch(id: string): Promise<boolean> {
     if (!SESSION_ID.test(id)) return false;
-    return this.client.expire(this.key(id), this.ttlSeconds);
+    return this.commands.expire(this.key(id), this.ttlSeconds);
   }
 
   /** Replaces the session's data and resets its expiry; does nothing for an unknown session. */
   public async update(id: string, data: T): Promise<SessionWriteResult> {
     if (!SESSION_ID.test(id)) return { found: false };
-    const reply = await this.client.set(this.key(id), JSON.stringify(data), {
-      expiry: { type: TimeUnit.Seconds, count: this.ttlSeconds },
-      conditionalSet: 'onlyIfExists',
-    });
-    return { found: reply !== null, replication: await this.waitForReplicas(this.key(id)) };
+    const found = await this.commands.setIfPresent(this.key(id), JSON.stringify(data), this.ttlSeconds);
+    return { found, replication: await this.waitForReplicas(this.key(id)) };
   }
 
   /** Deletes the session (logout). */
   public async destroy(id: string): Promise<SessionWriteResult> {
     if (!SESSION_ID.test(id)) return { found: false };
-    const deleted = await this.client.del([this.key(id)]);
+    const found = await this.commands.delete(this.key(id));
     // A logout lost in a failover would bring the session back: it is waited for like a login.
-    return { found: deleted > 0, replication: await this.waitForReplicas(this.key(id)) };
+    return { found, replication: await this.waitForReplicas(this.key(id)) };
   }
 
   private key(id: string): string {
@@ -155,50 +245,34 @@ export class SessionStore<T = Record<string, unknown>> {
   }
 
   private async getThenExpire(key: string): Promise<string | null> {
-    const reply = await this.client.get(key);
-    if (reply === null) return null;
-    await this.client.expire(key, this.ttlSeconds);
-    return reply.toString();
+    const text = await this.commands.get(key);
+    if (text === null) return null;
+    await this.commands.expire(key, this.ttlSeconds);
+    return text;
   }
 
   /**
-   * `WAIT <replicas> <timeout>` after a write of `key`. It counts the replicas that have every write
-   * made so far on this connection, which includes the write just made. (GLIDE multiplexes one
-   * connection per node; other requests' writes only make the wait cover more.)
-   *
-   * In cluster mode it goes to the primary of `key`'s slot, the node that took the write. Left to
-   * itself, GLIDE follows WAIT's command tips (`COMMAND INFO WAIT`: `request_policy:all_shards`,
-   * `response_policy:agg_min`): it would wait on every shard and report the smallest count, so a
-   * write would be reported unacknowledged whenever any other shard is short of replicas (after a
-   * failover, until a new replica has synced), and a slow replica anywhere would delay every write.
+   * `WAIT <replicas> <timeout>` after a write of `key`, on the primary that took it. It counts the
+   * replicas that have every write made so far on that connection, which includes the write just
+   * made (clients multiplex one connection per node; other requests' writes only make the wait
+   * cover more).
    *
    * A WAIT that cannot be delivered after the write succeeded reports the write as not
    * acknowledged rather than failing it: the write was applied, and whether a replica has it is
-   * unknown, which is what `acknowledged: false` means. This happens right after a failover: GLIDE
-   * (2.5, in test/patterns/failover.test.ts) keeps the dead primary in its slot map for the slots
-   * it has not been redirected for yet; a keyed write reaches the new primary through another node,
-   * but the WAIT, routed by slot, cannot be sent and times out; once the old primary is back as a
-   * replica, it answers that WAIT cannot be used on a replica.
+   * unknown, which is what `acknowledged: false` means.
    */
   private async waitForReplicas(key: string): Promise<ReplicationResult | undefined> {
     if (!this.durable) return undefined;
     const { replicas: required, timeoutMs } = this.durable;
     let replicas: number;
     try {
-      replicas = this.client instanceof GlideClusterClient
-        ? Number(await this.client.customCommand(['WAIT', String(required), String(timeoutMs)], { route: { type: 'primarySlotKey', key } }))
-        : await this.client.wait(required, timeoutMs);
+      replicas = await this.commands.waitForReplicas(key, required, timeoutMs);
     } catch (error) {
-      if (!waitUndelivered(error)) throw error;
+      if (!(error instanceof WaitUndeliveredError)) throw error;
       return { replicas: 0, acknowledged: false };
     }
     return { replicas, acknowledged: replicas >= required };
   }
-}
-
-/** Whether a WAIT failed for want of reaching the key's primary, rather than for a reason to report. */
-function waitUndelivered(error: unknown): boolean {
-  return error instanceof TimeoutError || error instanceof ConnectionError || /WAIT cannot be used with replica/i.test(String(error));
 }
 
 /** The settings `SessionStoreCache.grantSessionAccess` puts in the application's environment. */
