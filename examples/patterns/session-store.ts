@@ -275,6 +275,9 @@ export class SessionStore<T = Record<string, unknown>> {
   }
 }
 
+/** How the application authenticates to the session store (`SESSION_STORE_AUTH`). */
+export type SessionStoreAuth = 'token' | 'password' | 'iam';
+
 /** The settings `SessionStoreCache.grantSessionAccess` puts in the application's environment. */
 export interface SessionStoreEnvironment {
   /** `SESSION_STORE_HOST` */
@@ -283,10 +286,18 @@ export interface SessionStoreEnvironment {
   readonly port: number;
   /** `SESSION_STORE_TLS` (always `true` from the construct) */
   readonly tls: boolean;
-  /** `SESSION_STORE_SECRET_ARN`: the secret to fetch from Secrets Manager. */
-  readonly secretArn: string;
-  /** `SESSION_STORE_USERNAME`: the RBAC user (serverless only). */
+  /**
+   * `SESSION_STORE_AUTH`: `token` (the AUTH token), `password` (an RBAC user and its password) or
+   * `iam` (an IAM-enabled user, no secret). Unset (deployments from before the variable): `password`
+   * with a username, else `token`.
+   */
+  readonly auth: SessionStoreAuth;
+  /** `SESSION_STORE_SECRET_ARN`: the secret to fetch from Secrets Manager; unset with `iam`. */
+  readonly secretArn?: string;
+  /** `SESSION_STORE_USERNAME`: the RBAC user, with `password` and `iam`. */
   readonly username?: string;
+  /** `SESSION_STORE_CACHE_NAME`: with `iam`, what the IAM auth token is signed for. */
+  readonly cacheName?: string;
   /** `SESSION_STORE_TTL_SECONDS` */
   readonly ttlSeconds: number;
   /** `SESSION_STORE_KEY_PREFIX` */
@@ -318,12 +329,23 @@ export function readSessionStoreEnvironment(env: Record<string, string | undefin
     if (value !== 'true' && value !== 'false') throw new Error(`${name} must be 'true' or 'false', got '${env[name]}'.`);
     return value === 'true';
   };
+  const username = env.SESSION_STORE_USERNAME?.trim() || undefined;
+  const authText = env.SESSION_STORE_AUTH?.trim() || (username ? 'password' : 'token');
+  if (authText !== 'token' && authText !== 'password' && authText !== 'iam') {
+    throw new Error(`SESSION_STORE_AUTH must be 'token', 'password' or 'iam', got '${authText}'.`);
+  }
+  const auth: SessionStoreAuth = authText;
+  if (auth !== 'token' && !username) {
+    throw new Error(`SESSION_STORE_USERNAME is not set, but SESSION_STORE_AUTH is '${auth}', which logs in as a user.`);
+  }
   return {
     host: required('SESSION_STORE_HOST'),
     port: positiveInteger('SESSION_STORE_PORT'),
     tls: flag('SESSION_STORE_TLS', true),
-    secretArn: required('SESSION_STORE_SECRET_ARN'),
-    username: env.SESSION_STORE_USERNAME?.trim() || undefined,
+    auth,
+    secretArn: auth === 'iam' ? undefined : required('SESSION_STORE_SECRET_ARN'),
+    username,
+    cacheName: auth === 'iam' ? required('SESSION_STORE_CACHE_NAME') : undefined,
     ttlSeconds: env.SESSION_STORE_TTL_SECONDS ? positiveInteger('SESSION_STORE_TTL_SECONDS') : 86_400,
     keyPrefix: env.SESSION_STORE_KEY_PREFIX ?? 'sess:',
     clusterMode: flag('SESSION_STORE_CLUSTER_MODE', false),
@@ -336,7 +358,9 @@ export interface OpenSessionStoreOptions {
   readonly environment: SessionStoreEnvironment;
   /**
    * The secret string of `environment.secretArn`, fetched by the caller (Secrets Manager's
-   * `GetSecretValue`, the Parameters and Secrets Lambda extension, or a test value).
+   * `GetSecretValue`, the Parameters and Secrets Lambda extension, or a test value); with `auth`
+   * `iam`, a fresh IAM auth token for `environment.username` and `environment.cacheName`
+   * (`createIamAuthToken` of examples/iam-auth), valid 15 minutes for opening connections.
    */
   readonly secretValue: string;
   /** Connection settings that override the environment's (timeouts, a test CA). */
@@ -362,7 +386,9 @@ export async function openSessionStore(options: OpenSessionStoreOptions): Promis
     port: environment.port,
     tls: environment.tls,
     clusterMode: environment.clusterMode,
-    credentials: credentialsFromSecret(options.secretValue, { username: environment.username }),
+    credentials: environment.auth === 'iam'
+      ? { username: environment.username, password: options.secretValue }
+      : credentialsFromSecret(options.secretValue, { username: environment.username }),
     ...options.connection,
   });
   const sessions = new SessionStore({ client, ttlSeconds: environment.ttlSeconds, keyPrefix: environment.keyPrefix, durable: options.durable });

@@ -33,12 +33,15 @@ describe('readSessionStoreEnvironment', () => {
       SESSION_STORE_TTL_SECONDS: '43200',
       SESSION_STORE_KEY_PREFIX: 'app:sess:',
       SESSION_STORE_CLUSTER_MODE: 'true',
+      SESSION_STORE_AUTH: 'password',
     })).toEqual({
       host: base.SESSION_STORE_HOST,
       port: 6379,
       tls: true,
+      auth: 'password',
       secretArn: base.SESSION_STORE_SECRET_ARN,
       username: 'sessions-user',
+      cacheName: undefined,
       ttlSeconds: 43200,
       keyPrefix: 'app:sess:',
       clusterMode: true,
@@ -50,15 +53,39 @@ describe('readSessionStoreEnvironment', () => {
       host: base.SESSION_STORE_HOST,
       port: 6379,
       tls: true,
+      auth: 'token',
       secretArn: base.SESSION_STORE_SECRET_ARN,
       username: undefined,
+      cacheName: undefined,
       ttlSeconds: 86400,
       keyPrefix: 'sess:',
       clusterMode: false,
     });
   });
 
+  test('IAM: no secret ARN, and the cache name the token is signed for', () => {
+    expect(readSessionStoreEnvironment({
+      SESSION_STORE_HOST: base.SESSION_STORE_HOST,
+      SESSION_STORE_PORT: '6380',
+      SESSION_STORE_AUTH: 'iam',
+      SESSION_STORE_USERNAME: 'sessions-app',
+      SESSION_STORE_CACHE_NAME: 'sessions-cache',
+    })).toMatchObject({ auth: 'iam', secretArn: undefined, username: 'sessions-app', cacheName: 'sessions-cache' });
+  });
+
+  test('without SESSION_STORE_AUTH, a username means password, none means token', () => {
+    expect(readSessionStoreEnvironment({ ...base, SESSION_STORE_USERNAME: 'u' }).auth).toBe('password');
+    expect(readSessionStoreEnvironment(base).auth).toBe('token');
+  });
+
   test.each([
+    { case: 'an unknown auth mode', env: { ...base, SESSION_STORE_AUTH: 'sigv4' }, message: /SESSION_STORE_AUTH must be 'token', 'password' or 'iam', got 'sigv4'/ },
+    { case: 'password without a username', env: { ...base, SESSION_STORE_AUTH: 'password' }, message: /SESSION_STORE_USERNAME is not set, but SESSION_STORE_AUTH is 'password'/ },
+    {
+      case: 'iam without a cache name',
+      env: { ...base, SESSION_STORE_AUTH: 'iam', SESSION_STORE_USERNAME: 'u' },
+      message: /SESSION_STORE_CACHE_NAME is not set/,
+    },
     { case: 'a missing host', env: { ...base, SESSION_STORE_HOST: undefined }, message: /SESSION_STORE_HOST is not set.*grantSessionAccess/ },
     { case: 'a missing secret ARN', env: { ...base, SESSION_STORE_SECRET_ARN: '' }, message: /SESSION_STORE_SECRET_ARN is not set/ },
     { case: 'a port that is not a number', env: { ...base, SESSION_STORE_PORT: '63a79' }, message: /SESSION_STORE_PORT must be a positive integer, got '63a79'/ },
@@ -253,5 +280,41 @@ describe('sessions on a single node', () => {
   test.each([0, 1.5, -1])('rejects a TTL of %p seconds', async (ttlSeconds) => {
     const connected = await client(single!);
     expect(() => new SessionStore({ client: connected, ttlSeconds })).toThrow(/ttlSeconds must be a positive whole number/);
+  });
+});
+
+describe('sessions as an IAM user', () => {
+  let server: RedisServer | undefined;
+  let opened: OpenedSessionStore | undefined;
+
+  beforeAll(async () => {
+    server = await RedisServer.start({ name: 'redis (IAM user)' });
+  }, 30_000);
+
+  afterAll(async () => {
+    await stopAll(opened?.client, server);
+  }, 30_000);
+
+  test('the IAM auth token is the password of the user; no secret is read', async () => {
+    // ElastiCache checks the signed token where a password user's password would be: the server
+    // here stands for that check with an ACL user whose password is the token.
+    const token = 'sessions-cache/?Action=connect&User=sessions-app&X-Amz-Signature=0123abcd';
+    await server!.command('ACL', 'SETUSER', 'sessions-app', 'on', `>${token}`, '~sess:*', '+@all', '-@dangerous', '+info');
+    opened = await openSessionStore({
+      environment: readSessionStoreEnvironment({
+        SESSION_STORE_HOST: server!.host,
+        SESSION_STORE_PORT: String(server!.port),
+        SESSION_STORE_AUTH: 'iam',
+        SESSION_STORE_USERNAME: 'sessions-app',
+        SESSION_STORE_CACHE_NAME: 'sessions-cache',
+        SESSION_STORE_TTL_SECONDS: '60',
+      }),
+      secretValue: token,
+      connection: { caCertificate: server!.caPem, connectTimeoutMs: 1000 },
+    });
+    const { id } = await opened.sessions.create({ userId: 'u-iam' });
+    expect(await opened.sessions.get(id)).toEqual({ userId: 'u-iam' });
+    const clients = String(await server!.command('CLIENT', 'LIST'));
+    expect(clients).toMatch(/user=sessions-app/);
   });
 });
