@@ -1,10 +1,11 @@
-import { TimeUnit } from '@valkey/valkey-glide';
-import type { ValkeyClient } from './connection';
 import type { PatternLogger } from './logger';
 
+// This module loads no client: cache-aside and write-through import it, and a Lambda bundle of
+// them must not pull in GLIDE's native core (esbuild cannot bundle its .node file).
+
 /**
- * The few cache operations that cache-aside and write-through need. Valkey and Redis OSS implement
- * it with `valkeyCacheStore`; a Memcached client can implement it too (`add` for `onlyIfAbsent`).
+ * The few cache operations that cache-aside and write-through need: `valkeyCacheStore` (GLIDE),
+ * `iovalkeyCacheStore` (iovalkey) and `memcachedCacheStore` implement it.
  */
 export interface CacheStore {
   /** The value, or `null` when the key is absent or expired. */
@@ -21,26 +22,6 @@ export interface CacheSetOptions {
   readonly ttlMs: number;
   /** Write only when the key does not exist (`SET ... NX`). */
   readonly onlyIfAbsent?: boolean;
-}
-
-/** A `CacheStore` over a Valkey GLIDE client, standalone or cluster. */
-export function valkeyCacheStore(client: ValkeyClient): CacheStore {
-  return {
-    async get(key) {
-      const value = await client.get(key);
-      return value === null ? null : value.toString();
-    },
-    async set(key, value, options) {
-      const reply = await client.set(key, value, {
-        expiry: { type: TimeUnit.Milliseconds, count: Math.max(1, Math.round(options.ttlMs)) },
-        ...(options.onlyIfAbsent ? { conditionalSet: 'onlyIfDoesNotExist' as const } : {}),
-      });
-      return reply !== null;
-    },
-    async delete(key) {
-      await client.del([key]);
-    },
-  };
 }
 
 /** Turns values into cache strings and back. */

@@ -1,47 +1,16 @@
 import {
   BaseClientConfiguration, ClientCircuitBreakerConfiguration, ConfigurationError, GlideClient, GlideClusterClient, Logger,
 } from '@valkey/valkey-glide';
+import { CacheEndpointOptions, explainConnectionError } from './connection-common';
+
+export { CacheConnectionError, credentialsFromSecret } from './connection-common';
+export type { CacheConnectionFailure, CacheCredentials, CacheEndpointOptions } from './connection-common';
 
 /** A connected Valkey GLIDE client: standalone (cluster mode off) or cluster-aware. */
 export type ValkeyClient = GlideClient | GlideClusterClient;
 
-/** The credentials the cache checks: the AUTH token alone, or an RBAC user and its password. */
-export interface CacheCredentials {
-  /** The RBAC user; without one, the token authenticates the `default` user (`AUTH <token>`). */
-  readonly username?: string;
-  readonly password: string;
-}
-
 /** How to connect to an ElastiCache (Valkey or Redis OSS) endpoint. */
-export interface CacheConnectionOptions {
-  /** The primary endpoint (cluster mode off), the configuration endpoint (cluster mode on) or a serverless endpoint. */
-  readonly host: string;
-  readonly port: number;
-  /**
-   * TLS (in-transit encryption). The library's caches require it, and ElastiCache rejects a token
-   * sent over a plain connection.
-   * @default true
-   */
-  readonly tls?: boolean;
-  /**
-   * The CA certificate (PEM) to trust instead of the system's roots. ElastiCache's certificates
-   * chain to Amazon's public roots, so leave this out on AWS; tests with a private CA set it.
-   * @default - the system's trusted roots
-   */
-  readonly caCertificate?: string;
-  /** @default - no authentication */
-  readonly credentials?: CacheCredentials;
-  /**
-   * Use the cluster-aware client, for cluster mode on (`SecureRedisCluster` with `clusterMode`, or
-   * `SESSION_STORE_CLUSTER_MODE=true`). It follows the slot map, redirections and failovers.
-   * @default false
-   */
-  readonly clusterMode?: boolean;
-  /**
-   * How long to wait for a TCP and TLS connection, at creation and at every reconnection.
-   * @default 2000
-   */
-  readonly connectTimeoutMs?: number;
+export interface CacheConnectionOptions extends CacheEndpointOptions {
   /**
    * How long a command may take, reconnection and retries included, before it fails. Commands are
    * never queued without bound while disconnected: they fail after this time.
@@ -60,24 +29,6 @@ export interface CacheConnectionOptions {
    * @default - no circuit breaker
    */
   readonly circuitBreaker?: ClientCircuitBreakerConfiguration;
-  /** Shown in `CLIENT LIST`, e.g. the service's name. */
-  readonly clientName?: string;
-}
-
-/** Why a connection could not be made. */
-export type CacheConnectionFailure = 'authentication' | 'permission' | 'unreachable' | 'configuration' | 'failed';
-
-/** The cache could not be connected to; `reason` says why, the message what to check. */
-export class CacheConnectionError extends Error {
-  constructor(
-    public readonly reason: CacheConnectionFailure,
-    public readonly endpoint: string,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-    this.name = 'CacheConnectionError';
-  }
 }
 
 /**
@@ -114,41 +65,15 @@ export async function connectCache(options: CacheConnectionOptions): Promise<Val
       ? await GlideClusterClient.createClient({ ...config, advancedConfiguration })
       : await GlideClient.createClient({ ...config, advancedConfiguration });
   } catch (error) {
-    throw explainConnectionError(error, endpoint, options, connectTimeoutMs);
+    throw explainConnectionError(error, {
+      endpoint,
+      username: options.credentials?.username,
+      connectTimeoutMs,
+      customCa: Boolean(options.caCertificate),
+      connectCommands: 'GLIDE checks the node\'s role with INFO REPLICATION: the RBAC access string must allow +info (AccessString.readWrite() does).',
+      configurationError: error instanceof ConfigurationError,
+    });
   }
-}
-
-/**
- * The credentials in a Secrets Manager secret string, as the library's constructs store them:
- * - the AUTH token as plain text (`SecureRedisCluster` with a generated token, node-based
- *   `SessionStoreCache`);
- * - JSON with the password in `jsonField` (default `password`) and, for RBAC users, a `username`
- *   (serverless `SessionStoreCache`, `CacheUser` secrets, `AuthToken.fromSecret(secret, field)`).
- *
- * `username`, when given (e.g. `SESSION_STORE_USERNAME`), takes precedence over the secret's.
- * Errors never contain the secret's value.
- */
-export function credentialsFromSecret(secretString: string, options: { jsonField?: string; username?: string } = {}): CacheCredentials {
-  const text = secretString.trim();
-  if (text.length === 0) throw new Error('The cache secret is empty.');
-  if (!text.startsWith('{')) {
-    if (options.jsonField) throw new Error(`The cache secret is plain text, but a JSON field '${options.jsonField}' was expected.`);
-    return { username: options.username, password: text };
-  }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    throw new Error('The cache secret starts with "{" but is not valid JSON.');
-  }
-  const fields = parsed as Record<string, unknown>;
-  const field = options.jsonField ?? 'password';
-  const password = fields[field];
-  if (typeof password !== 'string' || password.length === 0) {
-    throw new Error(`The cache secret is JSON without a non-empty string field '${field}' (fields: ${Object.keys(fields).join(', ') || 'none'}).`);
-  }
-  const username = options.username ?? (typeof fields.username === 'string' && fields.username.length > 0 ? fields.username : undefined);
-  return { username, password };
 }
 
 /**
@@ -157,31 +82,4 @@ export function credentialsFromSecret(secretString: string, options: { jsonField
  */
 export function setValkeyClientLogLevel(level: 'error' | 'warn' | 'info' | 'debug' | 'off'): void {
   Logger.setLoggerConfig(level);
-}
-
-function explainConnectionError(error: unknown, endpoint: string, options: CacheConnectionOptions, connectTimeoutMs: number): CacheConnectionError {
-  const detail = error instanceof Error ? error.message.trim() : String(error);
-  if (/WRONGPASS|NOAUTH|invalid password|invalid username-password|AUTH failed|authentication/i.test(detail)) {
-    const who = options.credentials?.username ? `user '${options.credentials.username}'` : 'the AUTH token (default user)';
-    return new CacheConnectionError('authentication', endpoint,
-      `The cache at ${endpoint} rejected the credentials of ${who}. Check that the application reads the current ` +
-      'secret (the token may have been rotated) and, for RBAC, that the user exists, is enabled and is in the user group. ' +
-      `Server said: ${detail}`, { cause: error });
-  }
-  if (/no permissions|NOPERM|PermissionDenied/i.test(detail)) {
-    return new CacheConnectionError('permission', endpoint,
-      `The cache at ${endpoint} accepted the credentials but the user may not run a command the client sends on connect. ` +
-      'GLIDE checks the node\'s role with INFO REPLICATION: the RBAC access string must allow +info ' +
-      `(AccessString.readWrite() does). Server said: ${detail}`, { cause: error });
-  }
-  if (error instanceof ConfigurationError) {
-    return new CacheConnectionError('configuration', endpoint, `Invalid cache client configuration for ${endpoint}: ${detail}`, { cause: error });
-  }
-  if (/timed out|refused|unreachable|no route|dns|lookup|resolve|broken pipe|reset/i.test(detail)) {
-    return new CacheConnectionError('unreachable', endpoint,
-      `Could not connect to the cache at ${endpoint} within ${connectTimeoutMs} ms. Check the endpoint and port, that the ` +
-      "cache's security group admits this application, that TLS is on at both ends" +
-      `${options.caCertificate ? ' and that the CA certificate signed the server certificate' : ''}. Client said: ${detail}`, { cause: error });
-  }
-  return new CacheConnectionError('failed', endpoint, `Could not connect to the cache at ${endpoint}: ${detail}`, { cause: error });
 }

@@ -6,11 +6,25 @@ import { findBinary, postgresBinaryDirectories } from './binaries';
 import { ManagedProcess } from './managed-process';
 import { freePort, LOOPBACK } from './ports';
 import { makeTempDir, removeTempDir } from './temp-dir';
+import { testCertificates } from './tls';
 
 /** How to start PostgreSQL. */
 export interface PostgresServerOptions {
   /** SQL run once the server is up, e.g. `CREATE TABLE ...`. */
   readonly schema?: string;
+  /**
+   * TLS only, like RDS with `rds.force_ssl`: the server presents a certificate signed by the
+   * throwaway CA that the Redis servers use (`testCertificates()`) and refuses connections
+   * without TLS. `clientConfig` then verifies the certificate against `caPem`.
+   * @default false
+   */
+  readonly ssl?: boolean;
+  /**
+   * Roles other than the harness's superuser log in with a password (SCRAM), as on RDS, so that
+   * a wrong or rotated password is refused. The superuser `postgres` stays trusted, for the harness.
+   * @default false - every role is trusted
+   */
+  readonly passwordAuthentication?: boolean;
 }
 
 /** PostgreSQL refuses to run as root; as root, the harness runs it as this OS user. */
@@ -40,6 +54,10 @@ export class PostgresServer {
       stdio: ['ignore', 'ignore', 'pipe'],
       ...(owner ? { uid: owner.uid, gid: owner.gid } : {}),
     });
+    const tlsArgs = options.ssl ? installCertificate(directory, owner) : [];
+    if (options.ssl || options.passwordAuthentication) {
+      writeHostRules(dataDirectory, { ssl: options.ssl ?? false, passwordAuthentication: options.passwordAuthentication ?? false });
+    }
 
     let lastError: unknown;
     for (let attempt = 0; attempt < 3; attempt++) {
@@ -57,6 +75,7 @@ export class PostgresServer {
             '-c', 'synchronous_commit=off',
             '-c', 'full_page_writes=off',
             '-c', 'max_connections=200',
+            ...tlsArgs,
           ],
           readyPattern: READY,
           runAsUser: owner ? POSTGRES_OS_USER : undefined,
@@ -65,7 +84,7 @@ export class PostgresServer {
           exitSignal: 'SIGQUIT',
           cwd: directory,
         });
-        const server = new PostgresServer(port, process_, directory);
+        const server = new PostgresServer(port, process_, directory, options.ssl ? testCertificates().caPem : undefined);
         if (options.schema) await server.query(options.schema);
         return server;
       } catch (error) {
@@ -81,16 +100,28 @@ export class PostgresServer {
   public readonly user = 'postgres';
   public readonly database = 'postgres';
 
-  private constructor(public readonly port: number, private readonly process_: ManagedProcess, private readonly directory: string) {}
+  private constructor(
+    public readonly port: number,
+    private readonly process_: ManagedProcess,
+    private readonly directory: string,
+    /** The CA certificate (PEM) that clients must trust, when the server was started with `ssl`. */
+    public readonly caPem?: string,
+  ) {}
 
   /** The pid of the postmaster. */
   public get pid(): number {
     return this.process_.pid;
   }
 
-  /** The `pg` client settings for this server. */
+  /** The `pg` client settings for this server (as the superuser), verifying its certificate when it has TLS. */
   public get clientConfig(): ClientConfig {
-    return { host: this.host, port: this.port, user: this.user, database: this.database };
+    return {
+      host: this.host,
+      port: this.port,
+      user: this.user,
+      database: this.database,
+      ...(this.caPem ? { ssl: { ca: this.caPem, rejectUnauthorized: true } } : {}),
+    };
   }
 
   /** Runs SQL on a fresh connection and returns the rows. */
@@ -110,6 +141,40 @@ export class PostgresServer {
     await this.process_.stop();
     removeTempDir(this.directory);
   }
+}
+
+/**
+ * Copies the test server certificate and key beside the data directory, where the server's OS
+ * user owns them: PostgreSQL refuses a key file that others can read, or that it does not own
+ * (unless root owns it and its group is the server's).
+ */
+function installCertificate(directory: string, owner: { uid: number; gid: number } | undefined): string[] {
+  const certificates = testCertificates();
+  const certFile = path.join(directory, 'server.crt');
+  const keyFile = path.join(directory, 'server.key');
+  fs.copyFileSync(certificates.certFile, certFile);
+  fs.copyFileSync(certificates.keyFile, keyFile);
+  fs.chmodSync(keyFile, 0o600);
+  if (owner) {
+    fs.chownSync(certFile, owner.uid, owner.gid);
+    fs.chownSync(keyFile, owner.uid, owner.gid);
+  }
+  return ['-c', 'ssl=on', '-c', `ssl_cert_file=${certFile}`, '-c', `ssl_key_file=${keyFile}`];
+}
+
+/**
+ * Replaces initdb's pg_hba.conf (everyone trusted, with or without TLS). The first matching line
+ * applies and a connection that matches none is refused: with `hostssl` lines only, a connection
+ * without TLS is refused.
+ */
+function writeHostRules(dataDirectory: string, rules: { ssl: boolean; passwordAuthentication: boolean }): void {
+  const type = rules.ssl ? 'hostssl' : 'host';
+  const method = rules.passwordAuthentication ? 'scram-sha-256' : 'trust';
+  fs.writeFileSync(path.join(dataDirectory, 'pg_hba.conf'), [
+    `${type} all postgres ${LOOPBACK}/32 trust`,
+    `${type} all all ${LOOPBACK}/32 ${method}`,
+    '',
+  ].join('\n'));
 }
 
 function osUser(name: string): { uid: number; gid: number } {
