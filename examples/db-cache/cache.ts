@@ -1,8 +1,8 @@
-import { SecretCache } from './secrets';
 import type { CacheStore } from '../patterns/cache-store';
 import { CacheConnectionError, CacheCredentials, credentialsFromSecret } from '../patterns/connection-common';
 import { IovalkeyClient, iovalkeyCacheStore } from '../patterns/iovalkey';
 import { describeError, PatternLogger } from '../patterns/logger';
+import { SecretCache } from '../shared/secrets';
 
 /** Options of `CacheConnection`. */
 export interface CacheConnectionSettings {

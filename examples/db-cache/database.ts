@@ -1,7 +1,7 @@
 import { Pool, QueryResult, QueryResultRow } from 'pg';
-import { SecretCache } from './secrets';
 import { describeError, PatternLogger } from '../patterns/logger';
 import { SingleFlight } from '../patterns/single-flight';
+import { SecretCache } from '../shared/secrets';
 
 /** Where and as whom to connect, from the database secret. */
 export interface DatabaseSettings {

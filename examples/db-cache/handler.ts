@@ -15,32 +15,14 @@
 import { CacheConnection } from './cache';
 import { Database, DatabaseConnectionOptions, DatabaseUnavailableError } from './database';
 import { InvalidRequestError, parseProductBody, parseProductId, Product, ProductRepository } from './products';
-import { SecretCache, SecretFetcher, secretsManagerFetcher } from './secrets';
+
 import { CacheAside, CacheAsideStats } from '../patterns/cache-aside';
 import type { CachedValueOptions } from '../patterns/cache-store';
 import { connectIovalkey, IovalkeyConnectionOptions } from '../patterns/iovalkey';
 import { describeError, jsonConsoleLogger, PatternLogger } from '../patterns/logger';
 import { WriteThrough, WriteThroughStats } from '../patterns/write-through';
-
-/** The part of an API Gateway REST API proxy event (payload 1.0) that the function reads. */
-export interface ApiGatewayProxyEvent {
-  readonly httpMethod: string;
-  /** The request path, e.g. `/products/p-1`. */
-  readonly path: string;
-  /** The resource that matched, e.g. `/products/{id}`. */
-  readonly resource?: string;
-  readonly pathParameters?: Readonly<Record<string, string | undefined>> | null;
-  readonly headers?: Readonly<Record<string, string | undefined>> | null;
-  readonly body?: string | null;
-  readonly isBase64Encoded?: boolean;
-}
-
-/** What a proxy integration returns to API Gateway. */
-export interface ApiGatewayProxyResult {
-  readonly statusCode: number;
-  readonly headers: Record<string, string>;
-  readonly body: string;
-}
+import { ApiGatewayProxyEvent, ApiGatewayProxyResult, bodyText, json } from '../shared/api-gateway';
+import { SecretCache, SecretFetcher, secretsManagerFetcher } from '../shared/secrets';
 
 /** The function's settings: the contract with the db-cache stack, which sets these variables. */
 export interface DbCacheEnvironment {
@@ -221,12 +203,4 @@ function productIdOf(event: ApiGatewayProxyEvent): string | null {
   // A greedy proxy resource (`/{proxy+}`) passes every path.
   const match = /^\/products\/([^/]*)\/?$/.exec(event.path ?? '');
   return match ? match[1] : null;
-}
-
-function bodyText(event: ApiGatewayProxyEvent): string | null | undefined {
-  return event.isBase64Encoded && event.body ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
-}
-
-function json(statusCode: number, body: unknown, headers: Record<string, string> = {}): ApiGatewayProxyResult {
-  return { statusCode, headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) };
 }

@@ -3,10 +3,11 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { Client } from 'pg';
 import { databaseSettingsFromSecret } from '../../examples/db-cache/database';
 import {
-  ApiGatewayProxyEvent, ApiGatewayProxyResult, createHandler, DbCacheDependencies, DbCacheHandler, handler, readDbCacheEnvironment,
+  createHandler, DbCacheDependencies, DbCacheHandler, handler, readDbCacheEnvironment,
 } from '../../examples/db-cache/handler';
 import { PRODUCTS_TABLE } from '../../examples/db-cache/products';
-import { secretsManagerFetcher } from '../../examples/db-cache/secrets';
+import { ApiGatewayProxyEvent, ApiGatewayProxyResult } from '../../examples/shared/api-gateway';
+import { secretsManagerFetcher } from '../../examples/shared/secrets';
 import { RecordingLogger, sleep, stopAll } from '../patterns/support';
 import { freePort, LOOPBACK, PostgresServer, RedisServer } from '../servers';
 
