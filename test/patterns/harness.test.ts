@@ -8,8 +8,8 @@ import { findBinary, freePort, INSTALL_COMMAND, postgresBinaryDirectories, Redis
 
 test('a missing server binary fails with what to install, never a skip', () => {
   expect(() => findBinary('no-such-server-binary', { debianPackage: 'redis-server' }))
-    .toThrow(/'no-such-server-binary' was not found.*do not skip.*'redis-server'.*apt-get install redis-server postgresql/s);
-  expect(INSTALL_COMMAND).toBe('apt-get install redis-server postgresql');
+    .toThrow(/'no-such-server-binary' was not found.*do not skip.*'redis-server'.*apt-get install redis-server postgresql memcached/s);
+  expect(INSTALL_COMMAND).toBe('apt-get install redis-server postgresql memcached');
 });
 
 test('the servers the tests need are installed (.ci/run installs them from Debian)', () => {

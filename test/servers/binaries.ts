@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 /** What to install on Debian or Ubuntu for the real-server tests. */
-export const INSTALL_COMMAND = 'apt-get install redis-server postgresql';
+export const INSTALL_COMMAND = 'apt-get install redis-server postgresql memcached';
 
 /** Where a server binary comes from. */
 export interface BinarySource {

@@ -2,6 +2,8 @@ export { findBinary, INSTALL_COMMAND, postgresBinaryDirectories } from './binari
 export type { BinarySource } from './binaries';
 export { ManagedProcess } from './managed-process';
 export type { ManagedProcessOptions } from './managed-process';
+export { ConfigurationEndpointServer, MemcachedInspector, MemcachedServer } from './memcached';
+export type { DiscoveryFault, ListedNode, MemcachedServerOptions } from './memcached';
 export { freePort, LOOPBACK } from './ports';
 export { PostgresServer } from './postgres';
 export type { PostgresServerOptions } from './postgres';
