@@ -1,4 +1,4 @@
-import { CacheAside, CachedValueOptions, SessionStore, valkeyCacheStore, ValkeyClient, WriteThrough } from '../../examples/patterns';
+import { CacheAside, CachedValueOptions, SessionStore, valkeyCacheStore, ValkeyClient, WriteThrough, glideSessionCommands } from '../../examples/patterns';
 import { PostgresServer, RedisCluster, RedisServer } from '../servers';
 import { connectTo, Product, PRODUCT_SCHEMA, ProductDatabase, RecordingLogger, stopAll } from './support';
 
@@ -123,8 +123,8 @@ test('write-through writes and removes reach the shard of each key, on all three
 });
 
 test('sessions: login on one instance, reads on another, logout, with the sessions on every shard', async () => {
-  const a = new SessionStore({ client: client!, ttlSeconds: 120 });
-  const b = new SessionStore({ client: otherClient!, ttlSeconds: 120 });
+  const a = new SessionStore({ commands: glideSessionCommands(client!), ttlSeconds: 120 });
+  const b = new SessionStore({ commands: glideSessionCommands(otherClient!), ttlSeconds: 120 });
 
   // Random ids: each of 48 misses a given shard with probability (2/3)^48, about 4e-9.
   const created = await Promise.all(Array.from({ length: 48 }, (_, index) => a.create({ userId: `u-${index}` })));
@@ -147,7 +147,7 @@ test('sessions: login on one instance, reads on another, logout, with the sessio
 });
 
 test('a durable write waits on the shard of its key only, and that shard\'s replica has it when acknowledged', async () => {
-  const sessions = new SessionStore({ client: client!, ttlSeconds: 120, durable: { replicas: 1, timeoutMs: 2_000 } });
+  const sessions = new SessionStore({ commands: glideSessionCommands(client!), ttlSeconds: 120, durable: { replicas: 1, timeoutMs: 2_000 } });
   const shards = await cluster!.shards();
   const shardsWritten = new Set<RedisServer>();
 

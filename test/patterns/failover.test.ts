@@ -1,4 +1,4 @@
-import { CreatedSession, SessionStore, ValkeyClient } from '../../examples/patterns';
+import { CreatedSession, SessionStore, ValkeyClient, glideSessionCommands } from '../../examples/patterns';
 import { KilledPrimary, RedisCluster, RedisServer } from '../servers';
 import { connectTo, sleep, stopAll } from './support';
 
@@ -16,7 +16,7 @@ let sessions: SessionStore;
 beforeAll(async () => {
   cluster = await RedisCluster.start();
   client = await connectTo(cluster, { clusterMode: true, clientName: APPLICATION });
-  sessions = new SessionStore({ client, ttlSeconds: 600, durable: { replicas: 1, timeoutMs: 2_000 } });
+  sessions = new SessionStore({ commands: glideSessionCommands(client), ttlSeconds: 600, durable: { replicas: 1, timeoutMs: 2_000 } });
 }, 45_000);
 
 afterAll(async () => {
@@ -99,7 +99,7 @@ test('writes after the failover succeed; WAIT reports the replicas of each write
   // The promoted primary has no replica until the crashed node returns: its writes cannot be
   // acknowledged (a 1 s WAIT each, or a WAIT the client cannot deliver while its slot map still
   // names the dead node), while the other shards' writes are, at once.
-  const quick = new SessionStore({ client: client!, ttlSeconds: 600, durable: { replicas: 1, timeoutMs: 1_000 } });
+  const quick = new SessionStore({ commands: glideSessionCommands(client!), ttlSeconds: 600, durable: { replicas: 1, timeoutMs: 1_000 } });
   const onPromoted: Array<{ id: string; created: CreatedSession }> = [];
   const elsewhere: Array<{ id: string; created: CreatedSession }> = [];
   // Random ids: collect a few on each side, bounded (a shard holds a third of the slots).

@@ -1,5 +1,6 @@
 import {
   openSessionStore, OpenedSessionStore, readSessionStoreEnvironment, SessionStore, SessionStoreEnvironment, ValkeyClient,
+  glideSessionCommands,
 } from '../../examples/patterns';
 import { RedisServer } from '../servers';
 import { connectTo, sleep, stopAll } from './support';
@@ -178,7 +179,7 @@ describe('sessions on a primary with a replica', () => {
   });
 
   test('an idle session expires after its TTL', async () => {
-    const shortLived = new SessionStore({ client: instanceA!.client, ttlSeconds: 1 });
+    const shortLived = new SessionStore({ commands: glideSessionCommands(instanceA!.client), ttlSeconds: 1 });
     const { id } = await shortLived.create({ userId: 'u-5' });
     expect(await primary!.command('TTL', `sess:${id}`)).toBe(1);
 
@@ -198,7 +199,9 @@ describe('sessions on a primary with a replica', () => {
   });
 
   test('durable writes wait until the replica has them: WAIT reports 1 replica', async () => {
-    const durable = new SessionStore({ client: instanceA!.client, ttlSeconds: 60, durable: { replicas: 1, timeoutMs: 2_000 } });
+    const durable = new SessionStore({
+      commands: glideSessionCommands(instanceA!.client), ttlSeconds: 60, durable: { replicas: 1, timeoutMs: 2_000 },
+    });
 
     const { id, replication } = await durable.create({ userId: 'u-6' });
     expect(replication).toEqual({ replicas: 1, acknowledged: true });
@@ -251,7 +254,7 @@ describe('sessions on a single node', () => {
   }
 
   test('a durable write without a replica reports that none acknowledged it, after the timeout', async () => {
-    const durable = new SessionStore({ client: await client(single!), ttlSeconds: 60, durable: { timeoutMs: 250 } });
+    const durable = new SessionStore({ commands: glideSessionCommands(await client(single!)), ttlSeconds: 60, durable: { timeoutMs: 250 } });
     const started = Date.now();
     const { id, replication } = await durable.create({ userId: 'u-8' });
     const elapsed = Date.now() - started;
@@ -264,7 +267,7 @@ describe('sessions on a single node', () => {
   });
 
   test('without GETEX, reads fall back to GET + EXPIRE and still slide the expiry', async () => {
-    const sessions = new SessionStore({ client: await client(withoutGetex!), ttlSeconds: 10 });
+    const sessions = new SessionStore({ commands: glideSessionCommands(await client(withoutGetex!)), ttlSeconds: 10 });
     const { id } = await sessions.create({ userId: 'u-9' });
     await withoutGetex!.command('PEXPIRE', `sess:${id}`, 3_000);
 
@@ -279,7 +282,7 @@ describe('sessions on a single node', () => {
 
   test.each([0, 1.5, -1])('rejects a TTL of %p seconds', async (ttlSeconds) => {
     const connected = await client(single!);
-    expect(() => new SessionStore({ client: connected, ttlSeconds })).toThrow(/ttlSeconds must be a positive whole number/);
+    expect(() => new SessionStore({ commands: glideSessionCommands(connected), ttlSeconds })).toThrow(/ttlSeconds must be a positive whole number/);
   });
 });
 
