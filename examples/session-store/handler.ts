@@ -160,13 +160,13 @@ export function createSessionHandler(dependencies: SessionHandlerDependencies = 
     }
   };
 
-  const handler = handle as SessionHandler;
-  handler.close = async () => {
+  const sessionHandler = handle as SessionHandler;
+  sessionHandler.close = async () => {
     const current = await opened?.catch(() => undefined);
     current?.client.disconnect();
     opened = undefined;
   };
-  return handler;
+  return sessionHandler;
 }
 
 let defaultHandler: SessionHandler | undefined;
