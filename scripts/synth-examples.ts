@@ -123,7 +123,8 @@ function synthExample(name: string): boolean {
       console.log(`      ${pack.padEnd(16)} ${mine.length}`);
       for (const f of mine) console.log(`        ${f.rule} on ${f.where}`);
     }
-    const acks = acknowledgements(stack);
+    // Validations writes earlier acknowledgements of a construct again with each new one.
+    const acks = [...new Set(acknowledgements(stack))];
     if (acks.length > 0) {
       console.log(`    Acknowledged (not counted above): ${acks.length}`);
       for (const ack of acks) console.log(`        ${ack}`);

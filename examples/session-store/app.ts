@@ -13,15 +13,13 @@
  * The zones, the VPC with its flow logs, the log key and the alarm topic come from `ServiceStack`
  * (`../shared/service-stack.ts`), which the examples share.
  */
-import { App, AppProps, CfnOutput, Duration, RemovalPolicy, StackProps, Validations } from 'aws-cdk-lib';
+import * as path from 'path';
+import { App, AppProps, CfnOutput, Duration, StackProps } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
-import * as iam from 'aws-cdk-lib/aws-iam';
-import * as kms from 'aws-cdk-lib/aws-kms';
-import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as logs from 'aws-cdk-lib/aws-logs';
-import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { SessionStoreCache, SessionStoreConsumer, SessionStoreDeployment } from '../../src';
+import { ApiFront } from '../shared/api-front';
+import { AppFunction, createDeadLetterQueue } from '../shared/app-function';
 import { ServiceStack } from '../shared/service-stack';
 
 /** A fixed dummy environment; the stacks name their zones themselves, so synth looks nothing up. */
@@ -37,50 +35,6 @@ const CACHE_SUBNETS = 'Cache';
  * why the sessions live in the shared store and not in memory.
  */
 const WEB_TIER_INSTANCES = 10;
-
-/**
- * The web tier's handler. It only reports the session store settings it was given; it does not
- * connect to the store yet (the session handling itself comes with the application code). It
- * never reads the secret, and returns its ARN, not its value.
- */
-const HANDLER_CODE = `
-exports.handler = async () => {
-  const env = process.env;
-  return {
-    note: 'Settings check only: this handler does not connect to the session store.',
-    sessionStore: {
-      host: env.SESSION_STORE_HOST,
-      port: Number(env.SESSION_STORE_PORT),
-      tls: env.SESSION_STORE_TLS === 'true',
-      clusterMode: env.SESSION_STORE_CLUSTER_MODE === 'true',
-      username: env.SESSION_STORE_USERNAME ?? null,
-      secretArn: env.SESSION_STORE_SECRET_ARN,
-      keyPrefix: env.SESSION_STORE_KEY_PREFIX,
-      ttlSeconds: Number(env.SESSION_STORE_TTL_SECONDS),
-    },
-  };
-};
-`;
-
-/**
- * A role whose granted permissions go into a customer managed policy instead of the inline
- * policy that CDK creates by default (HIPAA, NIST 800-53 and PCI DSS `IAMNoInlinePolicy`).
- * Grants such as `grantSessionAccess` and the function's own (dead-letter queue) land here.
- */
-class RoleWithManagedGrants extends iam.Role {
-  private grantsPolicy?: iam.ManagedPolicy;
-
-  public override addToPrincipalPolicy(statement: iam.PolicyStatement): iam.AddToPrincipalPolicyResult {
-    if (!this.grantsPolicy) {
-      this.grantsPolicy = new iam.ManagedPolicy(this, 'Grants', {
-        description: `Permissions granted to ${this.node.path}`,
-        roles: [this],
-      });
-    }
-    this.grantsPolicy.addStatements(statement);
-    return { statementAdded: true, policyDependable: this.grantsPolicy };
-  }
-}
 
 /** Properties of a `WebSessionsStack`. */
 interface WebSessionsStackProps extends StackProps {
@@ -137,14 +91,52 @@ class WebSessionsStack extends ServiceStack {
     // alarms come with the cache itself). Both notify alarmTopic.
     sessions.addRecommendedAlarms();
 
-    const web = this.createWebTier(vpc, webSecurityGroup, logKey);
+    // The web tier: the handler in ./handler.ts, bundled at synth, in the App subnets.
+    const web = new AppFunction(this, 'Web', {
+      entry: path.join(__dirname, 'handler.ts'),
+      description: `the web tier of ${this.stackName}`,
+      vpc,
+      vpcSubnets: { subnetGroupName: APP_SUBNETS },
+      securityGroup: webSecurityGroup,
+      networkInterfacesPolicy: this.lambdaNetworkInterfacesPolicy(),
+      logKey,
+      reservedConcurrentExecutions: WEB_TIER_INSTANCES,
+    });
     // Admits the function's security group on the cache port(s), lets its role read the secret,
     // and sets the SESSION_STORE_* environment variables.
-    sessions.grantSessionAccess(SessionStoreConsumer.lambdaFunction(web));
+    sessions.grantSessionAccess(SessionStoreConsumer.lambdaFunction(web.function));
+    // The secret rotates every 30 days (the AUTH token on nodes, the user's password on
+    // serverless); the one it replaces keeps working 30 more days, and an instance that is
+    // refused reads the secret again.
+    sessions.addSecretRotation({
+      networkInterfacesPolicy: this.lambdaNetworkInterfacesPolicy(),
+      deadLetterQueue: createDeadLetterQueue(this, 'RotationDeadLetters'),
+    });
 
+    // The instances behind one API: login, reads of the session, logout.
+    const front = new ApiFront(this, 'Front', {
+      handler: web.function,
+      description: `Web tier of ${this.stackName}`,
+      routes: [
+        { path: '/login', methods: { POST: {} } },
+        { path: '/me', methods: { GET: {} } },
+        { path: '/logout', methods: { POST: {} } },
+      ],
+      logKey,
+      stageCache: {
+        omittedBecause: 'Every response depends on the caller\'s session cookie, and a read slides the session\'s expiry '
+          + 'in the session store: a stage cache would serve one user\'s session to another and stop the expiry from sliding.',
+      },
+      throttling: { rateLimit: 100, burstLimit: 50 },
+    });
+
+    new CfnOutput(this, 'ApiUrl', {
+      description: 'Base URL of the stage: POST <it>login with {"userId"}, GET <it>me, POST <it>logout, signed with SigV4 (service execute-api)',
+      value: front.url,
+    });
     new CfnOutput(this, 'WebFunctionName', {
-      description: 'The web tier function: `aws lambda invoke --function-name <it> out.json` shows its session store settings',
-      value: web.functionName,
+      description: 'The web tier function',
+      value: web.function.functionName,
     });
     new CfnOutput(this, 'SessionStoreEndpoint', {
       description: 'host:port that the web tier reads and writes sessions through, with TLS',
@@ -154,86 +146,6 @@ class WebSessionsStack extends ServiceStack {
       description: 'The secret the web tier authenticates with: AUTH token as plain text on nodes, JSON {username, password} on serverless',
       value: sessions.secret!.secretArn,
     });
-  }
-
-  /**
-   * The web tier: a Lambda function in the App subnets, with
-   * - reserved concurrency, which caps the instances (`LambdaConcurrency`),
-   * - a dead-letter queue for failed asynchronous invocations (`LambdaDLQ`),
-   * - its own log group, encrypted and kept a year (`CloudWatchLogGroupEncrypted`,
-   *   `CloudWatchLogGroupRetentionPeriod`),
-   * - a role with customer managed policies only (`IAMNoInlinePolicy`, AwsSolutions-IAM4).
-   */
-  private createWebTier(vpc: ec2.IVpc, securityGroup: ec2.ISecurityGroup, logKey: kms.IKey): lambda.Function {
-    const role = new RoleWithManagedGrants(this, 'WebRole', {
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: `Runs the web tier of ${this.stackName}`,
-    });
-    // Lambda attaches the function to the VPC through network interfaces that it creates,
-    // describes and deletes with the function's role (Lambda developer guide, "Giving Lambda
-    // functions access to resources in an Amazon VPC"): the actions of AWSLambdaVPCAccessExecutionRole,
-    // without its logs:CreateLogGroup on every log group.
-    const networkInterfaces = new iam.ManagedPolicy(this, 'WebNetworkInterfaces', {
-      description: `Lets Lambda manage the VPC network interfaces of the web tier of ${this.stackName}`,
-      roles: [role],
-      statements: [new iam.PolicyStatement({
-        actions: [
-          'ec2:CreateNetworkInterface',
-          'ec2:DescribeNetworkInterfaces',
-          'ec2:DescribeSubnets',
-          'ec2:DeleteNetworkInterface',
-          'ec2:AssignPrivateIpAddresses',
-          'ec2:UnassignPrivateIpAddresses',
-        ],
-        resources: ['*'],
-      })],
-    });
-    Validations.of(networkInterfaces).acknowledge({
-      id: 'AwsSolutions-IAM5[Resource::*]',
-      reason: 'Lambda manages the web tier\'s VPC network interfaces with this role. ec2:DescribeNetworkInterfaces and '
-        + 'ec2:DescribeSubnets have no resource-level permissions, and the other actions act on network interfaces that '
-        + 'Lambda creates later, whose ids cannot be named here (Lambda developer guide, VPC permissions of the execution '
-        + 'role). This policy holds only those actions: AWSLambdaVPCAccessExecutionRole without its logs permissions.',
-    });
-
-    const logGroup = new logs.LogGroup(this, 'WebLogs', {
-      encryptionKey: logKey,
-      retention: logs.RetentionDays.ONE_YEAR,
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
-    logGroup.grantWrite(role);
-
-    // Failed asynchronous invocations end up here. SQS-managed encryption: a KMS key would need
-    // kms:GenerateDataKey* and kms:ReEncrypt* grants (AwsSolutions-IAM5) for the same protection.
-    const deadLetters = new sqs.Queue(this, 'WebDeadLetters', {
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    });
-
-    const fn = new lambda.Function(this, 'Web', {
-      description: `Web tier of ${this.stackName}: reports its session store settings`,
-      runtime: lambda.Runtime.NODEJS_24_X,
-      architecture: lambda.Architecture.ARM_64,
-      handler: 'index.handler',
-      code: lambda.Code.fromInline(HANDLER_CODE),
-      memorySize: 256,
-      timeout: Duration.seconds(10),
-      role,
-      vpc,
-      vpcSubnets: { subnetGroupName: APP_SUBNETS },
-      securityGroups: [securityGroup],
-      reservedConcurrentExecutions: WEB_TIER_INSTANCES,
-      deadLetterQueue: deadLetters,
-      logGroup,
-      loggingFormat: lambda.LoggingFormat.JSON,
-    });
-    // Lambda checks at creation that the role may create network interfaces.
-    fn.node.addDependency(networkInterfaces);
-    // lambda.Function always makes itself depend on its role, which it also reads with GetAtt:
-    // cfn-lint W3005, harmless. Known, on this function only.
-    (fn.node.defaultChild as lambda.CfnFunction).addMetadata('cfn-lint', { config: { ignore_checks: ['W3005'] } });
-    return fn;
   }
 }
 
