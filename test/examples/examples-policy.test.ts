@@ -1,0 +1,45 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { App } from 'aws-cdk-lib';
+import { IConstruct } from 'constructs';
+import { SecureRedisCluster, SessionStoreCache, ShardedMemcached } from '../../src';
+import { acknowledgements, findings } from '../policy';
+
+const EXAMPLES = path.join(__dirname, '..', '..', 'examples');
+
+/** Every example app: a folder of examples/ with an app.ts that exports createApp. */
+const apps = fs.readdirSync(EXAMPLES, { withFileTypes: true })
+  .filter((entry) => entry.isDirectory() && fs.existsSync(path.join(EXAMPLES, entry.name, 'app.ts')))
+  .map((entry) => entry.name)
+  .sort();
+
+/** The paths of the library's constructs in an app. */
+function libraryPaths(app: IConstruct): string[] {
+  return app.node.findAll()
+    .filter((c) => c instanceof SecureRedisCluster || c instanceof SessionStoreCache || c instanceof ShardedMemcached)
+    .map((c) => c.node.path);
+}
+
+test('the examples are the ones the README lists', () => {
+  expect(apps).toEqual(['db-cache', 'memcached', 'redis-cluster', 'session-store']);
+});
+
+describe.each(apps)('examples/%s', (name) => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { createApp } = require(path.join(EXAMPLES, name, 'app.ts')) as { createApp(props?: object): App };
+  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), `example-${name}-`));
+  const app = createApp({ outdir });
+  afterAll(() => fs.rmSync(outdir, { recursive: true, force: true }));
+
+  test('has no finding under the five cdk-nag packs', () => {
+    expect(findings(app)).toEqual([]);
+  });
+
+  test('acknowledges nothing on the library\'s constructs', () => {
+    const ours = libraryPaths(app);
+    expect(ours.length).toBeGreaterThan(0);
+    const onLibrary = acknowledgements(app).filter((ack) => ours.some((p) => ack.startsWith(`${p}/`) || ack.startsWith(`${p}:`)));
+    expect(onLibrary).toEqual([]);
+  });
+});
