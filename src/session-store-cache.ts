@@ -116,6 +116,16 @@ export interface ServerlessSessionStoreOptions {
    * @default - a unique name derived from the construct path
    */
   readonly cacheName?: string;
+
+  /**
+   * The application user authenticates with IAM instead of a password: no secret exists;
+   * `grantSessionAccess` grants `elasticache:Connect` on the cache and the user, and the
+   * application signs a short-lived token with its IAM credentials (examples/iam-auth). Needs
+   * Valkey 7.2+ or Redis OSS 7.0+, which serverless needs anyway.
+   *
+   * @default false: a password user whose password Secrets Manager generates
+   */
+  readonly iamAuthentication?: boolean;
 }
 
 /**
@@ -325,7 +335,7 @@ export class SessionStoreCache extends Construct implements ec2.IConnectable {
   private readonly alarmTopic?: sns.ITopic;
   /** The node-based store's RBAC users, by name, when it has some. */
   private readonly nodeUsers?: Map<string, CacheUser>;
-  /** What rotating the serverless application user's password needs. */
+  /** The serverless application user, and what rotating its password needs. */
   private readonly serverlessRotation?: {
     bound: BoundCacheUser;
     key: kms.IKey;
@@ -420,6 +430,8 @@ export class SessionStoreCache extends Construct implements ec2.IConnectable {
    * - `SESSION_STORE_USERNAME`: the RBAC user, unless `token`
    * - `SESSION_STORE_CACHE_NAME`: with `iam`, the replication group id or serverless cache name
    *   that the application signs its IAM auth token for
+   * - `SESSION_STORE_SERVERLESS`: `true` with `iam` on serverless (the token is signed for a
+   *   serverless cache)
    * - `SESSION_STORE_TTL_SECONDS`, `SESSION_STORE_KEY_PREFIX`
    * - `SESSION_STORE_CLUSTER_MODE`: `true` when the client must be cluster-aware
    *
@@ -446,6 +458,18 @@ export class SessionStoreCache extends Construct implements ec2.IConnectable {
       env.SESSION_STORE_AUTH = 'iam';
       env.SESSION_STORE_USERNAME = user.userName;
       env.SESSION_STORE_CACHE_NAME = this.cluster!.replicationGroupId;
+    } else if (this.serverlessCache && !this.secret) {
+      // IAM on serverless: the cache's ARN and the user's (ElastiCache user guide, "Authenticating with IAM").
+      iam.Grant.addToPrincipal({
+        grantee: consumer.grantable,
+        actions: ['elasticache:Connect'],
+        resourceArns: [this.serverlessCache.attrArn, this.serverlessRotation!.bound.userArn],
+      });
+      env.SESSION_STORE_AUTH = 'iam';
+      env.SESSION_STORE_USERNAME = this.username!;
+      env.SESSION_STORE_CACHE_NAME = this.serverlessCacheName!;
+      // The token of a serverless cache is signed with ResourceType=ServerlessCache.
+      env.SESSION_STORE_SERVERLESS = 'true';
     } else {
       const secret = (user ? this.userSecret(user) : this.secret)!;
       secret.grantRead(consumer.grantable);
@@ -480,6 +504,10 @@ export class SessionStoreCache extends Construct implements ec2.IConnectable {
           + 'to rotate (its IAM auth tokens expire on their own). Leave rotation out.');
       }
       return this.cluster.addUserPasswordRotation(this.username!, options);
+    }
+    if (!this.secret) {
+      throw new Error(`[${this.node.path}] addSecretRotation(): the serverless application user '${this.username}' authenticates with IAM `
+        + 'and has no secret to rotate (its IAM auth tokens expire on their own). Leave rotation out.');
     }
     const { bound, key, securityGroup, removalPolicy, vpc, vpcSubnets } = this.serverlessRotation!;
     const cacheName = this.serverlessCacheName!;
@@ -581,14 +609,15 @@ export class SessionStoreCache extends Construct implements ec2.IConnectable {
     // administrative commands (INFO stays allowed: clients such as ioredis send it on connect),
     // and the mandatory `default` user, switched off.
     const username = derivedId(cacheName, 'app', MAX_SERVERLESS_NAME_LENGTH);
-    const appUser = CacheUser.password(username, {
-      userId: username,
-      accessString: AccessString.of(`on ~${this.keyPrefix}* +@all -@dangerous +info`),
-    });
+    const accessString = AccessString.of(`on ~${this.keyPrefix}* +@all -@dangerous +info`);
+    // An IAM user's id is its name (ElastiCache user guide, "Authenticating with IAM").
+    const appUser = options.iamAuthentication
+      ? CacheUser.iam(username, { accessString })
+      : CacheUser.password(username, { userId: username, accessString });
     const group = createUserGroup(this, cacheName, [appUser], key);
     const bound = group.users.find((u) => u.user === appUser)!;
     const user = bound.resource;
-    const secret = bound.secret!;
+    const secret = bound.secret;
     const userGroup = group.userGroup;
 
     const limits: elasticache.CfnServerlessCache.CacheUsageLimitsProperty = {

@@ -925,6 +925,56 @@ describe('node-based authentication', () => {
   });
 });
 
+describe('serverless IAM authentication', () => {
+  test('the application user authenticates with IAM; there is no secret', () => {
+    const { stack, cache } = buildServerless({ iamAuthentication: true });
+    const template = Template.fromStack(stack);
+
+    expect(cache.secret).toBeUndefined();
+    template.resourceCountIs('AWS::SecretsManager::Secret', 0);
+    template.hasResourceProperties(USER, {
+      UserId: cache.username,
+      UserName: cache.username,
+      AuthenticationMode: { Type: 'iam' },
+      AccessString: 'on ~sess:* +@all -@dangerous +info',
+    });
+  });
+
+  test('a consumer may connect to this cache as this user, and is told to sign for a serverless cache', () => {
+    const { stack, vpc, cache } = buildServerless({ iamAuthentication: true });
+    const fn = lambdaFunction(stack, vpc);
+    cache.grantSessionAccess(SessionStoreConsumer.lambdaFunction(fn));
+    const template = Template.fromStack(stack);
+
+    expect(lambdaEnvironment(template)).toEqual({
+      SESSION_STORE_HOST: getAtt(cache, 'Endpoint.Address'),
+      SESSION_STORE_PORT: getAtt(cache, 'Endpoint.Port'),
+      SESSION_STORE_TLS: 'true',
+      SESSION_STORE_AUTH: 'iam',
+      SESSION_STORE_USERNAME: cache.username,
+      SESSION_STORE_CACHE_NAME: cache.serverlessCacheName,
+      SESSION_STORE_SERVERLESS: 'true',
+      SESSION_STORE_TTL_SECONDS: '86400',
+      SESSION_STORE_KEY_PREFIX: 'sess:',
+      SESSION_STORE_CLUSTER_MODE: 'false',
+    });
+    const policy = onlyProps(template, 'AWS::IAM::Policy');
+    const [statement] = policy.PolicyDocument.Statement;
+    expect(policy.PolicyDocument.Statement).toHaveLength(1);
+    expect(statement.Action).toBe('elasticache:Connect');
+    expect(statement.Resource[0]).toEqual(getAtt(cache, 'ARN'));
+    expect(JSON.stringify(statement.Resource[1])).toContain(`:user:${cache.username}"`);
+  });
+
+  test('cdk-nag: no finding and nothing acknowledged', () => {
+    const { stack, vpc, cache } = buildServerless({ iamAuthentication: true });
+    cache.grantSessionAccess(SessionStoreConsumer.lambdaFunction(lambdaFunction(stack, vpc)));
+    const app = stack.node.root as App;
+    expect(findings(app).filter((f) => f.includes('/Sessions/'))).toEqual([]);
+    expect(acknowledgements(app).filter((a) => a.includes('/Sessions/'))).toEqual([]);
+  });
+});
+
 describe('addSecretRotation()', () => {
   /** A team's policy for VPC functions, acknowledged where it is kept, and a dead-letter queue. */
   function teamRotationOptions(stack: Stack) {
@@ -1307,6 +1357,14 @@ describe('synth-time rules', () => {
       },
       path: 'TestStack/Sessions',
       message: /addSecretRotation\(\): the session user 'web' authenticates with IAM and has no secret to rotate \(its IAM auth tokens expire on their own\)\. Leave rotation out\./,
+    },
+    {
+      case: 'secret rotation for an IAM serverless user',
+      act: (stack, vpc) => {
+        new SessionStoreCache(stack, 'Sessions', { vpc, deployment: SessionStoreDeployment.serverless({ iamAuthentication: true }) }).addSecretRotation();
+      },
+      path: 'TestStack/Sessions',
+      message: /addSecretRotation\(\): the serverless application user '[a-z0-9-]+' authenticates with IAM and has no secret to rotate .* Leave rotation out\./,
     },
     // Consumers
     {

@@ -56,7 +56,8 @@ export interface OpenSessionStoreOptions {
    * The secret string of `environment.secretArn`, fetched by the caller (Secrets Manager's
    * `GetSecretValue`, the Parameters and Secrets Lambda extension, or a test value); with `auth`
    * `iam`, a fresh IAM auth token for `environment.username` and `environment.cacheName`
-   * (`createIamAuthToken` of examples/iam-auth), valid 15 minutes for opening connections.
+   * (`createIamAuthToken` of examples/iam-auth, with `serverless: environment.serverless`), valid
+   * 15 minutes for opening connections.
    */
   readonly secretValue: string;
   /** Connection settings that override the environment's (timeouts, a test CA). */

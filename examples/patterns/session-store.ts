@@ -242,6 +242,8 @@ export interface SessionStoreEnvironment {
   readonly username?: string;
   /** `SESSION_STORE_CACHE_NAME`: with `iam`, what the IAM auth token is signed for. */
   readonly cacheName?: string;
+  /** `SESSION_STORE_SERVERLESS`: with `iam`, whether to sign the token for a serverless cache. */
+  readonly serverless: boolean;
   /** `SESSION_STORE_TTL_SECONDS` */
   readonly ttlSeconds: number;
   /** `SESSION_STORE_KEY_PREFIX` */
@@ -290,6 +292,7 @@ export function readSessionStoreEnvironment(env: Record<string, string | undefin
     secretArn: auth === 'iam' ? undefined : required('SESSION_STORE_SECRET_ARN'),
     username,
     cacheName: auth === 'iam' ? required('SESSION_STORE_CACHE_NAME') : undefined,
+    serverless: flag('SESSION_STORE_SERVERLESS', false),
     ttlSeconds: env.SESSION_STORE_TTL_SECONDS ? positiveInteger('SESSION_STORE_TTL_SECONDS') : 86_400,
     keyPrefix: env.SESSION_STORE_KEY_PREFIX ?? 'sess:',
     clusterMode: flag('SESSION_STORE_CLUSTER_MODE', false),

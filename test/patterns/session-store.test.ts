@@ -43,6 +43,7 @@ describe('readSessionStoreEnvironment', () => {
       secretArn: base.SESSION_STORE_SECRET_ARN,
       username: 'sessions-user',
       cacheName: undefined,
+      serverless: false,
       ttlSeconds: 43200,
       keyPrefix: 'app:sess:',
       clusterMode: true,
@@ -58,6 +59,7 @@ describe('readSessionStoreEnvironment', () => {
       secretArn: base.SESSION_STORE_SECRET_ARN,
       username: undefined,
       cacheName: undefined,
+      serverless: false,
       ttlSeconds: 86400,
       keyPrefix: 'sess:',
       clusterMode: false,
@@ -71,7 +73,8 @@ describe('readSessionStoreEnvironment', () => {
       SESSION_STORE_AUTH: 'iam',
       SESSION_STORE_USERNAME: 'sessions-app',
       SESSION_STORE_CACHE_NAME: 'sessions-cache',
-    })).toMatchObject({ auth: 'iam', secretArn: undefined, username: 'sessions-app', cacheName: 'sessions-cache' });
+      SESSION_STORE_SERVERLESS: 'true',
+    })).toMatchObject({ auth: 'iam', secretArn: undefined, username: 'sessions-app', cacheName: 'sessions-cache', serverless: true });
   });
 
   test('without SESSION_STORE_AUTH, a username means password, none means token', () => {
