@@ -1,6 +1,9 @@
 import { ConnectionError, GlideClusterClient, TimeoutError, TimeUnit } from '@valkey/valkey-glide';
-import { CacheConnectionOptions, connectCache, credentialsFromSecret, ValkeyClient } from './connection';
-import { DurableWriteOptions, SessionCommands, SessionStore, SessionStoreEnvironment, WaitUndeliveredError } from './session-store';
+import { CacheConnectionOptions, connectCache, ValkeyClient } from './connection';
+import {
+  DurableWriteOptions, SessionCommands, SessionStore, SessionStoreEnvironment, sessionStoreCredentials, sessionStoreFromEnvironment,
+  WaitUndeliveredError,
+} from './session-store';
 
 /**
  * `SessionCommands` over a Valkey GLIDE client, standalone or cluster.
@@ -83,16 +86,8 @@ export async function openSessionStore(options: OpenSessionStoreOptions): Promis
     port: environment.port,
     tls: environment.tls,
     clusterMode: environment.clusterMode,
-    credentials: environment.auth === 'iam'
-      ? { username: environment.username, password: options.secretValue }
-      : credentialsFromSecret(options.secretValue, { username: environment.username }),
+    credentials: sessionStoreCredentials(environment, options.secretValue),
     ...options.connection,
   });
-  const sessions = new SessionStore({
-    commands: glideSessionCommands(client),
-    ttlSeconds: environment.ttlSeconds,
-    keyPrefix: environment.keyPrefix,
-    durable: options.durable,
-  });
-  return { sessions, client };
+  return { sessions: sessionStoreFromEnvironment(environment, glideSessionCommands(client), options.durable), client };
 }

@@ -1,7 +1,9 @@
 import { Cluster } from 'iovalkey';
-import { credentialsFromSecret } from './connection-common';
 import { connectIovalkey, IovalkeyClient, IovalkeyConnectionOptions } from './iovalkey';
-import { DurableWriteOptions, SessionCommands, SessionStore, SessionStoreEnvironment, WaitUndeliveredError } from './session-store';
+import {
+  DurableWriteOptions, SessionCommands, SessionStore, SessionStoreEnvironment, sessionStoreCredentials, sessionStoreFromEnvironment,
+  WaitUndeliveredError,
+} from './session-store';
 
 /**
  * `SessionCommands` over an iovalkey client, for functions whose bundle cannot carry GLIDE's
@@ -63,16 +65,8 @@ export async function openIovalkeySessionStore(options: {
     port: environment.port,
     tls: environment.tls,
     clusterMode: environment.clusterMode,
-    credentials: environment.auth === 'iam'
-      ? { username: environment.username, password: options.secretValue }
-      : credentialsFromSecret(options.secretValue, { username: environment.username }),
+    credentials: sessionStoreCredentials(environment, options.secretValue),
     ...options.connection,
   });
-  const sessions = new SessionStore({
-    commands: iovalkeySessionCommands(client),
-    ttlSeconds: environment.ttlSeconds,
-    keyPrefix: environment.keyPrefix,
-    durable: options.durable,
-  });
-  return { sessions, client };
+  return { sessions: sessionStoreFromEnvironment(environment, iovalkeySessionCommands(client), options.durable), client };
 }

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { CacheCredentials, credentialsFromSecret } from './connection-common';
 
 // This module loads no client, so that a Lambda bundle of it carries only the client it uses:
 // glide-sessions.ts (GLIDE) and iovalkey-sessions.ts (iovalkey) connect it.
@@ -297,4 +298,22 @@ export function readSessionStoreEnvironment(env: Record<string, string | undefin
     keyPrefix: env.SESSION_STORE_KEY_PREFIX ?? 'sess:',
     clusterMode: flag('SESSION_STORE_CLUSTER_MODE', false),
   };
+}
+
+/**
+ * The credentials that `grantSessionAccess` configured the application for: the AUTH token (a
+ * plain-text secret), an RBAC user's password (a JSON secret), or with `auth` `iam` the user and
+ * an IAM auth token, given as `secretValue`.
+ */
+export function sessionStoreCredentials(environment: SessionStoreEnvironment, secretValue: string): CacheCredentials {
+  return environment.auth === 'iam'
+    ? { username: environment.username, password: secretValue }
+    : credentialsFromSecret(secretValue, { username: environment.username });
+}
+
+/** The `SessionStore` of the environment's TTL and key prefix, over the given commands. */
+export function sessionStoreFromEnvironment(
+  environment: SessionStoreEnvironment, commands: SessionCommands, durable?: DurableWriteOptions,
+): SessionStore {
+  return new SessionStore({ commands, ttlSeconds: environment.ttlSeconds, keyPrefix: environment.keyPrefix, durable });
 }
