@@ -1,16 +1,15 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
-import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { appSecurityGroup, egressVpc, importedVpc, newStack, TEST_ENV } from './fixtures';
-import { acknowledgements, findings } from './policy';
+import { acknowledgements, findings, teamRotationOptions } from './policy';
 import {
   AuthToken, AuthTokenRotationOptions, CacheAuthentication, CacheUser, RotationVpcEndpoints, SecureRedisCluster, SecureRedisClusterProps,
 } from '../src';
@@ -553,21 +552,7 @@ describe('cdk-nag with rotation on', () => {
   test('with the team\'s own network-interface policy, nothing of the library is reported or acknowledged', () => {
     const { stack, template } = build({
       stackName: 'rotation-shared-eni-policy',
-      rotation: (s) => {
-        // What a platform team keeps once for all its VPC functions, and acknowledges there.
-        const eniPolicy = new iam.ManagedPolicy(s, 'VpcFunctions', {
-          statements: [new iam.PolicyStatement({
-            actions: ['ec2:CreateNetworkInterface', 'ec2:DescribeNetworkInterfaces', 'ec2:DescribeSubnets', 'ec2:DeleteNetworkInterface',
-              'ec2:AssignPrivateIpAddresses', 'ec2:UnassignPrivateIpAddresses'],
-            resources: ['*'],
-          })],
-        });
-        Validations.of(eniPolicy).acknowledge({ id: 'AwsSolutions-IAM5[Resource::*]', reason: 'No resource-level permissions for these actions.' });
-        return {
-          networkInterfacesPolicy: eniPolicy,
-          deadLetterQueue: new sqs.Queue(s, 'Dlq', { encryptionMasterKey: new kms.Key(s, 'DlqKey', { enableKeyRotation: true }), enforceSSL: true }),
-        };
-      },
+      rotation: (s) => teamRotationOptions(s),
     });
     const app = stack.node.root as import('aws-cdk-lib').App;
     expect(findings(app)).toEqual([]);

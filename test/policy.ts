@@ -1,4 +1,7 @@
-import { App, Validations } from 'aws-cdk-lib';
+import { App, Stack, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { AwsSolutionsChecks, HIPAASecurityChecks, NIST80053R4Checks, NIST80053R5Checks, NagPack, PCIDSS321Checks } from 'cdk-nag';
 import { IConstruct } from 'constructs';
 
@@ -34,4 +37,21 @@ export function acknowledgements(root: IConstruct): string[] {
       .filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
       // cdk's metadata is an object of `annotation::<rule id>` keys to reasons.
       .flatMap((m) => Object.keys(m.data as object).map((key) => `${c.node.path}: ${key.replace(/^annotation::/, '')}`)));
+}
+
+/**
+ * Rotation options as a platform team gives them: its one policy for the network interfaces of
+ * VPC functions (`VpcFunctions`), acknowledged where it is kept, and a dead-letter queue (`Dlq`).
+ */
+export function teamRotationOptions(stack: Stack): { networkInterfacesPolicy: iam.ManagedPolicy; deadLetterQueue: sqs.Queue } {
+  const networkInterfacesPolicy = new iam.ManagedPolicy(stack, 'VpcFunctions', {
+    statements: [new iam.PolicyStatement({
+      actions: ['ec2:CreateNetworkInterface', 'ec2:DescribeNetworkInterfaces', 'ec2:DescribeSubnets', 'ec2:DeleteNetworkInterface',
+        'ec2:AssignPrivateIpAddresses', 'ec2:UnassignPrivateIpAddresses'],
+      resources: ['*'],
+    })],
+  });
+  Validations.of(networkInterfacesPolicy).acknowledge({ id: 'AwsSolutions-IAM5[Resource::*]', reason: 'No resource-level permissions for these actions.' });
+  const deadLetterQueue = new sqs.Queue(stack, 'Dlq', { encryptionMasterKey: new kms.Key(stack, 'DlqKey', { enableKeyRotation: true }), enforceSSL: true });
+  return { networkInterfacesPolicy, deadLetterQueue };
 }

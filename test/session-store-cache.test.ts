@@ -1,13 +1,11 @@
-import { App, Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import { App, Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
-import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
-import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import {
   AccessString,
@@ -22,7 +20,7 @@ import {
   SessionStoreDeployment,
 } from '../src';
 import { appSecurityGroup, encryptedTopic, eventTopic, importedVpc, newStack, oneZoneVpc } from './fixtures';
-import { acknowledgements, findings } from './policy';
+import { acknowledgements, findings, teamRotationOptions } from './policy';
 import {
   alarmsOf, Built, buildInFixtureVpc, ELASTICACHE_ALLOWED_PUNCTUATION, errorHeader, errorOf, expectSecretReadGrant, getAtt,
   ingressRules, invalidConfigurationHeader, logicalIdOf, onlyProps, PropsFactory, resolveProps, VALID_ID,
@@ -976,20 +974,6 @@ describe('serverless IAM authentication', () => {
 });
 
 describe('addSecretRotation()', () => {
-  /** A team's policy for VPC functions, acknowledged where it is kept, and a dead-letter queue. */
-  function teamRotationOptions(stack: Stack) {
-    const networkInterfacesPolicy = new iam.ManagedPolicy(stack, 'VpcFunctions', {
-      statements: [new iam.PolicyStatement({
-        actions: ['ec2:CreateNetworkInterface', 'ec2:DescribeNetworkInterfaces', 'ec2:DescribeSubnets', 'ec2:DeleteNetworkInterface',
-          'ec2:AssignPrivateIpAddresses', 'ec2:UnassignPrivateIpAddresses'],
-        resources: ['*'],
-      })],
-    });
-    Validations.of(networkInterfacesPolicy).acknowledge({ id: 'AwsSolutions-IAM5[Resource::*]', reason: 'No resource-level permissions for these actions.' });
-    const deadLetterQueue = new sqs.Queue(stack, 'Dlq', { encryptionMasterKey: new kms.Key(stack, 'DlqKey', { enableKeyRotation: true }), enforceSSL: true });
-    return { networkInterfacesPolicy, deadLetterQueue };
-  }
-
   test('on nodes with the AUTH token: the cluster\'s token rotation', () => {
     const { stack, cache } = build();
     const schedule = cache.addSecretRotation({ schedule: Duration.days(7) });
