@@ -42,6 +42,11 @@ interface WebSessionsStackProps extends StackProps {
   readonly deployment: SessionStoreDeployment;
   /** The VPC's address range. */
   readonly cidr: string;
+  /**
+   * Whether this stack creates the account's API Gateway logging role: one per account and
+   * Region, so only one of the two stacks does.
+   */
+  readonly accountCloudWatchRole: boolean;
 }
 
 /**
@@ -128,6 +133,7 @@ class WebSessionsStack extends ServiceStack {
           + 'in the session store: a stage cache would serve one user\'s session to another and stop the expiry from sliding.',
       },
       throttling: { rateLimit: 100, burstLimit: 50 },
+      accountCloudWatchRole: props.accountCloudWatchRole,
     });
 
     new CfnOutput(this, 'ApiUrl', {
@@ -156,18 +162,22 @@ class WebSessionsStack extends ServiceStack {
  */
 export function createApp(props?: AppProps): App {
   const app = new App(props);
-  new WebSessionsStack(app, 'WebSessions', {
+  const nodes = new WebSessionsStack(app, 'WebSessions', {
     env: ENV,
     cidr: '10.42.0.0/16',
     // The default, written out: Valkey primary and replica in two zones, cluster mode off.
     deployment: SessionStoreDeployment.nodeBased(),
+    accountCloudWatchRole: true,
   });
-  new WebSessionsStack(app, 'WebSessionsServerless', {
+  const serverless = new WebSessionsStack(app, 'WebSessionsServerless', {
     env: ENV,
     cidr: '10.43.0.0/16',
     // Capacity follows the load up to these limits; alarms fire at 75% of each.
     deployment: SessionStoreDeployment.serverless({ maxDataStorageGb: 10, maxEcpuPerSecond: 5000 }),
+    // Its API logs through the account's role, which the other stack sets up first.
+    accountCloudWatchRole: false,
   });
+  serverless.addDependency(nodes);
   return app;
 }
 
