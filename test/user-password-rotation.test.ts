@@ -5,7 +5,7 @@ import { App, Duration, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { appSecurityGroup, egressVpc, importedVpc, newStack } from './fixtures';
-import { acknowledgements, findings } from './policy';
+import { acknowledgements, findings, teamRotationOptions } from './policy';
 import { AuthTokenRotationOptions, CacheAuthentication, CacheUser, AccessString, SecureRedisCluster, SecureRedisClusterProps } from '../src';
 
 const USERS = CacheAuthentication.users([CacheUser.password('orders-app'), CacheUser.password('reporting'), CacheUser.iam('ops-admin')]);
@@ -259,6 +259,24 @@ describe('cdk-nag with user password rotation', () => {
       `NIST.800.53.R5-LambdaDLQ on ${name}/Cache/User1PasswordRotation/Function/Resource`,
       `NIST.800.53.R5-LambdaDLQ on ${name}/Cache/User2PasswordRotation/Function/Resource`,
     ].sort());
+  });
+});
+
+describe('cdk-nag with user password rotation and the team\'s rotation options', () => {
+  test('RBAC users, every password user rotated: no finding; only the team\'s policy and the construct\'s AEC6 are acknowledged', () => {
+    const name = 'user-rotation-team';
+    const { app, stack } = newStack(name);
+    const vpc = importedVpc(stack);
+    const cache = new SecureRedisCluster(stack, 'Cache', { vpc, allowedConnections: [appSecurityGroup(stack, vpc)], authentication: USERS });
+    const options = teamRotationOptions(stack);
+    cache.addUserPasswordRotation('orders-app', options);
+    cache.addUserPasswordRotation('reporting', options);
+
+    expect(findings(app)).toEqual([]);
+    expect(acknowledgements(app).sort()).toEqual([
+      `${name}/Cache/Resource: AwsSolutions-AEC6`,
+      `${name}/VpcFunctions: AwsSolutions-IAM5[Resource::*]`,
+    ]);
   });
 });
 
