@@ -336,7 +336,7 @@ export class SessionStoreCache extends Construct implements ec2.IConnectable {
   /** The node-based store's RBAC users, by name, when it has some. */
   private readonly nodeUsers?: Map<string, CacheUser>;
   /** The serverless application user, and what rotating its password needs. */
-  private readonly serverlessRotation?: {
+  private readonly serverlessUser?: {
     bound: BoundCacheUser;
     key: kms.IKey;
     securityGroup: ec2.ISecurityGroup;
@@ -373,7 +373,7 @@ export class SessionStoreCache extends Construct implements ec2.IConnectable {
       this.connections = serverless.connections;
       this.username = serverless.username;
       this.serverlessCacheName = serverless.cache.serverlessCacheName;
-      this.serverlessRotation = serverless.rotation;
+      this.serverlessUser = serverless.serverlessUser;
       this.endpoint = new CacheEndpoint(serverless.cache.attrEndpointAddress, Token.asNumber(serverless.cache.attrEndpointPort));
       this.readerEndpoint = new CacheEndpoint(serverless.cache.attrReaderEndpointAddress, Token.asNumber(serverless.cache.attrReaderEndpointPort));
     } else {
@@ -382,11 +382,9 @@ export class SessionStoreCache extends Construct implements ec2.IConnectable {
       const clusterMode = options.clusterMode ?? false;
       const users = options.authentication?.cacheUsers;
       const sessionUser = users?.find((u) => u.userName !== 'default');
-      if (users && !sessionUser) {
-        v.check(true, 'authentication lists only the user \'default\'. Add the application\'s user, e.g. '
-          + 'CacheAuthentication.users([CacheUser.password(\'sessions-app\')]); the default user is created switched off.');
-        v.throwIfInvalid();
-      }
+      v.check(users !== undefined && !sessionUser, 'authentication lists only the user \'default\'. Add the application\'s user, e.g. '
+        + 'CacheAuthentication.users([CacheUser.password(\'sessions-app\')]); the default user is created switched off.');
+      v.throwIfInvalid();
       this.cluster = new SecureRedisCluster(this, 'Cluster', {
         vpc: props.vpc,
         vpcSubnets: props.vpcSubnets,
@@ -463,7 +461,7 @@ export class SessionStoreCache extends Construct implements ec2.IConnectable {
       iam.Grant.addToPrincipal({
         grantee: consumer.grantable,
         actions: ['elasticache:Connect'],
-        resourceArns: [this.serverlessCache.attrArn, this.serverlessRotation!.bound.userArn],
+        resourceArns: [this.serverlessCache.attrArn, this.serverlessUser!.bound.userArn],
       });
       env.SESSION_STORE_AUTH = 'iam';
       env.SESSION_STORE_USERNAME = this.username!;
@@ -509,7 +507,7 @@ export class SessionStoreCache extends Construct implements ec2.IConnectable {
       throw new Error(`[${this.node.path}] addSecretRotation(): the serverless application user '${this.username}' authenticates with IAM `
         + 'and has no secret to rotate (its IAM auth tokens expire on their own). Leave rotation out.');
     }
-    const { bound, key, securityGroup, removalPolicy, vpc, vpcSubnets } = this.serverlessRotation!;
+    const { bound, key, securityGroup, removalPolicy, vpc, vpcSubnets } = this.serverlessUser!;
     const cacheName = this.serverlessCacheName!;
     return addUserPasswordRotation(this, {
       authentication: 'an RBAC password user',
@@ -641,7 +639,7 @@ export class SessionStoreCache extends Construct implements ec2.IConnectable {
     cache.applyRemovalPolicy(props.removalPolicy ?? RemovalPolicy.DESTROY);
 
     this.createUsageAlarms(cacheName, options);
-    const rotation = {
+    const serverlessUser = {
       bound,
       key,
       securityGroup: network.securityGroup,
@@ -649,7 +647,7 @@ export class SessionStoreCache extends Construct implements ec2.IConnectable {
       vpc: props.vpc,
       vpcSubnets: props.vpcSubnets,
     };
-    return { cache, user, userGroup, secret, username, connections: network.connections, rotation };
+    return { cache, user, userGroup, secret, username, connections: network.connections, serverlessUser };
   }
 
   /** Alarms at 75% of the usage limits: past 100%, ElastiCache throttles (ECPUs) or evicts (data). */
