@@ -1,6 +1,7 @@
 import type { CacheStore } from '../patterns/cache-store';
 import { CacheConnectionError, CacheCredentials, credentialsFromSecret } from '../patterns/connection-common';
 import { IovalkeyClient, iovalkeyCacheStore } from '../patterns/iovalkey';
+import { LazyConnection } from '../patterns/lazy-connection';
 import { describeError, PatternLogger } from '../patterns/logger';
 import { SecretCache } from '../shared/secrets';
 
@@ -32,57 +33,30 @@ export interface CacheConnectionSettings {
 export class CacheConnection {
   /** The cache operations that cache-aside and write-through use, over this connection. */
   public readonly store: CacheStore;
-  private client?: IovalkeyClient;
-  private connecting?: Promise<IovalkeyClient>;
-  private retryAfter = 0;
-  private lastFailure?: string;
+  private readonly connection: LazyConnection<IovalkeyClient>;
 
   constructor(private readonly settings: CacheConnectionSettings) {
+    this.connection = new LazyConnection({
+      connect: () => this.connect(),
+      usable: (client) => {
+        if (client.status !== 'end') return true;
+        this.settings.logger.warn('db-cache.cache-connection-ended', { action: 'connecting again' });
+        return false;
+      },
+      close: (client) => client.disconnect(),
+      retryIntervalMs: settings.retryIntervalMs,
+      onFailure: (error) => this.settings.logger.warn('db-cache.cache-unavailable', { error: describeError(error), retryInMs: settings.retryIntervalMs }),
+    });
     this.store = {
-      get: async (key) => iovalkeyCacheStore(await this.connected()).get(key),
-      set: async (key, value, options) => iovalkeyCacheStore(await this.connected()).set(key, value, options),
-      delete: async (key) => iovalkeyCacheStore(await this.connected()).delete(key),
+      get: async (key) => iovalkeyCacheStore(await this.connection.get()).get(key),
+      set: async (key, value, options) => iovalkeyCacheStore(await this.connection.get()).set(key, value, options),
+      delete: async (key) => iovalkeyCacheStore(await this.connection.get()).delete(key),
     };
   }
 
   /** Closes the connection, including one being opened. */
-  public async close(): Promise<void> {
-    const connecting = this.connecting;
-    const client = this.client;
-    this.client = undefined;
-    client?.disconnect();
-    const opened = await connecting?.catch(() => undefined);
-    if (opened && opened !== client) opened.disconnect();
-    this.client = undefined;
-  }
-
-  private connected(): Promise<IovalkeyClient> {
-    if (this.client && this.client.status !== 'end') return Promise.resolve(this.client);
-    if (this.client) {
-      this.settings.logger.warn('db-cache.cache-connection-ended', { action: 'connecting again' });
-      this.client = undefined;
-    }
-    if (this.connecting) return this.connecting;
-    if (Date.now() < this.retryAfter) {
-      return Promise.reject(new Error(`The cache is unavailable; the connection is tried again after ${this.settings.retryIntervalMs} ms ` +
-        `from the last failure (${this.lastFailure}).`));
-    }
-    const connecting = this.connect().then(
-      (client) => {
-        this.client = client;
-        return client;
-      },
-      (error: unknown) => {
-        this.retryAfter = Date.now() + this.settings.retryIntervalMs;
-        this.lastFailure = error instanceof CacheConnectionError ? error.reason : 'error';
-        this.settings.logger.warn('db-cache.cache-unavailable', { error: describeError(error), retryInMs: this.settings.retryIntervalMs });
-        throw error;
-      },
-    ).finally(() => {
-      if (this.connecting === connecting) this.connecting = undefined;
-    });
-    this.connecting = connecting;
-    return connecting;
+  public close(): Promise<void> {
+    return this.connection.close();
   }
 
   private async connect(): Promise<IovalkeyClient> {

@@ -9,6 +9,7 @@
  * Invoke it with `{ "productId": "p-42" }`.
  */
 import { CacheAside, CacheAsideStats } from '../patterns/cache-aside';
+import { LazyConnection } from '../patterns/lazy-connection';
 import { describeError, jsonConsoleLogger, PatternLogger } from '../patterns/logger';
 import { memcachedCacheStore, MemcachedClient, MemcachedClientOptions, parseMemcachedEndpoint } from '../patterns/memcached';
 
@@ -86,26 +87,13 @@ export function createProductHandler(options: ProductHandlerOptions = {}): (even
   const logger = options.logger ?? jsonConsoleLogger;
   const retryConnectAfterMs = options.retryConnectAfterMs ?? 5000;
 
-  let client: MemcachedClient | undefined;
-  let connecting: Promise<MemcachedClient> | undefined;
-  let retryAfter = 0;
-  const connected = (): Promise<MemcachedClient> => {
-    if (client) return Promise.resolve(client);
-    if (Date.now() < retryAfter) {
-      return Promise.reject(new Error(`Memcached discovery failed less than ${retryConnectAfterMs} ms ago; reading the database meanwhile.`));
-    }
-    connecting ??= MemcachedClient.connect({ ...options.client, logger, configurationEndpoint }).then((opened) => {
-      client = opened;
-      return opened;
-    }, (error: unknown) => {
-      retryAfter = Date.now() + retryConnectAfterMs;
-      logger.warn('memcached.connect-failed', { endpoint: endpointText, retryInMs: retryConnectAfterMs, error: describeError(error) });
-      throw error;
-    }).finally(() => {
-      connecting = undefined;
-    });
-    return connecting;
-  };
+  const connection = new LazyConnection<MemcachedClient>({
+    connect: () => MemcachedClient.connect({ ...options.client, logger, configurationEndpoint }),
+    close: (client) => client.close(),
+    retryIntervalMs: retryConnectAfterMs,
+    onFailure: (error) => logger.warn('memcached.connect-failed', { endpoint: endpointText, retryInMs: retryConnectAfterMs, error: describeError(error) }),
+  });
+  const connected = () => connection.get();
 
   const products = new CacheAside<Product>({
     // Connection failures reach CacheAside as failed cache operations: counted, logged, and the

@@ -18,6 +18,7 @@ import { randomUUID } from 'node:crypto';
 import { CacheConnectionError } from '../patterns/connection-common';
 import type { IovalkeyConnectionOptions } from '../patterns/iovalkey';
 import { OpenedIovalkeySessionStore, openIovalkeySessionStore } from '../patterns/iovalkey-sessions';
+import { LazyConnection } from '../patterns/lazy-connection';
 import { describeError, jsonConsoleLogger, PatternLogger } from '../patterns/logger';
 import { readSessionStoreEnvironment, SessionStoreEnvironment } from '../patterns/session-store';
 import { ApiGatewayProxyEvent, ApiGatewayProxyResult, bodyText, header, json } from '../shared/api-gateway';
@@ -59,7 +60,6 @@ export function createSessionHandler(dependencies: SessionHandlerDependencies = 
   const secrets = new SecretCache(dependencies.fetchSecret ?? secretsManagerFetcher());
   // One id per execution environment: the "instance" a request landed on.
   const instance = randomUUID();
-  let opened: Promise<OpenedIovalkeySessionStore> | undefined;
 
   if (environment.auth === 'iam') {
     throw new Error('This example reads a secret (SESSION_STORE_AUTH token or password); an IAM user signs a token instead (examples/iam-auth).');
@@ -78,24 +78,13 @@ export function createSessionHandler(dependencies: SessionHandlerDependencies = 
     return open(true);
   });
 
-  /**
-   * The store, connected. A client that ended (the server rejected its credentials when it
-   * reconnected, after a rotation) is replaced once, within the same request.
-   */
-  const store = async (): Promise<OpenedIovalkeySessionStore> => {
-    for (let attempt = 0; attempt < 2; attempt++) {
-      opened ??= connect();
-      try {
-        const current = await opened;
-        if (current.client.status !== 'end') return current;
-        opened = undefined;
-      } catch (error) {
-        opened = undefined;
-        throw error;
-      }
-    }
-    throw new Error('The session store connection ended twice in a row.');
-  };
+  // A client that ended (the server rejected its credentials when it reconnected, after a
+  // rotation) is replaced at the next use.
+  const connection = new LazyConnection<OpenedIovalkeySessionStore>({
+    connect,
+    usable: ({ client }) => client.status !== 'end',
+    close: ({ client }) => client.disconnect(),
+  });
 
   /**
    * Runs `operation` on the store. When the connection dropped under it (a failover, a node
@@ -104,16 +93,15 @@ export function createSessionHandler(dependencies: SessionHandlerDependencies = 
    * reads and deletes repeat harmlessly).
    */
   const withStore = async <R>(operation: (opened: OpenedIovalkeySessionStore) => Promise<R>): Promise<R> => {
-    const current = await store();
+    const current = await connection.get();
     try {
       return await operation(current);
     } catch (error) {
       // The client may not have noticed the drop yet: its status can still say `ready`.
       if (current.client.status === 'ready' && !/Connection is closed|Stream isn't writeable|ECONNRESET|EPIPE/i.test(String(error))) throw error;
       logger.warn('session_store_reconnect', { status: current.client.status, error: describeError(error) });
-      current.client.disconnect();
-      if (opened !== undefined && (await opened.catch(() => undefined)) === current) opened = undefined;
-      return operation(await store());
+      connection.discard(current);
+      return operation(await connection.get());
     }
   };
 
@@ -161,11 +149,7 @@ export function createSessionHandler(dependencies: SessionHandlerDependencies = 
   };
 
   const sessionHandler = handle as SessionHandler;
-  sessionHandler.close = async () => {
-    const current = await opened?.catch(() => undefined);
-    current?.client.disconnect();
-    opened = undefined;
-  };
+  sessionHandler.close = () => connection.close();
   return sessionHandler;
 }
 
