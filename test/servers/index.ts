@@ -4,7 +4,7 @@ export { ManagedProcess } from './managed-process';
 export type { ManagedProcessOptions } from './managed-process';
 export { ConfigurationEndpointServer, MemcachedInspector, MemcachedServer } from './memcached';
 export type { DiscoveryFault, ListedNode, MemcachedServerOptions } from './memcached';
-export { freePort, LOOPBACK } from './ports';
+export { freePort, LOOPBACK, startOnFreePort } from './ports';
 export { PostgresServer } from './postgres';
 export type { PostgresServerOptions } from './postgres';
 export { RedisServer } from './redis';

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as tls from 'node:tls';
 import { findBinary } from './binaries';
 import { ManagedProcess } from './managed-process';
-import { freePort, LOOPBACK } from './ports';
+import { LOOPBACK, startOnFreePort } from './ports';
 import { testCertificates } from './tls';
 
 /** How to start a Memcached server. */
@@ -31,18 +31,11 @@ export class MemcachedServer {
   /** Starts a server; retries with another port when the chosen one was taken meanwhile. */
   public static async start(options: MemcachedServerOptions = {}): Promise<MemcachedServer> {
     const binary = findBinary('memcached', { debianPackage: 'memcached' });
-    let lastError: unknown;
-    for (let attempt = 0; attempt < 3; attempt++) {
-      const server = new MemcachedServer(binary, await freePort(), options);
-      try {
-        await server.launch();
-        return server;
-      } catch (error) {
-        lastError = error;
-        if (!/Address already in use/i.test(String(error))) break;
-      }
-    }
-    throw lastError;
+    return startOnFreePort(async (port) => {
+      const server = new MemcachedServer(binary, port, options);
+      await server.launch();
+      return server;
+    });
   }
 
   /** Starts `count` servers, named `memcached 1`, `memcached 2`, ...; stops them all if one fails. */

@@ -19,3 +19,21 @@ export function freePort(): Promise<number> {
     });
   });
 }
+
+/**
+ * Starts a server on a port from `freePort()`, and again on another one when the chosen port was
+ * taken between the check and the bind (another process won the race): at most `attempts` times.
+ * Any other failure is thrown at once.
+ */
+export async function startOnFreePort<S>(start: (port: number) => Promise<S>, attempts = 3): Promise<S> {
+  let lastError: unknown;
+  for (let attempt = 0; attempt < attempts; attempt++) {
+    try {
+      return await start(await freePort());
+    } catch (error) {
+      lastError = error;
+      if (!/Address already in use/i.test(String(error))) break;
+    }
+  }
+  throw lastError;
+}

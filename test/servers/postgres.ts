@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { Client, ClientConfig } from 'pg';
 import { findBinary, postgresBinaryDirectories } from './binaries';
 import { ManagedProcess } from './managed-process';
-import { freePort, LOOPBACK } from './ports';
+import { LOOPBACK, startOnFreePort } from './ports';
 import { makeTempDir, removeTempDir } from './temp-dir';
 import { testCertificates } from './tls';
 
@@ -59,10 +59,8 @@ export class PostgresServer {
       writeHostRules(dataDirectory, { ssl: options.ssl ?? false, passwordAuthentication: options.passwordAuthentication ?? false });
     }
 
-    let lastError: unknown;
-    for (let attempt = 0; attempt < 3; attempt++) {
-      const port = await freePort();
-      try {
+    try {
+      return await startOnFreePort(async (port) => {
         const process_ = await ManagedProcess.start({
           name: `postgres (127.0.0.1:${port})`,
           command: postgres,
@@ -87,13 +85,11 @@ export class PostgresServer {
         const server = new PostgresServer(port, process_, directory, options.ssl ? testCertificates().caPem : undefined);
         if (options.schema) await server.query(options.schema);
         return server;
-      } catch (error) {
-        lastError = error;
-        if (!/Address already in use/i.test(String(error))) break;
-      }
+      });
+    } catch (error) {
+      removeTempDir(directory);
+      throw error;
     }
-    removeTempDir(directory);
-    throw lastError;
   }
 
   public readonly host: string = LOOPBACK;

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { findBinary } from './binaries';
 import { ManagedProcess } from './managed-process';
-import { freePort, LOOPBACK } from './ports';
+import { freePort, LOOPBACK, startOnFreePort } from './ports';
 import { RespClient, RespReply } from './resp';
 import { makeTempDir, removeTempDir } from './temp-dir';
 import { testCertificates } from './tls';
@@ -41,21 +41,17 @@ export class RedisServer {
     if (options.replicaOf && options.clusterNodeTimeoutMs !== undefined) {
       throw new Error('A cluster node cannot be started with replicaOf: the cluster assigns replicas (CLUSTER REPLICATE)');
     }
-    let lastError: unknown;
-    for (let attempt = 0; attempt < 3; attempt++) {
-      const port = await freePort();
+    return startOnFreePort(async (port) => {
       const busPort = options.clusterNodeTimeoutMs === undefined ? undefined : await freePort();
       const server = new RedisServer(binary, port, busPort, options);
       try {
         await server.launch();
         return server;
       } catch (error) {
-        lastError = error;
         server.removeFiles();
-        if (!/Address already in use/i.test(String(error))) break;
+        throw error;
       }
-    }
-    throw lastError;
+    });
   }
 
   /** A primary and a replica that has finished its first synchronization. */
