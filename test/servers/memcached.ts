@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as tls from 'node:tls';
 import { findBinary } from './binaries';
+import { LoopbackServer } from './loopback-server';
 import { ManagedProcess } from './managed-process';
 import { LOOPBACK, startOnFreePort } from './ports';
 import { testCertificates } from './tls';
@@ -27,7 +28,7 @@ const READY = /server listening/;
  * Its certificate is signed by a throwaway CA (`caPem`). Memcached has no authentication, and
  * neither has ElastiCache's.
  */
-export class MemcachedServer {
+export class MemcachedServer extends LoopbackServer {
   /** Starts a server; retries with another port when the chosen one was taken meanwhile. */
   public static async start(options: MemcachedServerOptions = {}): Promise<MemcachedServer> {
     const binary = findBinary('memcached', { debianPackage: 'memcached' });
@@ -50,15 +51,14 @@ export class MemcachedServer {
     }
   }
 
-  public readonly host: string = LOOPBACK;
   public readonly port: number;
   /** The CA certificate (PEM) that clients must trust. */
   public readonly caPem: string;
   public readonly name: string;
   private readonly args: string[];
-  private current?: ManagedProcess;
 
   private constructor(private readonly binary: string, port: number, options: MemcachedServerOptions) {
+    super();
     const certificates = testCertificates();
     this.port = port;
     this.name = options.name ?? 'memcached';
@@ -84,29 +84,9 @@ export class MemcachedServer {
     return { hostname: CERTIFICATE_HOST_NAME, ip: this.host, port: this.port };
   }
 
-  /** Whether the server process is running. */
-  public get running(): boolean {
-    return this.current !== undefined && !this.current.exited;
-  }
-
-  /** The pid of the server process (of its latest start). */
-  public get pid(): number | undefined {
-    return this.current?.pid;
-  }
-
-  /** The server's log so far (with -vv, every command). */
-  public get log(): string {
-    return this.current?.output ?? '';
-  }
-
   /** Stops the server (SIGTERM; nothing to save). */
   public async stop(): Promise<void> {
     await this.current?.stop();
-  }
-
-  /** Kills the server with SIGKILL, as a crash would. Its items are lost, as on a node failure. */
-  public async kill(): Promise<void> {
-    await this.current?.kill();
   }
 
   /**
@@ -130,12 +110,6 @@ export class MemcachedServer {
     if (this.running) process.kill(this.pid!, 'SIGCONT');
   }
 
-  /** Starts the server again on the same port, empty, after `stop()` or `kill()`: a replaced node. */
-  public async restart(): Promise<void> {
-    if (this.running) throw new Error(`${this.name} is still running`);
-    await this.launch();
-  }
-
   /** A connection for inspecting the server, independent of the client under test; close it after use. */
   public connect(): Promise<MemcachedInspector> {
     return MemcachedInspector.connect(this.host, this.port, this.caPem);
@@ -156,7 +130,7 @@ export class MemcachedServer {
     return Number((await this.stats()).curr_items);
   }
 
-  private async launch(): Promise<void> {
+  protected async launch(): Promise<void> {
     this.current = await ManagedProcess.start({
       name: `${this.name} (127.0.0.1:${this.port})`,
       command: this.binary,

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { findBinary } from './binaries';
+import { LoopbackServer } from './loopback-server';
 import { ManagedProcess } from './managed-process';
 import { freePort, LOOPBACK, startOnFreePort } from './ports';
 import { RespClient, RespReply } from './resp';
@@ -34,7 +35,7 @@ const REPLICA_SYNCED = /MASTER <-> REPLICA sync: Finished with success/;
  * with TLS only (no plain-text port) and a password, like an ElastiCache node with in-transit
  * encryption and an AUTH token. Its certificate is signed by a throwaway CA (`caPem`).
  */
-export class RedisServer {
+export class RedisServer extends LoopbackServer {
   /** Starts a server; retries with another port when the chosen one was taken meanwhile. */
   public static async start(options: RedisServerOptions = {}): Promise<RedisServer> {
     const binary = findBinary('redis-server', { debianPackage: 'redis-server' });
@@ -73,7 +74,6 @@ export class RedisServer {
     return down.port;
   }
 
-  public readonly host: string = LOOPBACK;
   public readonly port: number;
   public readonly password: string;
   /** The CA certificate (PEM) that clients must trust. */
@@ -84,9 +84,9 @@ export class RedisServer {
   private readonly directory: string;
   private readonly args: string[];
   private readonly replicaOf?: RedisServer;
-  private current?: ManagedProcess;
 
   private constructor(private readonly binary: string, port: number, clusterBusPort: number | undefined, options: RedisServerOptions) {
+    super();
     const certificates = testCertificates();
     this.port = port;
     this.clusterBusPort = clusterBusPort;
@@ -137,21 +137,6 @@ export class RedisServer {
     }
   }
 
-  /** Whether the server process is running. */
-  public get running(): boolean {
-    return this.current !== undefined && !this.current.exited;
-  }
-
-  /** The pid of the server process (of its latest start). */
-  public get pid(): number | undefined {
-    return this.current?.pid;
-  }
-
-  /** The server's log so far. */
-  public get log(): string {
-    return this.current?.output ?? '';
-  }
-
   /** Stops the server (SIGTERM; nothing to save) and removes its files. */
   public async stop(): Promise<void> {
     await this.current?.stop();
@@ -161,17 +146,6 @@ export class RedisServer {
   /** Stops the server but keeps its port and files, for `restart()`. */
   public async pause(): Promise<void> {
     await this.current?.stop();
-  }
-
-  /** Kills the server with SIGKILL, as a crash would. */
-  public async kill(): Promise<void> {
-    await this.current?.kill();
-  }
-
-  /** Starts the server again on the same port, after `pause()` or `kill()`. */
-  public async restart(): Promise<void> {
-    if (this.running) throw new Error(`${this.name} is still running`);
-    await this.launch();
   }
 
   /** An authenticated RESP connection for inspecting the server; close it after use. */
@@ -200,7 +174,7 @@ export class RedisServer {
     return fields;
   }
 
-  private async launch(): Promise<void> {
+  protected async launch(): Promise<void> {
     this.current = await ManagedProcess.start({
       name: `${this.name} (127.0.0.1:${this.port})`,
       command: this.binary,
