@@ -4,7 +4,7 @@ import { findBinary } from './binaries';
 import { LoopbackServer } from './loopback-server';
 import { ManagedProcess } from './managed-process';
 import { LOOPBACK, startOnFreePort } from './ports';
-import { testCertificates } from './tls';
+import { connectTls, testCertificates } from './tls';
 
 /** How to start a Memcached server. */
 export interface MemcachedServerOptions {
@@ -146,21 +146,7 @@ export class MemcachedServer extends LoopbackServer {
  */
 export class MemcachedInspector {
   public static async connect(host: string, port: number, caPem: string, timeoutMs = 5000): Promise<MemcachedInspector> {
-    const socket = await new Promise<tls.TLSSocket>((resolve, reject) => {
-      const connection = tls.connect({ host, port, ca: caPem, servername: CERTIFICATE_HOST_NAME });
-      const timer = setTimeout(() => {
-        connection.destroy();
-        reject(new Error(`Memcached inspector: no TLS connection to ${host}:${port} within ${timeoutMs} ms`));
-      }, timeoutMs);
-      connection.once('secureConnect', () => {
-        clearTimeout(timer);
-        resolve(connection);
-      });
-      connection.once('error', (error) => {
-        clearTimeout(timer);
-        reject(error);
-      });
-    });
+    const socket = await connectTls(host, port, caPem, timeoutMs, 'Memcached inspector');
     return new MemcachedInspector(socket, `${host}:${port}`, timeoutMs);
   }
 

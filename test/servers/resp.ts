@@ -1,4 +1,5 @@
 import * as tls from 'node:tls';
+import { connectTls } from './tls';
 
 /** A RESP2 reply: simple or bulk string, integer, nil, or an array of replies. */
 export type RespReply = string | number | null | RespReply[];
@@ -22,21 +23,7 @@ class Incomplete extends Error {}
 export class RespClient {
   /** Connects with TLS and authenticates when a password is given. */
   public static async connect(target: RespTarget, timeoutMs = 5000): Promise<RespClient> {
-    const socket = await new Promise<tls.TLSSocket>((resolve, reject) => {
-      const connection = tls.connect({ host: target.host, port: target.port, ca: target.caPem, servername: 'localhost' });
-      const timer = setTimeout(() => {
-        connection.destroy();
-        reject(new Error(`RESP connect to ${target.host}:${target.port} timed out`));
-      }, timeoutMs);
-      connection.once('secureConnect', () => {
-        clearTimeout(timer);
-        resolve(connection);
-      });
-      connection.once('error', (error) => {
-        clearTimeout(timer);
-        reject(error);
-      });
-    });
+    const socket = await connectTls(target.host, target.port, target.caPem, timeoutMs, 'RESP client');
     const client = new RespClient(socket, timeoutMs);
     if (target.password !== undefined) {
       await client.command(...(target.username ? ['AUTH', target.username, target.password] : ['AUTH', target.password]));

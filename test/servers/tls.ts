@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import * as tls from 'node:tls';
 import { findBinary } from './binaries';
 import { makeTempDir } from './temp-dir';
 
@@ -42,4 +43,26 @@ export function testCertificates(): TestCertificates {
     caPem: fs.readFileSync(file('ca.crt'), 'utf8'),
   };
   return cached;
+}
+
+/**
+ * A TLS connection to a test server on loopback, verified against the throwaway CA (`caPem`) for
+ * the certificate's name `localhost`. Fails with `what` and the address after `timeoutMs`.
+ */
+export function connectTls(host: string, port: number, caPem: string, timeoutMs: number, what: string): Promise<tls.TLSSocket> {
+  return new Promise<tls.TLSSocket>((resolve, reject) => {
+    const connection = tls.connect({ host, port, ca: caPem, servername: 'localhost' });
+    const timer = setTimeout(() => {
+      connection.destroy();
+      reject(new Error(`${what}: no TLS connection to ${host}:${port} within ${timeoutMs} ms`));
+    }, timeoutMs);
+    connection.once('secureConnect', () => {
+      clearTimeout(timer);
+      resolve(connection);
+    });
+    connection.once('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+  });
 }
