@@ -1,7 +1,7 @@
 import { ConnectionError, GlideClusterClient, TimeoutError, TimeUnit } from '@valkey/valkey-glide';
 import { CacheConnectionOptions, connectCache, ValkeyClient } from './connection';
 import {
-  DurableWriteOptions, SessionCommands, SessionStore, SessionStoreEnvironment, sessionStoreCredentials, sessionStoreFromEnvironment,
+  DurableWriteOptions, SessionCommands, SessionStore, SessionStoreEnvironment, sessionStoreEndpoint, sessionStoreFromEnvironment,
   WaitUndeliveredError,
 } from './session-store';
 
@@ -82,11 +82,7 @@ export interface OpenedSessionStore {
 export async function openSessionStore(options: OpenSessionStoreOptions): Promise<OpenedSessionStore> {
   const { environment } = options;
   const client = await connectCache({
-    host: environment.host,
-    port: environment.port,
-    tls: environment.tls,
-    clusterMode: environment.clusterMode,
-    credentials: sessionStoreCredentials(environment, options.secretValue),
+    ...sessionStoreEndpoint(environment, options.secretValue),
     ...options.connection,
   });
   return { sessions: sessionStoreFromEnvironment(environment, glideSessionCommands(client), options.durable), client };

@@ -18,7 +18,7 @@ export { glideSessionCommands, openSessionStore } from './glide-sessions';
 export type { OpenedSessionStore, OpenSessionStoreOptions } from './glide-sessions';
 export { iovalkeySessionCommands, openIovalkeySessionStore } from './iovalkey-sessions';
 export type { OpenedIovalkeySessionStore } from './iovalkey-sessions';
-export { readSessionStoreEnvironment, SessionStore, sessionStoreCredentials, sessionStoreFromEnvironment, WaitUndeliveredError } from './session-store';
+export { readSessionStoreEnvironment, SessionStore, sessionStoreEndpoint, sessionStoreFromEnvironment, WaitUndeliveredError } from './session-store';
 export type {
   CreatedSession, DurableWriteOptions, ReplicationResult, SessionCommands, SessionStoreAuth, SessionStoreEnvironment, SessionStoreOptions,
   SessionWriteResult,

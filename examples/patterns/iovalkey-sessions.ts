@@ -1,7 +1,7 @@
 import { Cluster } from 'iovalkey';
 import { connectIovalkey, IovalkeyClient, IovalkeyConnectionOptions } from './iovalkey';
 import {
-  DurableWriteOptions, SessionCommands, SessionStore, SessionStoreEnvironment, sessionStoreCredentials, sessionStoreFromEnvironment,
+  DurableWriteOptions, SessionCommands, SessionStore, SessionStoreEnvironment, sessionStoreEndpoint, sessionStoreFromEnvironment,
   WaitUndeliveredError,
 } from './session-store';
 
@@ -61,11 +61,7 @@ export async function openIovalkeySessionStore(options: {
 }): Promise<OpenedIovalkeySessionStore> {
   const { environment } = options;
   const client = await connectIovalkey({
-    host: environment.host,
-    port: environment.port,
-    tls: environment.tls,
-    clusterMode: environment.clusterMode,
-    credentials: sessionStoreCredentials(environment, options.secretValue),
+    ...sessionStoreEndpoint(environment, options.secretValue),
     ...options.connection,
   });
   return { sessions: sessionStoreFromEnvironment(environment, iovalkeySessionCommands(client), options.durable), client };

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { CacheCredentials, credentialsFromSecret } from './connection-common';
+import { CacheEndpointOptions, credentialsFromSecret } from './connection-common';
 
 // This module loads no client, so that a Lambda bundle of it carries only the client it uses:
 // glide-sessions.ts (GLIDE) and iovalkey-sessions.ts (iovalkey) connect it.
@@ -301,14 +301,20 @@ export function readSessionStoreEnvironment(env: Record<string, string | undefin
 }
 
 /**
- * The credentials that `grantSessionAccess` configured the application for: the AUTH token (a
- * plain-text secret), an RBAC user's password (a JSON secret), or with `auth` `iam` the user and
- * an IAM auth token, given as `secretValue`.
+ * The endpoint and credentials that `grantSessionAccess` configured the application for: host,
+ * port, TLS, cluster mode, and the AUTH token (a plain-text secret), an RBAC user's password (a
+ * JSON secret) or, with `auth` `iam`, the user and an IAM auth token, given as `secretValue`.
  */
-export function sessionStoreCredentials(environment: SessionStoreEnvironment, secretValue: string): CacheCredentials {
-  return environment.auth === 'iam'
-    ? { username: environment.username, password: secretValue }
-    : credentialsFromSecret(secretValue, { username: environment.username });
+export function sessionStoreEndpoint(environment: SessionStoreEnvironment, secretValue: string): CacheEndpointOptions {
+  return {
+    host: environment.host,
+    port: environment.port,
+    tls: environment.tls,
+    clusterMode: environment.clusterMode,
+    credentials: environment.auth === 'iam'
+      ? { username: environment.username, password: secretValue }
+      : credentialsFromSecret(secretValue, { username: environment.username }),
+  };
 }
 
 /** The `SessionStore` of the environment's TTL and key prefix, over the given commands. */
