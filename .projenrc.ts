@@ -21,8 +21,15 @@ const project = new awscdk.AwsCdkConstructLibrary({
   typescriptVersion: '~6.0.0',
   projenVersion: '0.103.25',
 
+  // The exported ElastiCacheChecks pack is a cdk-nag NagPack: users bring cdk-nag themselves.
+  peerDeps: ['cdk-nag@^3.0.2'],
+
   devDeps: [
-    'cdk-nag@3.0.2',
+    // Policy checks in the tests: Control Tower guard rules (with the cfn-guard binary they ship),
+    // property-based configuration matrices, and the alpha module as a comparison anchor.
+    '@cdklabs/cdk-validator-cfnguard@^0.0.62',
+    'fast-check@^4',
+    '@aws-cdk/aws-elasticache-alpha@2.235.1-alpha.0',
     'tsx@^4',
     // The AUTH token rotation function (src/private/auth-token-rotation.lambda.ts): the SDK clients
     // for its types and tests (the Lambda runtime provides the SDK), the Valkey client that is
