@@ -1,4 +1,4 @@
-import { awscdk, javascript, JsonFile } from 'projen';
+import { awscdk, javascript, JsonFile, release } from 'projen';
 
 const project = new awscdk.AwsCdkConstructLibrary({
   name: 'cdk-secure-elasticache',
@@ -56,9 +56,20 @@ const project = new awscdk.AwsCdkConstructLibrary({
     bundlingOptions: { externals: ['@aws-sdk/*'], watchTask: false },
   },
 
-  // Publishing to npm only; the other jsii targets are configured below without release jobs.
-  release: false,
+  // Versions come from git tags (projen's tag-driven versioning): `npx projen release` bumps from
+  // the latest tag and the commits since, builds every package into dist/, and adds the release to
+  // CHANGELOG.md. No CI workflow is generated: publishing runs where the registries' credentials are.
+  release: true,
+  releaseTrigger: release.ReleaseTrigger.manual({ changelog: true, changelogPath: 'CHANGELOG.md' }),
   github: false,
+  publishToPypi: { distName: 'cdk-secure-elasticache', module: 'cdk_secure_elasticache' },
+  publishToMaven: {
+    javaPackage: 'io.github.cdksecureelasticache',
+    mavenGroupId: 'io.github.cdk-secure-elasticache',
+    mavenArtifactId: 'cdk-secure-elasticache',
+  },
+  publishToNuget: { dotNetNamespace: 'CdkSecureElasticache', packageId: 'CdkSecureElasticache' },
+  publishToGo: { moduleName: 'github.com/cdk-secure-elasticache/cdk-secure-elasticache-go' },
   docgen: true,
 
   jestOptions: {
@@ -81,16 +92,6 @@ const project = new awscdk.AwsCdkConstructLibrary({
   npmIgnoreOptions: { ignorePatterns: ['/examples/', '/scripts/', '/.ci/', '/cdk.out/', '/bench/'] },
 });
 
-// jsii targets for Python, Java, .NET and Go, with module names, but no publishing jobs.
-project.package.file.addOverride('jsii.targets', {
-  python: { distName: 'cdk-secure-elasticache', module: 'cdk_secure_elasticache' },
-  java: {
-    package: 'io.github.cdksecureelasticache',
-    maven: { groupId: 'io.github.cdk-secure-elasticache', artifactId: 'cdk-secure-elasticache' },
-  },
-  dotnet: { namespace: 'CdkSecureElasticache', packageId: 'CdkSecureElasticache' },
-  go: { moduleName: 'github.com/cdk-secure-elasticache/cdk-secure-elasticache-go' },
-});
 
 // Type-check and lint the examples, scripts and benchmarks with the test settings.
 for (const dir of ['examples', 'scripts', 'bench']) {
@@ -113,6 +114,14 @@ project.postCompileTask.spawn(rosetta);
 const synth = project.addTask('synth', {
   description: 'Synthesize the example apps into cdk.out/ and print their ElastiCache resources and policy findings',
   exec: 'tsx scripts/synth-examples.ts',
+});
+
+// `npx projen bindings`: the Python, Java, .NET and Go sources that jsii generates, checked offline
+// (after compile and rosetta:extract): Python compiles, every public type is declared in each
+// language, every example is translated into the four. The runtimes' registries are not reachable.
+project.addTask('bindings', {
+  description: 'Generate the Python, Java, .NET and Go sources (code only) and check them offline',
+  exec: 'tsx scripts/check-bindings.ts',
 });
 
 // `npm run bench`: the caching patterns against local servers; prints figures, asserts nothing.
