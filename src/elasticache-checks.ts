@@ -1,4 +1,4 @@
-import { CfnResource, Duration, PolicyValidationPluginReport, Token } from 'aws-cdk-lib';
+import { CfnResource, Duration, IPolicyValidationContext, PolicyValidationPluginReport, Token } from 'aws-cdk-lib';
 import { NagMessageLevel, NagPack, NagPackProps, NagRuleCompliance } from 'cdk-nag';
 import { IConstruct } from 'constructs';
 import { ALL_RULES } from './private/checks';
@@ -30,16 +30,22 @@ export interface ElastiCacheChecksProps extends NagPackProps {
  * `Validations.of(scope).acknowledge({ id: 'ElastiCache-RG1', reason: '...' })`.
  *
  * @example
- * Validations.of(app).addPlugins(new ElastiCacheChecks());
+ * Validations.of(app).addPlugins(new ElastiCacheChecks(app));
  */
 export class ElastiCacheChecks extends NagPack {
   public readonly name = 'ElastiCache';
   private readonly minimumBackupRetentionDays: number;
+  private readonly scope?: IConstruct;
   private templates = new TemplateCache();
 
+  /**
+   * @param scope the app (or stage) to check when the pack runs as a policy validation plugin
+   * @param props options
+   */
   constructor(scope?: IConstruct, props: ElastiCacheChecksProps = {}) {
     super(scope, props);
     this.packName = 'ElastiCache';
+    this.scope = scope;
     const retention = props.minimumBackupRetention;
     if (retention !== undefined && Token.isUnresolved(retention.toSeconds())) {
       throw new Error('ElastiCacheChecks: minimumBackupRetention must be a literal duration, got a token. Pass Duration.days(n).');
@@ -52,6 +58,20 @@ export class ElastiCacheChecks extends NagPack {
     this.minimumBackupRetentionDays = days;
   }
 
+  /**
+   * Called by `Validations.of(app).addPlugins(...)` after synthesis. The CDK validation context
+   * of aws-cdk-lib 2.257 carries no construct tree, so the pack checks the scope it was given.
+   */
+  public validate(context: IPolicyValidationContext): PolicyValidationPluginReport {
+    const tree = (context as { appConstruct?: IConstruct }).appConstruct ?? this.scope;
+    if (tree === undefined) {
+      throw new Error('ElastiCacheChecks needs the construct tree to check: pass the app, as in `new ElastiCacheChecks(app)`, '
+        + 'or call validateScope(app).');
+    }
+    return this.validateScope(tree);
+  }
+
+  /** Checks every resource under `scope` and reports the violations. */
   public validateScope(scope: IConstruct): PolicyValidationPluginReport {
     // Each run reads the templates as they are now.
     this.templates = new TemplateCache();
