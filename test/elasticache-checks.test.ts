@@ -145,3 +145,10 @@ describe('using the pack', () => {
     }), { numRuns: 150 });
   });
 });
+
+test('docs/policy-pack.md lists every rule as the pack has it: id, problem, fix and source', () => {
+  const doc = fs.readFileSync(path.join(__dirname, '..', 'docs', 'policy-pack.md'), 'utf-8');
+  const rows = [...doc.matchAll(/^\| `ElastiCache-(\w+)` \| [^|]+ \| ([^|]+) \| ([^|]+) \| \[AWS docs\]\(([^)]+)\) \|$/gm)]
+    .map((m) => ({ id: m[1], problem: m[2], fix: m[3], documentation: m[4] }));
+  expect(rows).toEqual(ALL_RULES.map((r) => ({ id: r.id, problem: r.problem, fix: r.fix, documentation: r.documentation })));
+});

@@ -18,7 +18,7 @@ export const MEMCACHED_RULES: CheckRule[] = [
     resourceTypes: [CLUSTER],
     problem: 'The Memcached cluster does not encrypt traffic in transit (TransitEncryptionEnabled is not true).',
     fix: 'Set TransitEncryptionEnabled to true (Memcached 1.6.12 or later).',
-    documentation: `${USER_GUIDE}/in-transit-encryption-mc.html`,
+    documentation: `${USER_GUIDE}/in-transit-encryption.html`,
     check: (r) => memcachedOnly(r, () => isTrue(r.properties.TransitEncryptionEnabled)),
   },
   {
@@ -26,7 +26,7 @@ export const MEMCACHED_RULES: CheckRule[] = [
     resourceTypes: [CLUSTER],
     problem: 'The Memcached cluster listens on the default port (11211), the first one scanners try.',
     fix: 'Set Port to a port other than 11211.',
-    documentation: `${USER_GUIDE}/accessing-elasticache.html`,
+    documentation: 'https://docs.aws.amazon.com/AmazonElastiCache/latest/APIReference/API_CreateCacheCluster.html',
     check: (r) => memcachedOnly(r, () => {
       const port = literalNumber(r.properties.Port);
       return port !== undefined && port !== 11211;
@@ -37,7 +37,7 @@ export const MEMCACHED_RULES: CheckRule[] = [
     resourceTypes: [CLUSTER],
     problem: 'The Memcached cluster keeps all its data in one Availability Zone (one node, or AZMode not cross-az).',
     fix: 'Set NumCacheNodes to 2 or more and AZMode to cross-az.',
-    documentation: `${USER_GUIDE}/FaultTolerance.html`,
+    documentation: `${USER_GUIDE}/RegionsAndAZs.html`,
     check: (r) => memcachedOnly(r, () => (literalNumber(r.properties.NumCacheNodes) ?? 0) > 1 && r.properties.AZMode === 'cross-az'),
   },
 ];

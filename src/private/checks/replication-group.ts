@@ -10,12 +10,13 @@ function verdict(compliant: boolean): Verdict {
 }
 
 /**
- * Engine versions that are past end of life or in paid Extended Support, by engine.
- * As of 2026-12-01, from the ElastiCache user guide, "Supported engine versions" and
- * "Extended Support" (https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/extended-support.html):
- * Redis OSS 2 and 3 are end of life; Redis OSS 4 and 5 are in Extended Support since 2026-02-01.
- * Redis OSS 6 stays in standard support until 2027-01-31 and no Valkey version is affected.
- * The same table is in rules/elasticache.guard.
+ * Engine versions that are past end of life or in paid Extended Support, by engine. As of
+ * 2026-12-01, from the ElastiCache user guide, "Redis OSS versions end of life schedule"
+ * (https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/deprecated-engine-versions.html):
+ * Redis OSS 2 reached end of life on 2023-01-13 and 3 on 2023-07-31; the standard support of
+ * Redis OSS 4 and 5 ended on 2026-01-31 (paid Extended Support since). Redis OSS 6 stays in
+ * standard support until 2027-01-31; no Valkey version is affected. The same table is in
+ * rules/elasticache.guard: update both, with the date.
  */
 export const RETIRED_ENGINE_VERSIONS: Record<string, RegExp> = {
   redis: /^[2-5]\./,
@@ -54,7 +55,7 @@ export const REPLICATION_GROUP_RULES: CheckRule[] = [
     resourceTypes: [RG],
     problem: 'The replication group accepts unencrypted connections (TransitEncryptionMode is preferred).',
     fix: 'Set TransitEncryptionMode to required once clients connect with TLS, or leave it out.',
-    documentation: `${USER_GUIDE}/in-transit-encryption-enable-existing.html`,
+    documentation: `${USER_GUIDE}/in-transit-encryption.html`,
     // The mode only matters with TLS on, and RG1 already reports TLS off.
     check: (r) => !isTrue(r.properties.TransitEncryptionEnabled) ? Verdict.NOT_APPLICABLE
       : verdict(r.properties.TransitEncryptionMode === undefined || r.properties.TransitEncryptionMode === 'required'),
@@ -122,7 +123,7 @@ export const REPLICATION_GROUP_RULES: CheckRule[] = [
     resourceTypes: [RG],
     problem: 'The replication group listens on the default port (6379), the first one scanners try.',
     fix: 'Set Port to a port other than 6379.',
-    documentation: `${USER_GUIDE}/wwe-troubleshooting.html`,
+    documentation: 'https://docs.aws.amazon.com/AmazonElastiCache/latest/APIReference/API_CreateReplicationGroup.html',
     check: (r) => {
       const port = literalNumber(r.properties.Port);
       return verdict(port !== undefined && port !== defaultPortOf(r));
@@ -141,7 +142,7 @@ export const REPLICATION_GROUP_RULES: CheckRule[] = [
     resourceTypes: [RG],
     problem: 'The engine version is past end of life or in paid Extended Support.',
     fix: 'Upgrade to Valkey, or to Redis OSS 6.2 or later.',
-    documentation: `${USER_GUIDE}/extended-support.html`,
+    documentation: `${USER_GUIDE}/deprecated-engine-versions.html`,
     check: (r) => {
       const retired = RETIRED_ENGINE_VERSIONS[engineOf(r, 'redis') ?? ''];
       const version = r.properties.EngineVersion;

@@ -43,7 +43,7 @@ export const SERVERLESS_CACHE_RULES: CheckRule[] = [
     resourceTypes: [SERVERLESS],
     problem: 'The serverless cache has no security groups of its own and falls back to the VPC default security group.',
     fix: 'Set SecurityGroupIds to a security group that admits only the cache clients.',
-    documentation: `${USER_GUIDE}/serverless-security-groups.html`,
+    documentation: 'https://docs.aws.amazon.com/AmazonElastiCache/latest/APIReference/API_CreateServerlessCache.html',
     check: (r) => verdict(isGiven(r.properties.SecurityGroupIds)),
   },
 ];
