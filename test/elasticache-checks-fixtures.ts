@@ -145,9 +145,10 @@ export const PACK_FIXTURES: PackFixture[] = [
         port: 6379,
         cacheSubnetGroupName: 'default',
         logDeliveryConfigurations: [],
+        kmsKeyId: 'alias/aws/elasticache',
       }));
     },
-    findings: ['RG2', 'RG4', 'RG6', 'RG7', 'RG8', 'RG9', 'RG10', 'RG11'].map((r) => `${r} on Group`),
+    findings: ['RG2', 'RG3', 'RG4', 'RG6', 'RG7', 'RG8', 'RG9', 'RG10', 'RG11'].map((r) => `${r} on Group`),
   },
   {
     name: 'unauthenticated-groups',
@@ -194,8 +195,11 @@ export const PACK_FIXTURES: PackFixture[] = [
       named(new elasticache.CfnServerlessCache(stack, 'Secure', { engine: 'valkey', serverlessCacheName: 'secure', userGroupId: users.ref, ...secure }), 'Secure');
       named(new elasticache.CfnServerlessCache(stack, 'Memcached', { engine: 'memcached', serverlessCacheName: 'memcached', ...secure }), 'Memcached');
       named(new elasticache.CfnServerlessCache(stack, 'Bare', { engine: 'redis', serverlessCacheName: 'bare', snapshotRetentionLimit: 1 }), 'Bare');
+      named(new elasticache.CfnServerlessCache(stack, 'AwsManagedKey', {
+        engine: 'valkey', serverlessCacheName: 'aws-key', userGroupId: users.ref, ...secure, kmsKeyId: 'arn:aws:kms:us-east-1:123456789012:alias/aws/elasticache',
+      }), 'AwsManagedKey');
     },
-    findings: ['SC1', 'SC2', 'SC3', 'SC4', 'ST1'].map((r) => `${r} on Bare`),
+    findings: [...['SC1', 'SC2', 'SC3', 'SC4', 'ST1'].map((r) => `${r} on Bare`), 'SC2 on AwsManagedKey'],
   },
   {
     name: 'memcached-clusters',

@@ -1,5 +1,5 @@
 import {
-  CheckRule, TemplateResource, Verdict, engineOf, isGiven, isObject, isTrue, literalNumber, literalString,
+  CheckRule, TemplateResource, Verdict, engineOf, isCustomerManagedKey, isGiven, isObject, isTrue, literalNumber, literalString,
 } from './template';
 
 const RG = 'AWS::ElastiCache::ReplicationGroup';
@@ -66,7 +66,7 @@ export const REPLICATION_GROUP_RULES: CheckRule[] = [
     problem: 'The replication group is not encrypted at rest with a customer managed KMS key.',
     fix: 'Set AtRestEncryptionEnabled to true and KmsKeyId to a customer managed key.',
     documentation: `${USER_GUIDE}/at-rest-encryption.html`,
-    check: (r) => verdict(isTrue(r.properties.AtRestEncryptionEnabled) && isGiven(r.properties.KmsKeyId)),
+    check: (r) => verdict(isTrue(r.properties.AtRestEncryptionEnabled) && isCustomerManagedKey(r.properties.KmsKeyId)),
   },
   {
     id: 'RG4',

@@ -1,4 +1,4 @@
-import { CheckRule, Verdict, engineOf, isGiven, literalNumber } from './template';
+import { CheckRule, Verdict, engineOf, isCustomerManagedKey, isGiven, literalNumber } from './template';
 
 const SERVERLESS = 'AWS::ElastiCache::ServerlessCache';
 const USER_GUIDE = 'https://docs.aws.amazon.com/AmazonElastiCache/latest/dg';
@@ -25,10 +25,10 @@ export const SERVERLESS_CACHE_RULES: CheckRule[] = [
   {
     id: 'SC2',
     resourceTypes: [SERVERLESS],
-    problem: 'The serverless cache is encrypted with an AWS owned key, not a customer managed KMS key.',
+    problem: 'The serverless cache is not encrypted with a customer managed KMS key (KmsKeyId missing or an AWS managed key).',
     fix: 'Set KmsKeyId to a customer managed key.',
     documentation: `${USER_GUIDE}/at-rest-encryption.html`,
-    check: (r) => verdict(isGiven(r.properties.KmsKeyId)),
+    check: (r) => verdict(isCustomerManagedKey(r.properties.KmsKeyId)),
   },
   {
     id: 'SC3',

@@ -138,6 +138,15 @@ export function literalNumber(value: unknown): number | undefined {
   return undefined;
 }
 
+/**
+ * True when a KMS key property names a customer managed key (or a reference to one): AWS managed
+ * keys go by aliases under `alias/aws/` (AWS KMS developer guide, "AWS managed keys").
+ */
+export function isCustomerManagedKey(value: unknown): boolean {
+  if (!isGiven(value)) return false;
+  return !(typeof value === 'string' && /alias\/aws\//.test(value));
+}
+
 /** A literal string; undefined for anything else. */
 export function literalString(value: unknown): string | undefined {
   return typeof value === 'string' ? value : undefined;
