@@ -15,6 +15,10 @@ const OPEN = ['0.0.0.0/0', '::/0'];
 
 /** The logical ids of the security groups of the template that a cache uses. */
 function cacheSecurityGroups(context: CheckContext): Set<string> {
+  return context.template.memo('cacheSecurityGroups', () => findCacheSecurityGroups(context));
+}
+
+function findCacheSecurityGroups(context: CheckContext): Set<string> {
   const ids = new Set<string>();
   for (const cache of context.template.ofTypes(Object.keys(CACHE_SECURITY_GROUPS))) {
     for (const group of listOf(cache.properties[CACHE_SECURITY_GROUPS[cache.type]])) {

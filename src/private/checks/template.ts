@@ -47,6 +47,7 @@ export interface CheckRule {
 export class StackTemplate {
   private readonly resources = new Map<string, TemplateResource>();
   private readonly byConstruct = new Map<CfnResource, TemplateResource>();
+  private readonly derived = new Map<string, unknown>();
 
   constructor(stack: Stack) {
     for (const construct of stack.node.findAll()) {
@@ -68,6 +69,12 @@ export class StackTemplate {
   public referenced(value: unknown): TemplateResource | undefined {
     const id = referencedLogicalId(value);
     return id === undefined ? undefined : this.resources.get(id);
+  }
+
+  /** A value computed once per template, for what rules derive from the whole stack. */
+  public memo<T>(key: string, compute: () => T): T {
+    if (!this.derived.has(key)) this.derived.set(key, compute());
+    return this.derived.get(key) as T;
   }
 
   /** Every resource of this stack of the given types. */
