@@ -1,13 +1,15 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import * as elasticacheAlpha from '@aws-cdk/aws-elasticache-alpha';
 import { App, CfnResource, Duration, Stack, Validations } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as elasticache from 'aws-cdk-lib/aws-elasticache';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as fc from 'fast-check';
 import { GUARD_RULES, PACK_FIXTURES, fixtureStack, guardFindings, packFindings } from './elasticache-checks-fixtures';
-import { TEST_ENV } from './fixtures';
+import { TEST_ENV, egressVpc } from './fixtures';
 import { ElastiCacheChecks } from '../src';
 import { ALL_RULES } from '../src/private/checks';
 import { StackTemplate, Verdict } from '../src/private/checks/template';
@@ -87,6 +89,24 @@ describe('using the pack', () => {
     Validations.of(stack.node.findChild('Admin')).acknowledge({ id: 'ElastiCache-US3', reason: 'operations user of the on-call runbook' });
 
     expect(packFindings(app)).toEqual(fixture.findings.filter((f) => f !== 'US3 on Admin').sort());
+  });
+
+  test('the alpha module\'s users, user group and serverless cache are checked like L1 resources', () => {
+    const app = new App();
+    const stack = new Stack(app, 'Alpha', { env: TEST_ENV });
+    const openDefault = new elasticacheAlpha.NoPasswordUser(stack, 'DefaultUser', {
+      userId: 'open-default', userName: 'default', accessControl: elasticacheAlpha.AccessControl.fromAccessString('on ~* +@all'),
+    });
+    new elasticacheAlpha.ServerlessCache(stack, 'Cache', {
+      vpc: egressVpc(stack),
+      userGroup: new elasticacheAlpha.UserGroup(stack, 'Users', { users: [openDefault] }),
+      kmsKey: new kms.Key(stack, 'Key', { enableKeyRotation: true }),
+      backup: { backupRetentionLimit: 15, backupNameBeforeDeletion: 'alpha-final' },
+    });
+    const userId = stack.resolve((openDefault.node.defaultChild as CfnResource).logicalId);
+
+    expect(packFindings(app)).toEqual([`US1 on ${userId}`]);
+    expect(guardFindings(GUARD_RULES, { alpha: Template.fromStack(stack).toJSON() })).toEqual({ alpha: [`ELASTICACHE_US1 on ${userId}`] });
   });
 
   test('as a policy validation plugin of the app, it reports at synth', () => {
