@@ -1,4 +1,4 @@
-import { CfnResource, Duration, IPolicyValidationContext, PolicyValidationPluginReport, Token } from 'aws-cdk-lib';
+import { CfnResource, Duration, IPolicyValidationContext, PolicyValidationPluginReport } from 'aws-cdk-lib';
 import { NagMessageLevel, NagPack, NagPackProps, NagRuleCompliance } from 'cdk-nag';
 import { IConstruct } from 'constructs';
 import { ALL_RULES } from './private/checks';
@@ -47,7 +47,7 @@ export class ElastiCacheChecks extends NagPack {
     this.packName = 'ElastiCache';
     this.scope = scope;
     const retention = props.minimumBackupRetention;
-    if (retention !== undefined && Token.isUnresolved(retention.toSeconds())) {
+    if (retention !== undefined && retention.isUnresolved()) {
       throw new Error('ElastiCacheChecks: minimumBackupRetention must be a literal duration, got a token. Pass Duration.days(n).');
     }
     const days = retention === undefined ? 15 : retention.toDays({ integral: false });

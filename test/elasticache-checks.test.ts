@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as elasticacheAlpha from '@aws-cdk/aws-elasticache-alpha';
-import { App, CfnResource, Duration, Stack, Validations } from 'aws-cdk-lib';
+import { App, CfnResource, Duration, Stack, Token, Validations } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as elasticache from 'aws-cdk-lib/aws-elasticache';
@@ -77,6 +77,7 @@ describe('minimum backup retention', () => {
     { case: 'zero days', retention: Duration.days(0), message: /from 1 to 35, got 0 days/ },
     { case: 'more than ElastiCache keeps', retention: Duration.days(36), message: /from 1 to 35, got 36 days/ },
     { case: 'part of a day', retention: Duration.hours(36), message: /whole number of days from 1 to 35, got 1.5 days/ },
+    { case: 'a token', retention: Duration.days(Token.asNumber({ Ref: 'Days' })), message: /must be a literal duration, got a token/ },
   ])('$case is refused', ({ retention, message }) => {
     expect(() => new ElastiCacheChecks(undefined, { minimumBackupRetention: retention })).toThrow(message);
   });
