@@ -183,6 +183,26 @@ export const PACK_FIXTURES: PackFixture[] = [
     findings: ['RG1', 'RG7', 'RG10', 'RG12'].map((r) => `${r} on Group`),
   },
   {
+    // Templates written in YAML often give numbers and booleans as strings; CloudFormation takes both.
+    name: 'string-values',
+    build: (stack) => {
+      const props = compliantGroupProps(stack);
+      const strings = (group: CfnResource, values: Record<string, string>) => Object.entries(values).forEach(([k, v]) => group.addPropertyOverride(k, v));
+      strings(replicationGroup(stack, 'Sound', props), {
+        TransitEncryptionEnabled: 'true', AtRestEncryptionEnabled: 'true', MultiAZEnabled: 'true', AutomaticFailoverEnabled: 'true',
+        SnapshotRetentionLimit: '20', AutoMinorVersionUpgrade: 'true', Port: '6380',
+      });
+      strings(replicationGroup(stack, 'Weak', props), { SnapshotRetentionLimit: '9', AutoMinorVersionUpgrade: 'false', Port: '6379' });
+      strings(named(new elasticache.CfnCacheCluster(stack, 'Memcached', {
+        engine: 'memcached', cacheNodeType: 'cache.m7g.large', numCacheNodes: 1, azMode: 'cross-az',
+      }), 'Memcached'), { NumCacheNodes: '3', Port: '11212', TransitEncryptionEnabled: 'true' });
+      strings(named(new elasticache.CfnCacheCluster(stack, 'OneNode', {
+        engine: 'memcached', cacheNodeType: 'cache.m7g.large', numCacheNodes: 1, azMode: 'cross-az',
+      }), 'OneNode'), { NumCacheNodes: '1', Port: '11212', TransitEncryptionEnabled: 'true' });
+    },
+    findings: ['RG7 on Weak', 'RG9 on Weak', 'RG10 on Weak', 'MC3 on OneNode'],
+  },
+  {
     name: 'serverless-caches',
     build: (stack) => {
       const { key } = keyAndSecret(stack);
