@@ -187,10 +187,17 @@ export const PACK_FIXTURES: PackFixture[] = [
     name: 'string-values',
     build: (stack) => {
       const props = compliantGroupProps(stack);
-      const strings = (group: CfnResource, values: Record<string, string>) => Object.entries(values).forEach(([k, v]) => group.addPropertyOverride(k, v));
+      const strings = (group: CfnResource, values: Record<string, string>) => {
+        Object.entries(values).forEach(([k, v]) => group.addPropertyOverride(k, v));
+      };
       strings(replicationGroup(stack, 'Sound', props), {
-        TransitEncryptionEnabled: 'true', AtRestEncryptionEnabled: 'true', MultiAZEnabled: 'true', AutomaticFailoverEnabled: 'true',
-        SnapshotRetentionLimit: '20', AutoMinorVersionUpgrade: 'true', Port: '6380',
+        TransitEncryptionEnabled: 'true',
+        AtRestEncryptionEnabled: 'true',
+        MultiAZEnabled: 'true',
+        AutomaticFailoverEnabled: 'true',
+        SnapshotRetentionLimit: '20',
+        AutoMinorVersionUpgrade: 'true',
+        Port: '6380',
       });
       strings(replicationGroup(stack, 'Weak', props), { SnapshotRetentionLimit: '9', AutoMinorVersionUpgrade: 'false', Port: '6379' });
       strings(named(new elasticache.CfnCacheCluster(stack, 'Memcached', {

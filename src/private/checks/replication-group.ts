@@ -14,8 +14,9 @@ function verdict(compliant: boolean): Verdict {
  * 2026-12-01, from the ElastiCache user guide, "Redis OSS versions end of life schedule"
  * (https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/deprecated-engine-versions.html):
  * Redis OSS 2 reached end of life on 2023-01-13 and 3 on 2023-07-31; the standard support of
- * Redis OSS 4 and 5 ended on 2026-01-31 (paid Extended Support since). Redis OSS 6 stays in
- * standard support until 2027-01-31; no Valkey version is affected. The same table is in
+ * Redis OSS 4 and 5 ended on 2026-01-31 (paid Extended Support since). The standard support of
+ * Redis OSS 6 is announced to end on 2027-01-31 (confirm on the same page); no Valkey version is
+ * affected. The same table is in
  * rules/elasticache.guard: update both, with the date.
  */
 export const RETIRED_ENGINE_VERSIONS: Record<string, RegExp> = {
