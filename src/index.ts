@@ -10,6 +10,7 @@ export {
 } from './cache-authentication';
 export { CacheEndpoint } from './cache-endpoint';
 export { CacheEngine, CacheEngineVersion, type CacheEngineVersionOptions } from './cache-engine-version';
+export { ElastiCacheChecks, type ElastiCacheChecksProps } from './elasticache-checks';
 export { MemcachedEngineVersion, type MemcachedEngineVersionOptions } from './memcached-engine-version';
 export {
   type CacheLogging,

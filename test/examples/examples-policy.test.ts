@@ -3,7 +3,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { App } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
-import { SecureRedisCluster, SessionStoreCache, ShardedMemcached } from '../../src';
+import { ElastiCacheChecks, SecureRedisCluster, SessionStoreCache, ShardedMemcached } from '../../src';
 import { acknowledgements, findings } from '../policy';
 
 const EXAMPLES = path.join(__dirname, '..', '..', 'examples');
@@ -34,6 +34,10 @@ describe.each(apps)('examples/%s', (name) => {
 
   test('has no finding under the five cdk-nag packs', () => {
     expect(findings(app)).toEqual([]);
+  });
+
+  test('has no finding under ElastiCacheChecks', () => {
+    expect(new ElastiCacheChecks().validateScope(app).violations).toEqual([]);
   });
 
   test('acknowledges nothing on the library\'s constructs', () => {
