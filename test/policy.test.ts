@@ -10,36 +10,10 @@ import { IConstruct } from 'constructs';
 import {
   importedVpc, MEMCACHED_CONFIGURATIONS, newStack, REDIS_CONFIGURATIONS, RepresentativeConfiguration, SESSION_STORE_CONFIGURATIONS,
 } from './fixtures';
-import { acknowledgements, findings } from './policy';
+import { acknowledgements, expectedAcknowledgements, findings } from './policy';
 import { AuthToken, SecretRotation, SecureRedisCluster, SessionStoreCache, SessionStoreDeployment, ShardedMemcached } from '../src';
-import { ACKNOWLEDGEMENTS, AcknowledgementName } from '../src/private/acknowledgements';
+import { ACKNOWLEDGEMENTS } from '../src/private/acknowledgements';
 import { ROTATION_RULES } from '../src/private/secret-rotation';
-
-/** The ids that the table says the library acknowledges on each kind of its resources. */
-const ids = (name: AcknowledgementName): string[] => ACKNOWLEDGEMENTS[name].ids;
-
-/**
- * What the table says must be acknowledged in an app, derived from the resources themselves:
- * the IAM5 wildcard on each rotation policy, LambdaDLQ on each rotation function and
- * LambdaConcurrency on those without reserved concurrency, AEC6 on groups with a user group.
- */
-function expectedAcknowledgements(root: IConstruct): string[] {
-  const expected: string[] = [];
-  for (const c of root.node.findAll()) {
-    const at = (names: AcknowledgementName[]) => names.flatMap(ids).map((id) => `${c.node.path}: ${id}`);
-    if (c instanceof iam.CfnManagedPolicy && /(AuthToken|Password)Rotation\/Policy\/Resource$/.test(c.node.path)) {
-      expected.push(...at(['rotationPolicyWildcard']));
-    }
-    if (c instanceof lambda.CfnFunction && /(AuthToken|Password)Rotation\/Function\/Resource$/.test(c.node.path)) {
-      expected.push(...at(c.reservedConcurrentExecutions === undefined
-        ? ['rotationFunctionDeadLetterQueue', 'rotationFunctionConcurrency'] : ['rotationFunctionDeadLetterQueue']));
-    }
-    if (c instanceof elasticache.CfnReplicationGroup && c.userGroupIds !== undefined) {
-      expected.push(...at(['userGroupAuthentication']));
-    }
-  }
-  return expected.sort();
-}
 
 const ALL: Array<[string, RepresentativeConfiguration]> = [
   ...REDIS_CONFIGURATIONS.map((c): [string, RepresentativeConfiguration] => ['SecureRedisCluster', c]),

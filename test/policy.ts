@@ -1,9 +1,12 @@
 import * as path from 'path';
 import { CfnGuardValidator } from '@cdklabs/cdk-validator-cfnguard';
 import { App, CfnResource, Stack, Validations } from 'aws-cdk-lib';
+import * as elasticache from 'aws-cdk-lib/aws-elasticache';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { AwsSolutionsChecks, HIPAASecurityChecks, NIST80053R4Checks, NIST80053R5Checks, NagPack, PCIDSS321Checks } from 'cdk-nag';
 import { IConstruct } from 'constructs';
+import { ACKNOWLEDGEMENTS, AcknowledgementName } from '../src/private/acknowledgements';
 
 /** The five cdk-nag packs that users' CI gates on. */
 export function allPacks(): NagPack[] {
@@ -40,6 +43,33 @@ export function acknowledgements(root: IConstruct): string[] {
       const last = entries[entries.length - 1]?.data as Record<string, string> | undefined;
       return Object.keys(last ?? {}).map((key) => `${c.node.path}: ${key.replace(/^annotation::/, '')}`);
     });
+}
+
+/** The ids that the table says the library acknowledges on each kind of its resources. */
+const ids = (name: AcknowledgementName): string[] => ACKNOWLEDGEMENTS[name].ids;
+
+/**
+ * What the table says must be acknowledged in an app, derived from the resources themselves:
+ * the IAM5 wildcard on each rotation policy that holds one, LambdaDLQ on each rotation function and
+ * LambdaConcurrency on those without reserved concurrency, AEC6 on groups with a user group.
+ */
+export function expectedAcknowledgements(root: IConstruct): string[] {
+  const expected: string[] = [];
+  for (const c of root.node.findAll()) {
+    const at = (names: AcknowledgementName[]) => names.flatMap(ids).map((id) => `${c.node.path}: ${id}`);
+    if (c instanceof iam.CfnManagedPolicy && /(AuthToken|Password)Rotation\/Policy\/Resource$/.test(c.node.path)
+      && (Stack.of(c).resolve(c.policyDocument).Statement as Array<{ Resource: unknown }>).some((st) => [st.Resource].flat().includes('*'))) {
+      expected.push(...at(['rotationPolicyWildcard']));
+    }
+    if (c instanceof lambda.CfnFunction && /(AuthToken|Password)Rotation\/Function\/Resource$/.test(c.node.path)) {
+      expected.push(...at(c.reservedConcurrentExecutions === undefined
+        ? ['rotationFunctionDeadLetterQueue', 'rotationFunctionConcurrency'] : ['rotationFunctionDeadLetterQueue']));
+    }
+    if (c instanceof elasticache.CfnReplicationGroup && c.userGroupIds !== undefined) {
+      expected.push(...at(['userGroupAuthentication']));
+    }
+  }
+  return expected.sort();
 }
 
 /**
