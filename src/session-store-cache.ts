@@ -615,9 +615,7 @@ export class SessionStoreCache extends Construct implements ec2.IConnectable {
     cache.applyRemovalPolicy(props.removalPolicy ?? RemovalPolicy.DESTROY);
 
     this.createUsageAlarms(cacheName, options);
-    if (secret) {
-      this.rotateServerlessSecret(props, cache, key, network.securityGroup, bound, secret, username);
-    }
+    this.rotateServerlessSecret(props, cache, key, network.securityGroup, bound, username, secret);
     const serverlessUser = {
       bound,
       key,
@@ -631,7 +629,7 @@ export class SessionStoreCache extends Construct implements ec2.IConnectable {
 
   /** The serverless application user's password rotates with the library's function, in password mode. */
   private rotateServerlessSecret(props: SessionStoreCacheProps, cache: elasticache.CfnServerlessCache, key: kms.IKey,
-    securityGroup: ec2.ISecurityGroup, bound: BoundCacheUser, secret: secretsmanager.ISecret, username: string): void {
+    securityGroup: ec2.ISecurityGroup, bound: BoundCacheUser, username: string, secret?: secretsmanager.ISecret): void {
     rotateSecrets(this, {
       authentication: 'an RBAC password user',
       // In password mode the function names the cache in its logs only: it changes the user and
@@ -650,7 +648,8 @@ export class SessionStoreCache extends Construct implements ec2.IConnectable {
       allowLogsToUseKey: () => allowLogsToUseKey(this, key),
       alarmTopic: () => this.alarmTopic,
     }, {
-      users: [{ userId: bound.userId, userName: username, userArn: bound.userArn, constructId: bound.resource.node.id, secret }],
+      // An IAM user has no secret: nothing rotates, and asking for rotation is an error.
+      users: secret ? [{ userId: bound.userId, userName: username, userArn: bound.userArn, constructId: bound.resource.node.id, secret }] : [],
     }, props.secretRotation);
   }
 

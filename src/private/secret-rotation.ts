@@ -2,6 +2,7 @@ import { Annotations } from 'aws-cdk-lib';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { addAuthTokenRotation, addUserPasswordRotation, RotatedUser, RotationTarget } from './auth-token-rotation';
+import { PropsValidator } from './validation';
 import { SecretRotation } from '../auth-token-rotation';
 
 /** The rules that report a secret without rotation (cdk-nag AwsSolutions, HIPAA Security, NIST 800-53 R5). */
@@ -39,6 +40,11 @@ export function rotateSecrets(scope: Construct, target: RotationTarget, secrets:
     }
     return;
   }
+  const v = new PropsValidator(scope);
+  v.check(rotation !== undefined && !secrets.authToken && secrets.users.length === 0,
+    'secretRotation is enabled, but there is no secret to rotate: the users authenticate with IAM, whose auth tokens expire on their own. '
+    + 'Leave secretRotation unset.');
+  v.throwIfInvalid();
   const options = rotation?.options ?? {};
   if (secrets.authToken && (secrets.authToken.generated || rotation)) {
     addAuthTokenRotation(scope, target, options);
