@@ -157,3 +157,24 @@ describe('AwsSolutions, HIPAA Security, NIST 800-53 R4/R5 and PCI DSS 3.2.1', ()
     expect(findings(app)).toEqual(['AwsSolutions-AEC5 on memcached-default-port/Cache/Resource']);
   });
 });
+
+describe('docs/policy-checks.md', () => {
+  const doc = fs.readFileSync(path.join(__dirname, '..', 'docs', 'policy-checks.md'), 'utf-8');
+
+  test('lists exactly the table of acknowledgements', () => {
+    const listed = doc.split('<!-- acknowledgements:start -->')[1].split('<!-- acknowledgements:end -->')[0]
+      .trim().split('\n').slice(2);
+    expect(listed).toEqual(Object.values(ACKNOWLEDGEMENTS)
+      .map((e) => `| ${e.ids.map((id) => `\`${id}\``).join(', ')} | ${e.resource} | ${e.reason} | ${e.source} |`));
+  });
+
+  test('the acknowledgement it shows for rotation turned off leaves no finding', () => {
+    expect(doc).toContain("Validations.of(cache.authTokenSecret!).acknowledge({ id, reason: 'The AUTH token is rotated by our runbook' });");
+    const { app, stack } = newStack('rotation-off-acknowledged');
+    const cache = new SecureRedisCluster(stack, 'Cache', { vpc: importedVpc(stack), secretRotation: SecretRotation.disabled() });
+    for (const id of ['AwsSolutions-SMG4', 'HIPAA.Security-SecretsManagerRotationEnabled', 'NIST.800.53.R5-SecretsManagerRotationEnabled']) {
+      Validations.of(cache.authTokenSecret!).acknowledge({ id, reason: 'The AUTH token is rotated by our runbook' });
+    }
+    expect(findings(app)).toEqual([]);
+  });
+});
