@@ -13,9 +13,9 @@ import { SecretRotation } from './auth-token-rotation';
 import { AccessString, CacheAuthentication, CacheUserAuthenticationType } from './cache-authentication';
 import { CacheEndpoint } from './cache-endpoint';
 import { CacheEngine, CacheEngineVersion } from './cache-engine-version';
-import { AUTH_TOKEN_EXCLUDED_CHARACTERS } from './private/auth-token-chars';
 import { acknowledge } from './private/acknowledgements';
 import { defaultAlarmTopic } from './private/alarm-topic';
+import { AUTH_TOKEN_EXCLUDED_CHARACTERS } from './private/auth-token-chars';
 import { RotationTarget } from './private/auth-token-rotation';
 import { defaultCacheId, validateCacheId } from './private/ids';
 import { createKey } from './private/keys';
@@ -980,7 +980,6 @@ export class SecureRedisCluster extends SecureRedisClusterBase {
     return {
       secret: this.authTokenSecret,
       jsonField: this.authTokenJsonField,
-      authentication: `RBAC users (${this.describeUsers()})`,
       replicationGroupId: this.replicationGroupId,
       replicationGroupArn: this.replicationGroupArn,
       replicationGroup: this.replicationGroup,

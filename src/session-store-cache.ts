@@ -631,7 +631,6 @@ export class SessionStoreCache extends Construct implements ec2.IConnectable {
   private rotateServerlessSecret(props: SessionStoreCacheProps, cache: elasticache.CfnServerlessCache, key: kms.IKey,
     securityGroup: ec2.ISecurityGroup, bound: BoundCacheUser, username: string, secret?: secretsmanager.ISecret): void {
     rotateSecrets(this, {
-      authentication: 'an RBAC password user',
       // In password mode the function names the cache in its logs only: it changes the user and
       // tests the new password on the endpoint, and never calls the replication group API.
       replicationGroupId: cache.serverlessCacheName,

@@ -1047,7 +1047,10 @@ describe('secretRotation (on by default)', () => {
     ['serverless', () => ({ deployment: SessionStoreDeployment.serverless() })],
     ['nodes with a password user', () => ({ deployment: SessionStoreDeployment.nodeBased({ authentication: CacheAuthentication.users([CacheUser.password('web')]) }) })],
   ])('cdk-nag on %s: with the team\'s network-interface policy, no finding; only the table\'s acknowledgements', (_name, props) => {
-    const { stack } = build((s) => ({ ...(props as () => Partial<SessionStoreCacheProps>)(), secretRotation: SecretRotation.enabled(teamRotationOptions(s)) }));
+    const { stack } = build((s) => ({
+      ...(props as () => Partial<SessionStoreCacheProps>)(),
+      secretRotation: SecretRotation.enabled(teamRotationOptions(s)),
+    }));
     const app = stack.node.root as App;
 
     expect(findings(app)).toEqual([]);

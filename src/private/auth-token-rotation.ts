@@ -21,8 +21,6 @@ import { CacheEndpoint } from '../cache-endpoint';
 export interface RotationTarget {
   readonly secret?: secretsmanager.ISecret;
   readonly jsonField?: string;
-  /** How clients authenticate when there is no AUTH token secret, for the error message. */
-  readonly authentication: string;
   readonly replicationGroupId: string;
   readonly replicationGroupArn: string;
   /** The resource the schedule waits for: rotating a group that is still being created fails. */
@@ -82,12 +80,6 @@ const FUNCTION_TIMEOUT = Duration.minutes(15);
  */
 export function addAuthTokenRotation(cluster: Construct, target: RotationTarget, options: SecretRotationOptions): secretsmanager.RotationSchedule {
   const v = new PropsValidator(cluster);
-  v.check(cluster.node.tryFindChild(ROTATION_ID) !== undefined,
-    'addAuthTokenRotation() was already called. A secret has one rotation schedule: call it once, with all options.');
-  v.check(!target.secret,
-    `addAuthTokenRotation() rotates an AUTH token kept in Secrets Manager, but this group authenticates with ${target.authentication}. `
-    + 'Use authentication: CacheAuthentication.authToken() (the default) to rotate an AUTH token, or addUserPasswordRotation(userName) '
-    + 'to rotate the password of an RBAC user.');
   const description = `AUTH token rotation function of ${cluster.node.path}`;
   const environment: Record<string, string> = {};
   if (target.jsonField) {
@@ -121,8 +113,6 @@ export function addUserPasswordRotation(cluster: Construct, target: RotationTarg
   options: SecretRotationOptions): secretsmanager.RotationSchedule {
   const v = new PropsValidator(cluster);
   const id = userRotationId(user);
-  v.check(cluster.node.tryFindChild(id) !== undefined,
-    `addUserPasswordRotation('${user.userName}') was already called. A secret has one rotation schedule: call it once per user, with all options.`);
   return attachRotation(cluster, target, options, v, () => ({
     id,
     secret: user.secret,
