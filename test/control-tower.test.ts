@@ -39,7 +39,10 @@ describe('Control Tower proactive controls (cfn-guard rules of @cdklabs/cdk-vali
     const app = new App({ outdir: path.join(outdir, 'configurations') });
     for (const [prefix, config] of ALL) {
       config.build(new Stack(app, `${prefix}-${config.name}-valkey`, { env: TEST_ENV }));
-      config.build(new Stack(app, `${prefix}-${config.name}-redis`, { env: TEST_ENV }), CacheEngineVersion.REDIS_7_1);
+      // Memcached has no engine choice: one pass is enough.
+      if (prefix !== 'memcached') {
+        config.build(new Stack(app, `${prefix}-${config.name}-redis`, { env: TEST_ENV }), CacheEngineVersion.REDIS_7_1);
+      }
     }
 
     const failures = controlTowerFailures(app);
@@ -48,7 +51,7 @@ describe('Control Tower proactive controls (cfn-guard rules of @cdklabs/cdk-vali
     expect(failures).toContain(`${RBAC_RULE} on redis-defaults-redis/Cache/Resource`);
     // Configurations that pin Redis OSS themselves are Redis OSS in both passes.
     expect(failures.filter((f) => f.includes('-valkey/') && !f.includes('redis-oss'))).toEqual([]);
-    expect(failures.filter((f) => /rbac|iam-users/.test(f))).toEqual([]);
+    expect(failures.filter((f) => /rbac|iam-users/.test(f.split(' on ')[1]))).toEqual([]);
   });
 
   test('the rules see the library\'s resources: a key without the grant statement and a Redis OSS group without TLS are reported', () => {
