@@ -646,7 +646,8 @@ function groupArn(scope: Construct, groupId: string): string {
 
 /**
  * A Valkey or Redis OSS replication group that is secure and highly available by default:
- * TLS required, encrypted at rest with KMS, an AUTH token generated into Secrets Manager,
+ * TLS required, encrypted at rest with KMS, an AUTH token generated into Secrets Manager and
+ * rotated every 30 days (`secretRotation`),
  * Multi-AZ with automatic failover, a dedicated subnet group, a security group that admits only
  * the sources you name, daily backups kept 15 days, slow and engine logs in CloudWatch Logs.
  *
