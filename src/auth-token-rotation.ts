@@ -2,7 +2,6 @@ import { Duration } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import * as sqs from 'aws-cdk-lib/aws-sqs';
 
 /**
  * Interface endpoints of Secrets Manager and ElastiCache that already exist in the VPC.
@@ -76,9 +75,10 @@ export class RotationVpcEndpoints {
 }
 
 /**
- * Options of `SecureRedisCluster.addAuthTokenRotation()`.
+ * How a secret that the library generates is rotated: the AUTH token of a replication group, the
+ * passwords of RBAC password users, the password of a serverless session store's user.
  */
-export interface AuthTokenRotationOptions {
+export interface SecretRotationOptions {
   /**
    * Time between two rotations, from 4 hours to 1000 days in whole hours. A token stays valid
    * for one such period after it was replaced: clients must read the secret again within it.
@@ -118,23 +118,13 @@ export interface AuthTokenRotationOptions {
   readonly logRetention?: logs.RetentionDays;
 
   /**
-   * Concurrent executions reserved for the function. Secrets Manager runs one step at a time,
-   * so 1 is enough. An account whose concurrency limit is at its minimum (new accounts) cannot
-   * reserve any: ask for a higher Lambda concurrency quota first.
+   * Concurrent executions reserved for the function, 1 to 1000. Secrets Manager runs one step at
+   * a time, so 1 is enough. Reserving concurrency fails the deploy in an account whose Lambda
+   * concurrency limit is at its minimum (every new account): ask for a higher quota first.
    *
-   * @default 1
+   * @default - none reserved: the function shares the account's unreserved concurrency
    */
   readonly reservedConcurrentExecutions?: number;
-
-  /**
-   * A dead-letter queue for the function, for policy packs that require one (HIPAA Security and
-   * NIST 800-53 R5 `LambdaDLQ`). It stays empty: a dead-letter queue receives failed
-   * asynchronous invocations, and Secrets Manager invokes the rotation function synchronously
-   * and retries failed rotations itself. The function may send to it (and use its KMS key).
-   *
-   * @default - none
-   */
-  readonly deadLetterQueue?: sqs.IQueue;
 
   /**
    * A customer managed policy that lets Lambda manage the VPC network interfaces of functions:
@@ -151,4 +141,47 @@ export interface AuthTokenRotationOptions {
    * @default - the function's own policy holds these actions, on `*`
    */
   readonly networkInterfacesPolicy?: iam.IManagedPolicy;
+}
+
+/**
+ * Whether and how the secrets that a construct generates rotate.
+ *
+ * @example
+ * declare const vpc: ec2.IVpc;
+ * new SecureRedisCluster(this, 'Cache', {
+ *   vpc,
+ *   secretRotation: SecretRotation.enabled({ schedule: Duration.days(7) }),
+ * });
+ */
+export class SecretRotation {
+  /**
+   * Rotates the secrets with the rotation function that this library ships (bundled at build
+   * time: no Docker, no bundling at deploy), one function per secret, in the cache's VPC.
+   *
+   * @param options schedule, network and function settings
+   */
+  public static enabled(options: SecretRotationOptions = {}): SecretRotation {
+    return new SecretRotation(options);
+  }
+
+  /**
+   * No rotation. AwsSolutions-SMG4 and the HIPAA Security and NIST 800-53 R5
+   * `SecretsManagerRotationEnabled` rules then report every secret the construct generates, and
+   * the construct warns so (`cdk-secure-elasticache:secretRotationDisabled`).
+   */
+  public static disabled(): SecretRotation {
+    return new SecretRotation(undefined);
+  }
+
+  /** The rotation settings; undefined when rotation is off. */
+  public readonly options?: SecretRotationOptions;
+
+  private constructor(options?: SecretRotationOptions) {
+    this.options = options;
+  }
+
+  /** Whether the secrets rotate. */
+  public get isEnabled(): boolean {
+    return this.options !== undefined;
+  }
 }

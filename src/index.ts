@@ -1,5 +1,5 @@
 export { AuthToken, type GeneratedAuthTokenOptions } from './auth-token';
-export { type AuthTokenRotationOptions, type ExistingRotationEndpoints, RotationVpcEndpoints } from './auth-token-rotation';
+export { type ExistingRotationEndpoints, RotationVpcEndpoints, SecretRotation, type SecretRotationOptions } from './auth-token-rotation';
 export {
   AccessString,
   CacheAuthentication,

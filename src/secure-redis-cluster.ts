@@ -1,4 +1,4 @@
-import { Annotations, ArnFormat, Duration, IResource, RemovalPolicy, Resource, Stack, Token, Validations } from 'aws-cdk-lib';
+import { Annotations, ArnFormat, Duration, IResource, RemovalPolicy, Resource, Stack, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as elasticache from 'aws-cdk-lib/aws-elasticache';
@@ -9,19 +9,23 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { AuthToken } from './auth-token';
-import { AuthTokenRotationOptions } from './auth-token-rotation';
+import { SecretRotation } from './auth-token-rotation';
 import { AccessString, CacheAuthentication, CacheUserAuthenticationType } from './cache-authentication';
 import { CacheEndpoint } from './cache-endpoint';
 import { CacheEngine, CacheEngineVersion } from './cache-engine-version';
+import { acknowledge } from './private/acknowledgements';
+import { defaultAlarmTopic } from './private/alarm-topic';
 import { AUTH_TOKEN_EXCLUDED_CHARACTERS } from './private/auth-token-chars';
-import { addAuthTokenRotation, addUserPasswordRotation, RotationTarget } from './private/auth-token-rotation';
+import { RotationTarget } from './private/auth-token-rotation';
 import { defaultCacheId, validateCacheId } from './private/ids';
+import { createKey } from './private/keys';
 import { allowLogsToUseKey } from './private/log-key';
 import { createNodeAlarms, nodeIdFragment, nodeMetric, NodeAlarmSpec } from './private/metrics';
 import { checkZoneSpread, createCacheSecurity, createSubnetGroup, selectCacheSubnets } from './private/network';
 import { describeNodeType, NodeTypeInfo } from './private/node-types';
 import { createParameterGroup } from './private/parameter-group';
 import { BoundCacheUser, createUserGroup, validateUsers } from './private/rbac';
+import { rotateSecrets } from './private/secret-rotation';
 import {
   DAY_MINUTES, dailyOverlapsWeekly, isLiteral, parseDailyWindow, PropsValidator, rangeLength, validateEventTopic, validateMaintenanceWindow,
 } from './private/validation';
@@ -259,13 +263,36 @@ export interface SecureRedisClusterProps {
   readonly autoMinorVersionUpgrade?: boolean;
 
   /**
-   * An SNS topic for ElastiCache events (failovers, maintenance), also the default action of
-   * the recommended alarms. ElastiCache cannot publish to a KMS-encrypted topic (an encrypted
-   * `sns.Topic` is rejected), and the topic's access policy must use `aws:SourceOwner`.
+   * An SNS topic for ElastiCache events (failovers, maintenance). ElastiCache cannot publish to
+   * a KMS-encrypted topic (an encrypted `sns.Topic` is rejected), and the topic's access policy
+   * must use `aws:SourceOwner`.
    *
-   * @default - no notifications
+   * @default - no event notifications
    */
   readonly notificationTopic?: sns.ITopic;
+
+  /**
+   * The topic that the construct's alarms notify: the rotation-failure alarms and those of
+   * `addRecommendedAlarms()`. If it is encrypted with KMS, its key must let CloudWatch use it.
+   *
+   * @default - `notificationTopic` if given, else a new topic encrypted with the cache's key
+   * (or a key of its own when the cache's key is imported); see `alarmTopic`
+   */
+  readonly alarmTopic?: sns.ITopic;
+
+  /**
+   * Whether and how the secrets that the construct generates rotate: the AUTH token of
+   * `AuthToken.generated()` and the passwords of RBAC password users. An AUTH token secret of
+   * your own (`AuthToken.fromSecret()`) rotates only when this is set.
+   *
+   * Each rotation makes the group accept the new token (or the user the new password) next to
+   * the current one, checks it with `AUTH` and `PING` over TLS, and only then moves
+   * `AWSCURRENT`: the replaced secret keeps working for one more `schedule` period, in which
+   * clients must read the secret again. A rotation that fails raises an alarm on `alarmTopic`.
+   *
+   * @default SecretRotation.enabled(): every 30 days
+   */
+  readonly secretRotation?: SecretRotation;
 
   /**
    * The replication group id: 1 to 40 letters, digits and hyphens, starting with a letter,
@@ -366,7 +393,7 @@ export interface RecommendedAlarmsOptions {
   /**
    * The topic that alarm and OK notifications go to.
    *
-   * @default - the cluster's `notificationTopic`, else no action
+   * @default - the construct's `alarmTopic`
    */
   readonly alarmTopic?: sns.ITopic;
 
@@ -619,7 +646,8 @@ function groupArn(scope: Construct, groupId: string): string {
 
 /**
  * A Valkey or Redis OSS replication group that is secure and highly available by default:
- * TLS required, encrypted at rest with KMS, an AUTH token generated into Secrets Manager,
+ * TLS required, encrypted at rest with KMS, an AUTH token generated into Secrets Manager and
+ * rotated every 30 days (`secretRotation`),
  * Multi-AZ with automatic failover, a dedicated subnet group, a security group that admits only
  * the sources you name, daily backups kept 15 days, slow and engine logs in CloudWatch Logs.
  *
@@ -744,9 +772,8 @@ export class SecureRedisCluster extends SecureRedisClusterBase {
     this.connections = network.connections;
 
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.SNAPSHOT;
-    this.encryptionKey = props.encryptionKey ?? new kms.Key(this, 'Key', {
+    this.encryptionKey = props.encryptionKey ?? createKey(this, 'Key', {
       description: `Encrypts the data, AUTH token and logs of ${this.node.path}`,
-      enableKeyRotation: true,
       // The key must outlive the final snapshot it encrypts.
       removalPolicy: removalPolicy === RemovalPolicy.DESTROY ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
     });
@@ -828,12 +855,8 @@ export class SecureRedisCluster extends SecureRedisClusterBase {
     });
     this.replicationGroup.applyRemovalPolicy(removalPolicy);
     if (this.userGroup) {
-      // cdk-nag's AEC6 only recognizes AuthToken, which ElastiCache does not allow together with
-      // a user group; the group below is what authenticates clients.
-      Validations.of(this.replicationGroup).acknowledge({
-        id: 'AwsSolutions-AEC6',
-        reason: `Clients authenticate as RBAC users (${this.describeUsers()}) of the user group ${this.userGroup.userGroupId}; ElastiCache rejects an AUTH token together with a user group, and AEC6 only recognizes AUTH tokens.`,
-      });
+      acknowledge(this.replicationGroup, 'userGroupAuthentication',
+        `Here: ${this.describeUsers()}, of the user group ${this.userGroup.userGroupId}.`);
       Annotations.of(this).addWarningV2(`${WARNING_PREFIX}:userGroupReplacesAuthToken`,
         'This group authenticates with RBAC users. If it ran with an AUTH token before, CloudFormation replaces it (AuthToken to UserGroupIds is not an in-place update): plan a migration window, or migrate with the ElastiCache API first.');
     }
@@ -853,6 +876,26 @@ export class SecureRedisCluster extends SecureRedisClusterBase {
       this._primaryEndpoint = new CacheEndpoint(this.replicationGroup.attrPrimaryEndPointAddress, port);
       this._readerEndpoint = new CacheEndpoint(this.replicationGroup.attrReaderEndPointAddress, port);
     }
+
+    rotateSecrets(this, this.rotationTarget(), {
+      authToken: this.authTokenSecret ? { secret: this.authTokenSecret, generated: !authentication.token?.secret } : undefined,
+      users: this.boundUsers.filter((u) => u.secret).map((u) => ({
+        userId: u.userId,
+        userName: u.user.userName,
+        userArn: u.userArn,
+        constructId: u.resource.node.id,
+        secret: u.secret!,
+      })),
+    }, props.secretRotation);
+  }
+
+  /**
+   * The topic that the construct's alarms notify: the `alarmTopic` prop, else
+   * `notificationTopic`, else a topic that the construct creates on first use, encrypted with
+   * KMS. Subscribe to it (e.g. `alarmTopic.addSubscription(...)`) to receive the alarms.
+   */
+  public get alarmTopic(): sns.ITopic {
+    return this.props.alarmTopic ?? this.props.notificationTopic ?? defaultAlarmTopic(this, this.encryptionKey);
   }
 
   /**
@@ -934,90 +977,10 @@ export class SecureRedisCluster extends SecureRedisClusterBase {
     });
   }
 
-  /**
-   * Rotates the AUTH token on a schedule, with a Secrets Manager rotation function that this
-   * library ships (bundled at build time: no Docker, no bundling at deploy).
-   *
-   * Each rotation generates a token of the current length, makes the group accept it next to the
-   * current one (`ModifyReplicationGroup` with `AuthTokenUpdateStrategy` `ROTATE`), checks it with
-   * `AUTH` and `PING` over TLS, and only then moves `AWSCURRENT` to it. The token it replaces keeps
-   * working until the next rotation, which first `SET`s the then current token as the only one:
-   * clients have one whole `schedule` period to read the secret again (e.g. on reconnect, or on a
-   * `WRONGPASS` error).
-   *
-   * The function runs in the cache's VPC with its own security group, which the cache's security
-   * group admits on the cache port; it reaches Secrets Manager and ElastiCache through interface
-   * endpoints when its subnets have no egress. Its customer-managed policy covers only this
-   * replication group, this secret and the secret's key.
-   *
-   * Only for a group that uses an AUTH token (the default); call it once.
-   *
-   * @returns the rotation schedule of the AUTH token secret
-   *
-   * @example
-   * declare const vpc: ec2.IVpc;
-   * const cache = new SecureRedisCluster(this, 'Cache', { vpc });
-   * cache.addAuthTokenRotation({ schedule: Duration.days(7) });
-   */
-  public addAuthTokenRotation(options: AuthTokenRotationOptions = {}): secretsmanager.RotationSchedule {
-    return addAuthTokenRotation(this, this.rotationTarget(), options);
-  }
-
-  /**
-   * Rotates the password of the RBAC password user `userName` on a schedule, with the same
-   * rotation function as `addAuthTokenRotation()` (one function per user, in its password mode).
-   *
-   * Each rotation generates a password of the current length (keeping `username` and
-   * `user_arn` in the secret), makes the user accept the current and the new password
-   * (`ModifyUser` with both `Passwords`), checks the new one with `AUTH <username> <password>` and
-   * `PING` over TLS, and only then moves `AWSCURRENT` to it. The password it replaces keeps working
-   * until the next rotation, whose `ModifyUser` leaves only the then current and the new password:
-   * clients have one whole `schedule` period to read the secret again.
-   *
-   * The policy of the function covers only this user (`elasticache:ModifyUser`,
-   * `elasticache:DescribeUsers`), this secret and its key. Call it once per user; not for IAM users
-   * or the switched-off `default` user, which have no password.
-   *
-   * @param userName the name of a password user of `authentication`
-   * @param options schedule, network and function settings, as for the AUTH token
-   * @returns the rotation schedule of the user's secret
-   *
-   * @example
-   * declare const vpc: ec2.IVpc;
-   * const cache = new SecureRedisCluster(this, 'Cache', {
-   *   vpc,
-   *   authentication: CacheAuthentication.users([CacheUser.password('orders-app')]),
-   * });
-   * cache.addUserPasswordRotation('orders-app', { schedule: Duration.days(30) });
-   */
-  public addUserPasswordRotation(userName: string, options: AuthTokenRotationOptions = {}): secretsmanager.RotationSchedule {
-    const names = this.boundUsers.filter((u) => u.secret).map((u) => u.user.userName);
-    const user = this.boundUsers.find((u) => u.user.userName === userName);
-    const v = new PropsValidator(this);
-    v.check(this.boundUsers.length === 0,
-      `addUserPasswordRotation('${userName}') rotates the password of an RBAC user, but this group authenticates with an AUTH token. `
-      + 'Use addAuthTokenRotation() to rotate the AUTH token.');
-    v.check(this.boundUsers.length > 0 && !user,
-      `addUserPasswordRotation('${userName}'): the group has no user '${userName}'. Its password users: ${names.join(', ') || 'none'}.`);
-    v.check(user?.user.authenticationType === CacheUserAuthenticationType.IAM,
-      `addUserPasswordRotation('${userName}'): '${userName}' is an IAM user and has no password to rotate (its IAM auth tokens expire on their own).`);
-    v.check(user !== undefined && user.user.authenticationType !== CacheUserAuthenticationType.IAM && !user.secret,
-      `addUserPasswordRotation('${userName}'): the '${userName}' user is switched off and needs no password: it has none to rotate.`);
-    v.throwIfInvalid();
-    return addUserPasswordRotation(this, this.rotationTarget(), {
-      userId: user!.userId,
-      userName,
-      userArn: user!.userArn,
-      constructId: user!.resource.node.id,
-      secret: user!.secret!,
-    }, options);
-  }
-
   private rotationTarget(): RotationTarget {
     return {
       secret: this.authTokenSecret,
       jsonField: this.authTokenJsonField,
-      authentication: `RBAC users (${this.describeUsers()})`,
       replicationGroupId: this.replicationGroupId,
       replicationGroupArn: this.replicationGroupArn,
       replicationGroup: this.replicationGroup,
@@ -1029,6 +992,7 @@ export class SecureRedisCluster extends SecureRedisClusterBase {
       logRetention: this.props.logging?.retention ?? logs.RetentionDays.ONE_YEAR,
       removalPolicy: this.props.removalPolicy ?? RemovalPolicy.SNAPSHOT,
       allowLogsToUseKey: () => this.allowLogsToUseKey(),
+      alarmTopic: () => this.alarmTopic,
     };
   }
 
@@ -1101,7 +1065,7 @@ export class SecureRedisCluster extends SecureRedisClusterBase {
         });
       }
     }
-    return createNodeAlarms(scope, specs, options.alarmTopic ?? this.props.notificationTopic);
+    return createNodeAlarms(scope, specs, options.alarmTopic ?? this.alarmTopic);
   }
 
   private describeUsers(): string {

@@ -10,16 +10,18 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import { AuthTokenRotationOptions } from './auth-token-rotation';
+import { SecretRotation } from './auth-token-rotation';
 import { AccessString, CacheAuthentication, CacheUser, CacheUserAuthenticationType } from './cache-authentication';
 import { CacheEndpoint } from './cache-endpoint';
 import { CacheEngine, CacheEngineVersion } from './cache-engine-version';
-import { addUserPasswordRotation } from './private/auth-token-rotation';
+import { defaultAlarmTopic } from './private/alarm-topic';
 import { defaultCacheId, derivedId, validateCacheId } from './private/ids';
+import { createKey } from './private/keys';
 import { allowLogsToUseKey } from './private/log-key';
 import { cacheMetric, createNodeAlarms, NodeAlarmSpec } from './private/metrics';
 import { checkZoneSpread, createCacheSecurity, selectCacheSubnets } from './private/network';
 import { BoundCacheUser, createUserGroup } from './private/rbac';
+import { rotateSecrets } from './private/secret-rotation';
 import { isLiteral, PropsValidator } from './private/validation';
 import { RecommendedAlarmsOptions, SecureRedisCluster } from './secure-redis-cluster';
 
@@ -274,12 +276,25 @@ export interface SessionStoreCacheProps {
   readonly notificationTopic?: sns.ITopic;
 
   /**
-   * The topic that alarms notify: the serverless usage-limit alarms, and the default of
-   * `addRecommendedAlarms()`. If it is encrypted with KMS, its key must let CloudWatch use it.
+   * The topic that alarms notify: the serverless usage-limit alarms, the rotation-failure
+   * alarms, and the default of `addRecommendedAlarms()`. If it is encrypted with KMS, its key
+   * must let CloudWatch use it.
    *
-   * @default - no alarm action
+   * @default - on nodes, `notificationTopic` if given; else a new topic encrypted with the
+   * store's key (see `alarmTopic`)
    */
   readonly alarmTopic?: sns.ITopic;
+
+  /**
+   * Whether and how the secret that the application reads rotates: the AUTH token on nodes,
+   * the session user's password with RBAC password users and on serverless (`ModifyUser` with
+   * the current and the new password, so that running instances keep working until they read
+   * the secret again). Applications should read the secret again when authentication fails:
+   * the replaced secret stays valid for one `schedule` period. IAM users have no secret.
+   *
+   * @default SecretRotation.enabled(): every 30 days
+   */
+  readonly secretRotation?: SecretRotation;
 
   /**
    * What happens to the cache when it leaves the stack. Serverless caches take a final backup
@@ -332,7 +347,9 @@ export class SessionStoreCache extends Construct implements ec2.IConnectable {
   /** The serverless cache name, for serverless deployments. */
   public readonly serverlessCacheName?: string;
 
-  private readonly alarmTopic?: sns.ITopic;
+  private readonly props: SessionStoreCacheProps;
+  /** The serverless store's key, once created. */
+  private serverlessKey?: kms.IKey;
   /** The node-based store's RBAC users, by name, when it has some. */
   private readonly nodeUsers?: Map<string, CacheUser>;
   /** The serverless application user, and what rotating its password needs. */
@@ -349,7 +366,7 @@ export class SessionStoreCache extends Construct implements ec2.IConnectable {
     super(scope, id);
     this.sessionTtl = props.sessionTtl ?? Duration.hours(24);
     this.keyPrefix = props.keyPrefix ?? 'sess:';
-    this.alarmTopic = props.alarmTopic;
+    this.props = props;
     const deployment = props.deployment ?? SessionStoreDeployment.nodeBased();
 
     const v = new PropsValidator(this);
@@ -398,6 +415,8 @@ export class SessionStoreCache extends Construct implements ec2.IConnectable {
         encryptionKey: props.encryptionKey,
         backupRetention: props.backupRetention,
         notificationTopic: props.notificationTopic,
+        alarmTopic: props.alarmTopic,
+        secretRotation: props.secretRotation,
         removalPolicy: props.removalPolicy,
         parameters: { 'maxmemory-policy': SESSION_MAXMEMORY_POLICY, ...options.parameters },
         authentication: options.authentication,
@@ -482,56 +501,13 @@ export class SessionStoreCache extends Construct implements ec2.IConnectable {
   }
 
   /**
-   * Rotates the secret that the application reads, on a schedule, with the library's rotation
-   * function: the AUTH token on nodes (`SecureRedisCluster.addAuthTokenRotation`), or the session
-   * user's password (`addUserPasswordRotation`: a node-based store's password user, or the
-   * serverless application user; `ModifyUser` with the current and the new password, so that
-   * running instances keep working until they read the secret again).
-   *
-   * Applications should read the secret again when authentication fails: the replaced secret
-   * stays valid for one `schedule` period. Not for IAM users, which have no secret.
-   *
-   * @param options schedule, network and function settings
-   * @returns the rotation schedule of the secret
+   * The topic that the store's alarms notify: the `alarmTopic` prop, else (on nodes)
+   * `notificationTopic`, else a topic that the store creates on first use, encrypted with KMS.
+   * Subscribe to it to receive the alarms.
    */
-  public addSecretRotation(options: AuthTokenRotationOptions = {}): secretsmanager.RotationSchedule {
-    if (this.cluster) {
-      if (!this.nodeUsers) return this.cluster.addAuthTokenRotation(options);
-      if (!this.secret) {
-        throw new Error(`[${this.node.path}] addSecretRotation(): the session user '${this.username}' authenticates with IAM and has no secret `
-          + 'to rotate (its IAM auth tokens expire on their own). Leave rotation out.');
-      }
-      return this.cluster.addUserPasswordRotation(this.username!, options);
-    }
-    if (!this.secret) {
-      throw new Error(`[${this.node.path}] addSecretRotation(): the serverless application user '${this.username}' authenticates with IAM `
-        + 'and has no secret to rotate (its IAM auth tokens expire on their own). Leave rotation out.');
-    }
-    const { bound, key, securityGroup, removalPolicy, vpc, vpcSubnets } = this.serverlessUser!;
-    const cacheName = this.serverlessCacheName!;
-    return addUserPasswordRotation(this, {
-      authentication: 'an RBAC password user',
-      // In password mode the function names the cache in its logs only: it changes the user and
-      // tests the new password on the endpoint, and never calls the replication group API.
-      replicationGroupId: cacheName,
-      replicationGroupArn: this.serverlessCache!.attrArn,
-      replicationGroup: this.serverlessCache!,
-      // Serverless caches take reads and writes on 6379 (ElastiCache user guide, "Serverless").
-      endpoint: new CacheEndpoint(this.serverlessCache!.attrEndpointAddress, SERVERLESS_PORT),
-      vpc,
-      cacheSubnets: vpcSubnets,
-      cacheSecurityGroup: securityGroup,
-      encryptionKey: key,
-      logRetention: logs.RetentionDays.ONE_YEAR,
-      removalPolicy,
-      allowLogsToUseKey: () => allowLogsToUseKey(this, key),
-    }, {
-      userId: bound.userId,
-      userName: this.username!,
-      userArn: bound.userArn,
-      constructId: bound.resource.node.id,
-      secret: this.secret!,
-    }, options);
+  public get alarmTopic(): sns.ITopic {
+    if (this.cluster) return this.cluster.alarmTopic;
+    return this.props.alarmTopic ?? defaultAlarmTopic(this, this.serverlessUser?.key ?? this.serverlessKey!);
   }
 
   /**
@@ -552,8 +528,8 @@ export class SessionStoreCache extends Construct implements ec2.IConnectable {
    * @returns the alarms created
    */
   public addRecommendedAlarms(options: RecommendedAlarmsOptions = {}): cloudwatch.Alarm[] {
+    if (this.cluster) return this.cluster.addRecommendedAlarms(options);
     const alarmTopic = options.alarmTopic ?? this.alarmTopic;
-    if (this.cluster) return this.cluster.addRecommendedAlarms({ ...options, alarmTopic });
     const v = new PropsValidator(this);
     v.check(this.node.tryFindChild('Alarms') !== undefined, 'addRecommendedAlarms() was already called. Call it once, with all options.');
     v.throwIfInvalid();
@@ -598,10 +574,10 @@ export class SessionStoreCache extends Construct implements ec2.IConnectable {
       what: 'serverless session store',
     });
 
-    const key = props.encryptionKey ?? new kms.Key(this, 'Key', {
+    const key = props.encryptionKey ?? createKey(this, 'Key', {
       description: `Encrypts the sessions and the secret of ${this.node.path}`,
-      enableKeyRotation: true,
     });
+    this.serverlessKey = key;
 
     // RBAC: the application's password user, limited to the session keys and without
     // administrative commands (INFO stays allowed: clients such as ioredis send it on connect),
@@ -639,6 +615,7 @@ export class SessionStoreCache extends Construct implements ec2.IConnectable {
     cache.applyRemovalPolicy(props.removalPolicy ?? RemovalPolicy.DESTROY);
 
     this.createUsageAlarms(cacheName, options);
+    this.rotateServerlessSecret(props, cache, key, network.securityGroup, bound, username, secret);
     const serverlessUser = {
       bound,
       key,
@@ -648,6 +625,31 @@ export class SessionStoreCache extends Construct implements ec2.IConnectable {
       vpcSubnets: props.vpcSubnets,
     };
     return { cache, user, userGroup, secret, username, connections: network.connections, serverlessUser };
+  }
+
+  /** The serverless application user's password rotates with the library's function, in password mode. */
+  private rotateServerlessSecret(props: SessionStoreCacheProps, cache: elasticache.CfnServerlessCache, key: kms.IKey,
+    securityGroup: ec2.ISecurityGroup, bound: BoundCacheUser, username: string, secret?: secretsmanager.ISecret): void {
+    rotateSecrets(this, {
+      // In password mode the function names the cache in its logs only: it changes the user and
+      // tests the new password on the endpoint, and never calls the replication group API.
+      replicationGroupId: cache.serverlessCacheName,
+      replicationGroupArn: cache.attrArn,
+      replicationGroup: cache,
+      // Serverless caches take reads and writes on 6379 (ElastiCache user guide, "Serverless").
+      endpoint: new CacheEndpoint(cache.attrEndpointAddress, SERVERLESS_PORT),
+      vpc: props.vpc,
+      cacheSubnets: props.vpcSubnets,
+      cacheSecurityGroup: securityGroup,
+      encryptionKey: key,
+      logRetention: logs.RetentionDays.ONE_YEAR,
+      removalPolicy: props.removalPolicy ?? RemovalPolicy.DESTROY,
+      allowLogsToUseKey: () => allowLogsToUseKey(this, key),
+      alarmTopic: () => this.alarmTopic,
+    }, {
+      // An IAM user has no secret: nothing rotates, and asking for rotation is an error.
+      users: secret ? [{ userId: bound.userId, userName: username, userArn: bound.userArn, constructId: bound.resource.node.id, secret }] : [],
+    }, props.secretRotation);
   }
 
   /** Alarms at 75% of the usage limits: past 100%, ElastiCache throttles (ECPUs) or evicts (data). */

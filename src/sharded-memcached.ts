@@ -6,6 +6,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { CacheEndpoint } from './cache-endpoint';
 import { MemcachedEngineVersion } from './memcached-engine-version';
+import { defaultAlarmTopic } from './private/alarm-topic';
 import { defaultCacheId, validateCacheId } from './private/ids';
 import { cacheMetric, createNodeAlarms, NodeAlarmSpec } from './private/metrics';
 import { checkZoneSpread, createCacheSecurity, createSubnetGroup, selectCacheSubnets } from './private/network';
@@ -114,13 +115,21 @@ export interface ShardedMemcachedProps {
   readonly autoMinorVersionUpgrade?: boolean;
 
   /**
-   * An SNS topic for ElastiCache events, also the default action of the recommended alarms.
-   * ElastiCache cannot publish to a KMS-encrypted topic (an encrypted `sns.Topic` is rejected),
-   * and the topic's access policy must use `aws:SourceOwner`.
+   * An SNS topic for ElastiCache events. ElastiCache cannot publish to a KMS-encrypted topic
+   * (an encrypted `sns.Topic` is rejected), and the topic's access policy must use `aws:SourceOwner`.
    *
-   * @default - no notifications
+   * @default - no event notifications
    */
   readonly notificationTopic?: sns.ITopic;
+
+  /**
+   * The topic that the alarms of `addRecommendedAlarms()` notify. If it is encrypted with KMS,
+   * its key must let CloudWatch use it.
+   *
+   * @default - `notificationTopic` if given, else a new topic encrypted with a KMS key of its
+   * own, created with the first alarm; see `alarmTopic`
+   */
+  readonly alarmTopic?: sns.ITopic;
 
   /**
    * What happens to the cluster when it leaves the stack. Memcached keeps nothing worth saving
@@ -176,7 +185,7 @@ export interface MemcachedAlarmsOptions {
   /**
    * The topic that alarm and OK notifications go to.
    *
-   * @default - the cluster's `notificationTopic`, else no action
+   * @default - the construct's `alarmTopic`
    */
   readonly alarmTopic?: sns.ITopic;
 
@@ -363,7 +372,7 @@ export class ShardedMemcached extends ShardedMemcachedBase {
   /** The underlying CloudFormation resource. */
   public readonly cacheCluster: elasticache.CfnCacheCluster;
 
-  private readonly notificationTopic?: sns.ITopic;
+  private readonly givenAlarmTopic?: sns.ITopic;
 
   constructor(scope: Construct, id: string, props: ShardedMemcachedProps) {
     super(scope, id);
@@ -450,8 +459,17 @@ export class ShardedMemcached extends ShardedMemcachedBase {
     this.port = port;
     this.engineVersion = engineVersion;
     this.cacheNodeIds = nodeIdsOf(nodes);
-    this.notificationTopic = props.notificationTopic;
+    this.givenAlarmTopic = props.alarmTopic ?? props.notificationTopic;
     this.configurationEndpoint = new CacheEndpoint(this.cacheCluster.attrConfigurationEndpointAddress, port);
+  }
+
+  /**
+   * The topic that the construct's alarms notify: the `alarmTopic` prop, else
+   * `notificationTopic`, else a topic that the construct creates on first use, encrypted with a
+   * KMS key of its own. Subscribe to it to receive the alarms.
+   */
+  public get alarmTopic(): sns.ITopic {
+    return this.givenAlarmTopic ?? defaultAlarmTopic(this);
   }
 
   /**
@@ -497,6 +515,6 @@ export class ShardedMemcached extends ShardedMemcachedBase {
         },
       ];
     });
-    return createNodeAlarms(new Construct(this, 'Alarms'), specs, options.alarmTopic ?? this.notificationTopic);
+    return createNodeAlarms(new Construct(this, 'Alarms'), specs, options.alarmTopic ?? this.alarmTopic);
   }
 }

@@ -67,18 +67,38 @@ export function appSecurityGroup(stack: Stack, vpc: ec2.IVpc, id = 'App'): ec2.S
 /** A configuration of the library that the policy and lint tests check. */
 export interface RepresentativeConfiguration {
   readonly name: string;
-  build(stack: Stack): void;
+  /**
+   * Builds it in the stack. `engineVersion` replaces the default engine of the configurations
+   * that do not name one (the Control Tower rules evaluate Redis OSS only).
+   */
+  build(stack: Stack, engineVersion?: CacheEngineVersion): void;
 }
 
 function cluster(name: string, extra: (stack: Stack) => Partial<SecureRedisClusterProps>): RepresentativeConfiguration {
   return {
     name,
-    build: (stack) => {
+    build: (stack, engineVersion) => {
       const vpc = importedVpc(stack);
       const app = appSecurityGroup(stack, vpc);
-      new SecureRedisCluster(stack, 'Cache', { vpc, allowedConnections: [app], ...extra(stack) });
+      new SecureRedisCluster(stack, 'Cache', { vpc, allowedConnections: [app], engineVersion, ...extra(stack) });
     },
   };
+}
+
+/**
+ * A KMS key as a team under Control Tower writes it: yearly rotation, and grants only for AWS
+ * services (CT.KMS.PR.3), like the library's own keys.
+ */
+export function controlTowerKey(stack: Stack, id: string): kms.Key {
+  const key = new kms.Key(stack, id, { enableKeyRotation: true });
+  key.addToResourcePolicy(new iam.PolicyStatement({
+    effect: iam.Effect.DENY,
+    principals: [new iam.AnyPrincipal()],
+    actions: ['kms:CreateGrant'],
+    resources: ['*'],
+    conditions: { BoolIfExists: { 'kms:GrantIsForAWSResource': 'false', 'aws:PrincipalIsAWSService': 'false' } },
+  }));
+  return key;
 }
 
 /**
@@ -86,7 +106,7 @@ function cluster(name: string, extra: (stack: Stack) => Partial<SecureRedisClust
  * CloudWatch publish, or alarm notifications would be dropped.
  */
 export function encryptedTopic(stack: Stack): sns.Topic {
-  const key = new kms.Key(stack, 'TopicKey', { enableKeyRotation: true });
+  const key = controlTowerKey(stack, 'TopicKey');
   key.addToResourcePolicy(new iam.PolicyStatement({
     principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
     actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
@@ -107,7 +127,7 @@ export const REDIS_CONFIGURATIONS: RepresentativeConfiguration[] = [
   cluster('cluster-mode-off', () => ({ clusterMode: false, replicasPerShard: 2 })),
   cluster('redis-oss-7-1', () => ({ engineVersion: CacheEngineVersion.REDIS_7_1, clusterMode: false })),
   cluster('redis-oss-6-2', () => ({ engineVersion: CacheEngineVersion.REDIS_6_2, clusterMode: false })),
-  cluster('own-key', (stack) => ({ encryptionKey: new kms.Key(stack, 'OwnKey', { enableKeyRotation: true }) })),
+  cluster('own-key', (stack) => ({ encryptionKey: controlTowerKey(stack, 'OwnKey') })),
   cluster('own-secret', (stack) => ({
     authToken: AuthToken.fromSecret(secretsmanager.Secret.fromSecretNameV2(stack, 'Token', 'prod/cache/auth-token')),
   })),
@@ -131,11 +151,18 @@ export const REDIS_CONFIGURATIONS: RepresentativeConfiguration[] = [
   })),
   {
     name: 'alarms-with-topic',
-    build: (stack) => {
+    build: (stack, engineVersion) => {
       const vpc = importedVpc(stack);
-      const cache = new SecureRedisCluster(stack, 'Cache', { vpc, clusterMode: false });
+      const cache = new SecureRedisCluster(stack, 'Cache', { vpc, clusterMode: false, engineVersion });
       cache.connections.allowDefaultPortFrom(appSecurityGroup(stack, vpc));
       cache.addRecommendedAlarms({ alarmTopic: encryptedTopic(stack) });
+    },
+  },
+  {
+    name: 'alarms-default-topic',
+    build: (stack, engineVersion) => {
+      const vpc = importedVpc(stack);
+      new SecureRedisCluster(stack, 'Cache', { vpc, engineVersion }).addRecommendedAlarms();
     },
   },
 ];
@@ -163,6 +190,7 @@ export const MEMCACHED_CONFIGURATIONS: RepresentativeConfiguration[] = [
   memcached('single-node', () => ({ nodes: 1 })),
   memcached('parameters', () => ({ parameters: { max_item_size: '2097152' }, maintenanceWindow: 'wed:02:00-wed:03:00' })),
   memcached('alarms-with-topic', () => ({}), (cache, stack) => cache.addRecommendedAlarms({ alarmTopic: encryptedTopic(stack) })),
+  memcached('alarms-default-topic', () => ({}), (cache) => cache.addRecommendedAlarms()),
 ];
 
 function sessionStore(
@@ -172,9 +200,11 @@ function sessionStore(
 ): RepresentativeConfiguration {
   return {
     name,
-    build: (stack) => {
+    build: (stack, engineVersion) => {
       const vpc = importedVpc(stack);
-      const cache = new SessionStoreCache(stack, 'Sessions', { vpc, allowedConnections: [appSecurityGroup(stack, vpc)], ...extra(stack) });
+      const cache = new SessionStoreCache(stack, 'Sessions', {
+        vpc, allowedConnections: [appSecurityGroup(stack, vpc)], engineVersion, ...extra(stack),
+      });
       after?.(cache, stack);
     },
   };
@@ -193,4 +223,11 @@ export const SESSION_STORE_CONFIGURATIONS: RepresentativeConfiguration[] = [
     deployment: SessionStoreDeployment.serverless({ maxDataStorageGb: 10, maxEcpuPerSecond: 5000 }),
     alarmTopic: encryptedTopic(stack),
   }), (cache) => cache.addRecommendedAlarms()),
+  sessionStore('node-based-alarms-default-topic', () => ({}), (cache) => cache.addRecommendedAlarms()),
+  sessionStore('serverless-limits-default-topic', () => ({
+    deployment: SessionStoreDeployment.serverless({ maxDataStorageGb: 10, maxEcpuPerSecond: 5000 }),
+  }), (cache) => cache.addRecommendedAlarms()),
+  sessionStore('rbac-password-user', () => ({
+    deployment: SessionStoreDeployment.nodeBased({ authentication: CacheAuthentication.users([CacheUser.password('sessions-app')]) }),
+  })),
 ];

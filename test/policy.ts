@@ -1,9 +1,12 @@
-import { App, Stack, Validations } from 'aws-cdk-lib';
+import * as path from 'path';
+import { CfnGuardValidator } from '@cdklabs/cdk-validator-cfnguard';
+import { App, CfnResource, Stack, Validations } from 'aws-cdk-lib';
+import * as elasticache from 'aws-cdk-lib/aws-elasticache';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import * as kms from 'aws-cdk-lib/aws-kms';
-import * as sqs from 'aws-cdk-lib/aws-sqs';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { AwsSolutionsChecks, HIPAASecurityChecks, NIST80053R4Checks, NIST80053R5Checks, NagPack, PCIDSS321Checks } from 'cdk-nag';
 import { IConstruct } from 'constructs';
+import { ACKNOWLEDGEMENTS, AcknowledgementName } from '../src/private/acknowledgements';
 
 /** The five cdk-nag packs that users' CI gates on. */
 export function allPacks(): NagPack[] {
@@ -33,17 +36,47 @@ export function findings(app: App): string[] {
 /** The acknowledgements anywhere in a construct tree, as `<path>: <data>`. */
 export function acknowledgements(root: IConstruct): string[] {
   return root.node.findAll()
-    .flatMap((c) => c.node.metadata
-      .filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
-      // cdk's metadata is an object of `annotation::<rule id>` keys to reasons.
-      .flatMap((m) => Object.keys(m.data as object).map((key) => `${c.node.path}: ${key.replace(/^annotation::/, '')}`)));
+    .flatMap((c) => {
+      // Each acknowledge() adds an entry holding all of the construct's acknowledgements so far;
+      // cdk reads the last one. It maps `annotation::<rule id>` keys to reasons.
+      const entries = c.node.metadata.filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY);
+      const last = entries[entries.length - 1]?.data as Record<string, string> | undefined;
+      return Object.keys(last ?? {}).map((key) => `${c.node.path}: ${key.replace(/^annotation::/, '')}`);
+    });
+}
+
+/** The ids that the table says the library acknowledges on each kind of its resources. */
+const ids = (name: AcknowledgementName): string[] => ACKNOWLEDGEMENTS[name].ids;
+
+/**
+ * What the table says must be acknowledged in an app, derived from the resources themselves:
+ * the IAM5 wildcard on each rotation policy that holds one, LambdaDLQ on each rotation function and
+ * LambdaConcurrency on those without reserved concurrency, AEC6 on groups with a user group.
+ */
+export function expectedAcknowledgements(root: IConstruct): string[] {
+  const expected: string[] = [];
+  for (const c of root.node.findAll()) {
+    const at = (names: AcknowledgementName[]) => names.flatMap(ids).map((id) => `${c.node.path}: ${id}`);
+    if (c instanceof iam.CfnManagedPolicy && /(AuthToken|Password)Rotation\/Policy\/Resource$/.test(c.node.path)
+      && (Stack.of(c).resolve(c.policyDocument).Statement as Array<{ Resource: unknown }>).some((st) => [st.Resource].flat().includes('*'))) {
+      expected.push(...at(['rotationPolicyWildcard']));
+    }
+    if (c instanceof lambda.CfnFunction && /(AuthToken|Password)Rotation\/Function\/Resource$/.test(c.node.path)) {
+      expected.push(...at(c.reservedConcurrentExecutions === undefined
+        ? ['rotationFunctionDeadLetterQueue', 'rotationFunctionConcurrency'] : ['rotationFunctionDeadLetterQueue']));
+    }
+    if (c instanceof elasticache.CfnReplicationGroup && c.userGroupIds !== undefined) {
+      expected.push(...at(['userGroupAuthentication']));
+    }
+  }
+  return expected.sort();
 }
 
 /**
  * Rotation options as a platform team gives them: its one policy for the network interfaces of
- * VPC functions (`VpcFunctions`), acknowledged where it is kept, and a dead-letter queue (`Dlq`).
+ * VPC functions (`VpcFunctions`), acknowledged where it is kept.
  */
-export function teamRotationOptions(stack: Stack): { networkInterfacesPolicy: iam.ManagedPolicy; deadLetterQueue: sqs.Queue } {
+export function teamRotationOptions(stack: Stack): { networkInterfacesPolicy: iam.ManagedPolicy } {
   const networkInterfacesPolicy = new iam.ManagedPolicy(stack, 'VpcFunctions', {
     statements: [new iam.PolicyStatement({
       actions: ['ec2:CreateNetworkInterface', 'ec2:DescribeNetworkInterfaces', 'ec2:DescribeSubnets', 'ec2:DeleteNetworkInterface',
@@ -52,6 +85,33 @@ export function teamRotationOptions(stack: Stack): { networkInterfacesPolicy: ia
     })],
   });
   Validations.of(networkInterfacesPolicy).acknowledge({ id: 'AwsSolutions-IAM5[Resource::*]', reason: 'No resource-level permissions for these actions.' });
-  const deadLetterQueue = new sqs.Queue(stack, 'Dlq', { encryptionMasterKey: new kms.Key(stack, 'DlqKey', { enableKeyRotation: true }), enforceSSL: true });
-  return { networkInterfacesPolicy, deadLetterQueue };
+  return { networkInterfacesPolicy };
+}
+
+/**
+ * The Control Tower proactive controls (the guard rules bundled with
+ * `@cdklabs/cdk-validator-cfnguard`) over every stack of a synthesized app, as
+ * `<rule name> on <construct path>`. The app must have been synthesized into its outdir.
+ */
+export function controlTowerFailures(app: App): string[] {
+  const assembly = app.synth();
+  // Templates carry no construct paths in tests: map `<template file>:<logical id>` to them.
+  const paths = new Map<string, string>();
+  for (const c of app.node.findAll()) {
+    if (c instanceof CfnResource) {
+      const stack = Stack.of(c);
+      paths.set(`${stack.templateFile}:${stack.resolve(c.logicalId)}`, c.node.path);
+    }
+  }
+  const report = new CfnGuardValidator({ controlTowerRulesEnabled: true })
+    .validate({ templatePaths: assembly.stacks.map((s) => s.templateFullPath) });
+  const result = new Set<string>();
+  for (const violation of report.violations) {
+    for (const resource of violation.violatingResources) {
+      if (!resource.resourceLogicalId) continue;
+      const key = `${path.basename(resource.templatePath)}:${resource.resourceLogicalId}`;
+      result.add(`${violation.ruleName} on ${paths.get(key) ?? key}`);
+    }
+  }
+  return [...result].sort();
 }

@@ -9,20 +9,24 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import {
-  AuthToken, CacheEngineVersion, SecureRedisCluster, SecureRedisClusterProps, TransitEncryptionMode,
+  AuthToken, CacheEngineVersion, SecretRotation, SecureRedisCluster, SecureRedisClusterProps, TransitEncryptionMode,
 } from '../src';
 import { appSecurityGroup, egressVpc, eventTopic, importedVpc, newStack, TEST_ENV } from './fixtures';
 import {
   alarmsOf, Built, buildInFixtureVpc, DISALLOW_ALL_EGRESS, expectExcludesRejectedPunctuation, expectIngressOnlyFrom,
   expectNoCidrIngressAndNoEgress, expectSecretReadGrant, getAtt, ingressRules, logicalIdOf, onlyProps, PropsFactory,
-  securityGroupProps, VALID_ID,
+  resolveProps, securityGroupProps, VALID_ID,
 } from './support';
 
 const REPLICATION_GROUP = 'AWS::ElastiCache::ReplicationGroup';
 
 /** A cluster named `Cache` in `TestStack`, in the fixture VPC. */
+/**
+ * A cluster without secret rotation, so that these tests see only the cache's own resources.
+ * Rotation, on by default, is tested in auth-token-rotation.test.ts and user-password-rotation.test.ts.
+ */
 function build(props: PropsFactory<SecureRedisClusterProps> = {}): Built<SecureRedisCluster> {
-  return buildInFixtureVpc(SecureRedisCluster, 'Cache', props);
+  return buildInFixtureVpc(SecureRedisCluster, 'Cache', (stack, vpc) => ({ secretRotation: SecretRotation.disabled(), ...resolveProps(props, stack, vpc) }));
 }
 
 function templateOf(props: PropsFactory<SecureRedisClusterProps> = {}): Template {
@@ -361,7 +365,8 @@ describe('security group', () => {
     const vpc = importedVpc(stack);
     const web = appSecurityGroup(stack, vpc, 'Web');
     const worker = appSecurityGroup(stack, vpc, 'Worker');
-    const cache = new SecureRedisCluster(stack, 'Cache', { vpc, allowedConnections: [web, worker] });
+    // Without rotation: its function is admitted too (auth-token-rotation.test.ts).
+    const cache = new SecureRedisCluster(stack, 'Cache', { vpc, allowedConnections: [web, worker], secretRotation: SecretRotation.disabled() });
     const template = Template.fromStack(stack);
 
     expectIngressOnlyFrom(template, cache.securityGroup, [web, worker], 6380);
@@ -380,7 +385,7 @@ describe('security group', () => {
   test('has no CIDR ingress anywhere and no egress but the disallow-all placeholder', () => {
     const { stack } = newStack();
     const vpc = importedVpc(stack);
-    const cache = new SecureRedisCluster(stack, 'Cache', { vpc, allowedConnections: [appSecurityGroup(stack, vpc)] });
+    const cache = new SecureRedisCluster(stack, 'Cache', { vpc, allowedConnections: [appSecurityGroup(stack, vpc)], secretRotation: SecretRotation.disabled() });
 
     expectNoCidrIngressAndNoEgress(Template.fromStack(stack), cache.securityGroup);
   });
@@ -405,6 +410,7 @@ describe('security group', () => {
     const own = new ec2.SecurityGroup(stack, 'Own', { vpc, allowAllOutbound: false });
     const imported = ec2.SecurityGroup.fromSecurityGroupId(stack, 'Imported', 'sg-0123456789abcdef0');
     const cache = new SecureRedisCluster(stack, 'Cache', {
+      secretRotation: SecretRotation.disabled(),
       vpc,
       securityGroups: [own, imported],
       allowedConnections: [appSecurityGroup(stack, vpc)],
@@ -909,13 +915,20 @@ describe('addRecommendedAlarms', () => {
     });
   });
 
-  test('have no actions without a topic', () => {
+  test('without a topic, notify the construct\'s own topic, encrypted with the cache\'s key', () => {
     const { stack, cache } = build();
     cache.addRecommendedAlarms();
+    const template = Template.fromStack(stack);
+    const topic = { Ref: logicalIdOf(cache.alarmTopic as sns.Topic) };
 
-    Template.fromStack(stack).allResourcesProperties('AWS::CloudWatch::Alarm', {
-      AlarmActions: Match.absent(),
-      OKActions: Match.absent(),
+    template.resourceCountIs('AWS::SNS::Topic', 1);
+    template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: { 'Fn::GetAtt': [logicalIdOf(cache.encryptionKey as kms.Key), 'Arn'] } });
+    template.hasResourceProperties('AWS::KMS::Key', {
+      KeyPolicy: { Statement: Match.arrayWith([Match.objectLike({ Principal: { Service: 'cloudwatch.amazonaws.com' } })]) },
+    });
+    template.allResourcesProperties('AWS::CloudWatch::Alarm', {
+      AlarmActions: [topic],
+      OKActions: [topic],
     });
   });
 
@@ -929,7 +942,7 @@ describe('addRecommendedAlarms', () => {
 
 describe('warnings', () => {
   function warningsOf(props: PropsFactory<SecureRedisClusterProps> = {}): Annotations {
-    return Annotations.fromStack(build(props).stack);
+    return Annotations.fromStack(buildInFixtureVpc(SecureRedisCluster, 'Cache', props).stack);
   }
 
   test('the defaults warn about nothing', () => {

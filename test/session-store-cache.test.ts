@@ -12,6 +12,7 @@ import {
   CacheAuthentication,
   CacheEngineVersion,
   CacheUser,
+  SecretRotation,
   SecureRedisCluster,
   ServerlessSessionStoreOptions,
   SessionStoreCache,
@@ -20,7 +21,7 @@ import {
   SessionStoreDeployment,
 } from '../src';
 import { appSecurityGroup, encryptedTopic, eventTopic, importedVpc, newStack, oneZoneVpc } from './fixtures';
-import { acknowledgements, findings, teamRotationOptions } from './policy';
+import { acknowledgements, expectedAcknowledgements, findings, teamRotationOptions } from './policy';
 import {
   alarmsOf, Built, buildInFixtureVpc, ELASTICACHE_ALLOWED_PUNCTUATION, errorHeader, errorOf, expectSecretReadGrant, getAtt,
   ingressRules, invalidConfigurationHeader, logicalIdOf, onlyProps, PropsFactory, resolveProps, VALID_ID,
@@ -34,8 +35,12 @@ const USER_GROUP = 'AWS::ElastiCache::UserGroup';
 const ISOLATED_SUBNETS = ['subnet-0a000000000000001', 'subnet-0b000000000000002', 'subnet-0c000000000000003'];
 
 /** A session store named `Sessions` in `TestStack`, in the fixture VPC (isolated subnets in three zones). */
-function build(props: PropsFactory<SessionStoreCacheProps> = {}): Built<SessionStoreCache> {
-  return buildInFixtureVpc(SessionStoreCache, 'Sessions', props);
+/**
+ * A session store without secret rotation, so that these tests see only the store's own
+ * resources; 'secretRotation (on by default)' below builds with rotation.
+ */
+function build(props: PropsFactory<SessionStoreCacheProps> = {}, rotation: SecretRotation = SecretRotation.disabled()): Built<SessionStoreCache> {
+  return buildInFixtureVpc(SessionStoreCache, 'Sessions', (stack, vpc) => ({ secretRotation: rotation, ...resolveProps(props, stack, vpc) }));
 }
 
 function templateOf(props: PropsFactory<SessionStoreCacheProps> = {}): Template {
@@ -213,7 +218,8 @@ describe('node-based deployment (the default)', () => {
     const { stack } = newStack();
     const vpc = importedVpc(stack);
     const app = appSecurityGroup(stack, vpc);
-    const cache = new SessionStoreCache(stack, 'Sessions', { vpc, allowedConnections: [app] });
+    // Without rotation: its function is admitted too ('secretRotation (on by default)').
+    const cache = new SessionStoreCache(stack, 'Sessions', { vpc, allowedConnections: [app], secretRotation: SecretRotation.disabled() });
     const rules = ingressRules(Template.fromStack(stack));
 
     expect(rules).toEqual([expect.objectContaining({
@@ -344,6 +350,7 @@ describe('serverless deployment', () => {
       vpc,
       deployment: SessionStoreDeployment.serverless(),
       allowedConnections: [web, worker],
+      secretRotation: SecretRotation.disabled(),
     });
     const template = Template.fromStack(stack);
     const ownGroupId = { 'Fn::GetAtt': [Match.stringLikeRegexp('^SessionsSecurityGroup'), 'GroupId'] };
@@ -476,9 +483,12 @@ describe('serverless deployment', () => {
     });
   });
 
-  test('usage alarms have no action without a topic', () => {
-    Template.fromStack(buildServerless({ maxDataStorageGb: 10 }).stack).allResourcesProperties('AWS::CloudWatch::Alarm', {
-      AlarmActions: Match.absent(),
+  test('usage alarms notify the store\'s own encrypted topic without a topic', () => {
+    const { stack, cache } = buildServerless({ maxDataStorageGb: 10 });
+    const template = Template.fromStack(stack);
+    template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
+    template.allResourcesProperties('AWS::CloudWatch::Alarm', {
+      AlarmActions: [{ Ref: logicalIdOf(cache.alarmTopic as sns.Topic) }],
     });
   });
 
@@ -973,10 +983,10 @@ describe('serverless IAM authentication', () => {
   });
 });
 
-describe('addSecretRotation()', () => {
+describe('secretRotation (on by default)', () => {
   test('on nodes with the AUTH token: the cluster\'s token rotation', () => {
-    const { stack, cache } = build();
-    const schedule = cache.addSecretRotation({ schedule: Duration.days(7) });
+    const { stack, cache } = build({ secretRotation: SecretRotation.enabled({ schedule: Duration.days(7) }) });
+    const schedule = cache.cluster!.node.findChild('AuthTokenRotation').node.findChild('Schedule');
     const template = Template.fromStack(stack);
 
     expect(cache.cluster!.node.tryFindChild('AuthTokenRotation')).toBeDefined();
@@ -988,8 +998,10 @@ describe('addSecretRotation()', () => {
   });
 
   test('on nodes with a password user: that user\'s password rotation', () => {
-    const { stack, cache } = build({ deployment: SessionStoreDeployment.nodeBased({ authentication: CacheAuthentication.users([CacheUser.password('web')]) }) });
-    cache.addSecretRotation();
+    const { stack, cache } = build({
+      deployment: SessionStoreDeployment.nodeBased({ authentication: CacheAuthentication.users([CacheUser.password('web')]) }),
+      secretRotation: SecretRotation.enabled(),
+    });
     const template = Template.fromStack(stack);
 
     template.hasResourceProperties('AWS::SecretsManager::RotationSchedule', { SecretId: { Ref: logicalIdOf(cache.secret as any) } });
@@ -999,8 +1011,7 @@ describe('addSecretRotation()', () => {
   });
 
   test('on serverless: the application user\'s password, tested on the serverless endpoint on 6379', () => {
-    const { stack, cache } = buildServerless();
-    cache.addSecretRotation();
+    const { stack, cache } = buildServerless({}, { secretRotation: SecretRotation.enabled() });
     const template = Template.fromStack(stack);
 
     template.hasResourceProperties('AWS::SecretsManager::RotationSchedule', {
@@ -1035,15 +1046,27 @@ describe('addSecretRotation()', () => {
     ['nodes', () => ({})],
     ['serverless', () => ({ deployment: SessionStoreDeployment.serverless() })],
     ['nodes with a password user', () => ({ deployment: SessionStoreDeployment.nodeBased({ authentication: CacheAuthentication.users([CacheUser.password('web')]) }) })],
-  ])('cdk-nag on %s: with the team\'s network-interface policy and a queue, no finding and nothing of the store acknowledged', (_name, props) => {
-    const { stack, cache } = build(props as PropsFactory<SessionStoreCacheProps>);
-    cache.addSecretRotation(teamRotationOptions(stack));
+  ])('cdk-nag on %s: with the team\'s network-interface policy, no finding; only the table\'s acknowledgements', (_name, props) => {
+    const { stack } = build((s) => ({
+      ...(props as () => Partial<SessionStoreCacheProps>)(),
+      secretRotation: SecretRotation.enabled(teamRotationOptions(s)),
+    }));
     const app = stack.node.root as App;
 
     expect(findings(app)).toEqual([]);
-    const ours = acknowledgements(app).filter((a) => a.includes('/Sessions/'));
-    // An RBAC configuration has the construct's own AEC6 (AwsSolutions-AEC6 knows only AUTH tokens).
-    expect(ours).toEqual(_name === 'nodes with a password user' ? ['TestStack/Sessions/Cluster/Resource: AwsSolutions-AEC6'] : []);
+    expect(acknowledgements(app).filter((a) => a.includes('/Sessions/')).sort()).toEqual(expectedAcknowledgements(app));
+    // The library's policies hold no wildcard: the team's policy does, acknowledged where it is kept.
+    expect(expectedAcknowledgements(app).filter((a) => a.includes('IAM5'))).toEqual([]);
+  });
+
+  test.each([
+    ['nodes', () => ({}), ['TestStack/Sessions/Cluster/AuthToken']],
+    ['serverless', () => ({ deployment: SessionStoreDeployment.serverless() }), ['TestStack/Sessions/User1Secret']],
+  ])('SecretRotation.disabled() on %s: no function, and a warning that names the secret and the rules', (_name, props, secrets) => {
+    const { stack, cache } = build({ ...(props as () => Partial<SessionStoreCacheProps>)(), secretRotation: SecretRotation.disabled() });
+    Template.fromStack(stack).resourceCountIs('AWS::Lambda::Function', 0);
+    const warnings = (cache.cluster ?? cache).node.metadata.filter((m) => m.type === 'aws:cdk:warning').map((m) => String(m.data));
+    expect(warnings).toEqual([expect.stringContaining(`secretRotation is disabled: ${secrets.join(', ')} never change`)]);
   });
 });
 
@@ -1125,11 +1148,12 @@ describe('addRecommendedAlarms()', () => {
     });
   });
 
-  test('on nodes: no action without a topic', () => {
+  test('on nodes: the cluster\'s own topic without a topic', () => {
     const { stack, cache } = build();
     cache.addRecommendedAlarms();
 
-    Template.fromStack(stack).allResourcesProperties('AWS::CloudWatch::Alarm', { AlarmActions: Match.absent() });
+    expect(cache.alarmTopic).toBe(cache.cluster!.alarmTopic);
+    Template.fromStack(stack).allResourcesProperties('AWS::CloudWatch::Alarm', { AlarmActions: [{ Ref: logicalIdOf(cache.alarmTopic as sns.Topic) }] });
   });
 
   test('on serverless: alarm on any throttled command', () => {
@@ -1148,7 +1172,7 @@ describe('addRecommendedAlarms()', () => {
       EvaluationPeriods: 1,
       TreatMissingData: 'notBreaching',
     })]);
-    expect(alarms[0].AlarmActions).toBeUndefined();
+    expect(alarms[0].AlarmActions).toEqual([{ Ref: logicalIdOf(cache.alarmTopic as sns.Topic) }]);
   });
 
   test('on serverless: add to the usage alarms, and notify the given topic, else the alarm topic', () => {
@@ -1336,19 +1360,24 @@ describe('synth-time rules', () => {
     {
       case: 'secret rotation for an IAM session user',
       act: (stack, vpc) => {
-        new SessionStoreCache(stack, 'Sessions', { vpc, deployment: SessionStoreDeployment.nodeBased({ authentication: CacheAuthentication.iam(['web']) }) })
-          .addSecretRotation();
+        new SessionStoreCache(stack, 'Sessions', {
+          vpc,
+          deployment: SessionStoreDeployment.nodeBased({ authentication: CacheAuthentication.iam(['web']) }),
+          secretRotation: SecretRotation.enabled(),
+        });
       },
-      path: 'TestStack/Sessions',
-      message: /addSecretRotation\(\): the session user 'web' authenticates with IAM and has no secret to rotate \(its IAM auth tokens expire on their own\)\. Leave rotation out\./,
+      path: 'TestStack/Sessions/Cluster',
+      message: /secretRotation is enabled, but there is no secret to rotate: the users authenticate with IAM, whose auth tokens expire on their own\. Leave secretRotation unset\./,
     },
     {
       case: 'secret rotation for an IAM serverless user',
       act: (stack, vpc) => {
-        new SessionStoreCache(stack, 'Sessions', { vpc, deployment: SessionStoreDeployment.serverless({ iamAuthentication: true }) }).addSecretRotation();
+        new SessionStoreCache(stack, 'Sessions', {
+          vpc, deployment: SessionStoreDeployment.serverless({ iamAuthentication: true }), secretRotation: SecretRotation.enabled(),
+        });
       },
       path: 'TestStack/Sessions',
-      message: /addSecretRotation\(\): the serverless application user '[a-z0-9-]+' authenticates with IAM and has no secret to rotate .* Leave rotation out\./,
+      message: /secretRotation is enabled, but there is no secret to rotate: the users authenticate with IAM/,
     },
     // Consumers
     {

@@ -575,14 +575,19 @@ describe('addRecommendedAlarms', () => {
     });
   });
 
-  test('have no actions without a topic', () => {
+  test('without a topic, notify the construct\'s own topic, encrypted with a key of its own that CloudWatch may use', () => {
     const { stack, cache } = build();
     cache.addRecommendedAlarms();
+    const template = Template.fromStack(stack);
+    const topic = { Ref: logicalIdOf(cache.alarmTopic as sns.Topic) };
 
-    Template.fromStack(stack).allResourcesProperties('AWS::CloudWatch::Alarm', {
-      AlarmActions: Match.absent(),
-      OKActions: Match.absent(),
+    template.resourceCountIs('AWS::SNS::Topic', 1);
+    template.resourceCountIs('AWS::KMS::Key', 1);
+    template.hasResourceProperties('AWS::KMS::Key', {
+      EnableKeyRotation: true,
+      KeyPolicy: { Statement: Match.arrayWith([Match.objectLike({ Principal: { Service: 'cloudwatch.amazonaws.com' } })]) },
     });
+    template.allResourcesProperties('AWS::CloudWatch::Alarm', { AlarmActions: [topic], OKActions: [topic] });
   });
 
   test('cannot be added twice', () => {

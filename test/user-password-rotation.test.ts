@@ -1,28 +1,37 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { App, Duration, Stack } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { appSecurityGroup, egressVpc, importedVpc, newStack } from './fixtures';
-import { acknowledgements, findings, teamRotationOptions } from './policy';
-import { AuthTokenRotationOptions, CacheAuthentication, CacheUser, AccessString, SecureRedisCluster, SecureRedisClusterProps } from '../src';
+import { acknowledgements, expectedAcknowledgements, findings, teamRotationOptions } from './policy';
+import {
+  AccessString, CacheAuthentication, CacheUser, SecretRotation, SecretRotationOptions, SecureRedisCluster, SecureRedisClusterProps,
+} from '../src';
 
-const USERS = CacheAuthentication.users([CacheUser.password('orders-app'), CacheUser.password('reporting'), CacheUser.iam('ops-admin')]);
+/** One password user (rotated) and one IAM user (no secret). */
+const USERS = CacheAuthentication.users([CacheUser.password('orders-app'), CacheUser.iam('ops-admin')]);
+/** Two password users: two secrets, two functions. */
+const TWO_PASSWORD_USERS = CacheAuthentication.users([CacheUser.password('orders-app'), CacheUser.password('reporting'), CacheUser.iam('ops-admin')]);
 
 function build(options: {
   props?: Partial<SecureRedisClusterProps>;
   vpc?: (stack: Stack) => ec2.IVpc;
-  users?: string[];
-  rotation?: AuthTokenRotationOptions;
+  rotation?: SecretRotationOptions;
   stackName?: string;
 } = {}) {
   const { app, stack } = newStack(options.stackName);
   const vpc = (options.vpc ?? importedVpc)(stack);
   const cache = new SecureRedisCluster(stack, 'Cache', {
-    vpc, allowedConnections: [appSecurityGroup(stack, vpc)], authentication: USERS, ...options.props,
+    vpc,
+    allowedConnections: [appSecurityGroup(stack, vpc)],
+    authentication: USERS,
+    secretRotation: options.rotation ? SecretRotation.enabled(options.rotation) : undefined,
+    ...options.props,
   });
-  const rotations = (options.users ?? ['orders-app']).map((u) => cache.addUserPasswordRotation(u, options.rotation));
+  const rotations = app.node.findAll().filter((c) => c instanceof secretsmanager.RotationSchedule);
   return { app, stack, cache, rotations, template: Template.fromStack(stack) };
 }
 
@@ -37,7 +46,7 @@ function userIdOf(template: Template, fragment: string): string {
   return template.findResources('AWS::ElastiCache::User')[logicalId(template, 'AWS::ElastiCache::User', fragment)].Properties.UserId;
 }
 
-describe('addUserPasswordRotation wiring', () => {
+describe('RBAC password rotation wiring (on by default)', () => {
   test('a rotation schedule of 30 days on the user\'s secret, started once the group exists', () => {
     const { template, cache, rotations } = build();
     const secretId = logicalId(template, 'AWS::SecretsManager::Secret', 'CacheUser1Secret');
@@ -71,12 +80,12 @@ describe('addUserPasswordRotation wiring', () => {
     });
     expect(fn.Properties.Handler).toBe('index.handler');
     expect(fn.Properties.Timeout).toBe(900);
-    expect(fn.Properties.ReservedConcurrentExecutions).toBe(1);
+    expect(fn.Properties.ReservedConcurrentExecutions).toBeUndefined();
     template.hasResourceProperties('AWS::SecretsManager::RotationSchedule', { RotationRules: { ScheduleExpression: 'rate(7 days)' } });
   });
 
   test('one function per user, with ids that name the user construct', () => {
-    const { template } = build({ users: ['orders-app', 'reporting'] });
+    const { template } = build({ props: { authentication: TWO_PASSWORD_USERS } });
     template.resourceCountIs('AWS::SecretsManager::RotationSchedule', 2);
     template.resourceCountIs('AWS::Lambda::Function', 2);
     const fns = template.findResources('AWS::Lambda::Function');
@@ -93,19 +102,20 @@ describe('addUserPasswordRotation wiring', () => {
     const policies = template.findResources('AWS::IAM::ManagedPolicy');
     expect(Object.keys(policies)).toHaveLength(1);
     const statements = Object.values(policies)[0].Properties.PolicyDocument.Statement as Array<Record<string, unknown>>;
-    expect(statements.map((s) => s.Sid)).toEqual(['WriteOwnLogs', 'VpcNetworkInterfaces', 'ChangeThisUsersPassword', 'RotateThisSecret', 'UseTheSecretsKey']);
+    expect(statements.map((s) => s.Sid)).toEqual(['WriteOwnLogs', 'DescribeNetworkInterfacesAndSubnets', 'CreateInterfacesInOwnSubnets',
+      'CreateInterfacesInOwnSubnetsOnly', 'ManageInterfacesInTheVpc', 'ChangeThisUsersPassword', 'RotateThisSecret', 'UseTheSecretsKey']);
     const userId = userIdOf(template, 'CacheUser1');
-    expect(statements[2]).toEqual({
+    expect(statements[5]).toEqual({
       Sid: 'ChangeThisUsersPassword',
       Effect: 'Allow',
       Action: ['elasticache:DescribeUsers', 'elasticache:ModifyUser'],
       Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:elasticache:us-east-1:123456789012:user:${userId}`]] },
     });
-    expect(statements[3]).toMatchObject({
+    expect(statements[6]).toMatchObject({
       Action: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue', 'secretsmanager:UpdateSecretVersionStage'],
       Resource: { Ref: secretId },
     });
-    expect(statements[4]).toMatchObject({
+    expect(statements[7]).toMatchObject({
       Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
       Resource: { 'Fn::GetAtt': [keyId, 'Arn'] },
       Condition: { StringEquals: { 'kms:ViaService': 'secretsmanager.us-east-1.amazonaws.com', 'kms:EncryptionContext:SecretARN': { Ref: secretId } } },
@@ -137,8 +147,12 @@ describe('addUserPasswordRotation wiring', () => {
     const withRotation = newStack().stack;
     for (const stack of [without, withRotation]) {
       const vpc = importedVpc(stack);
-      const cache = new SecureRedisCluster(stack, 'Cache', { vpc, allowedConnections: [appSecurityGroup(stack, vpc)], authentication: USERS });
-      if (stack === withRotation) cache.addUserPasswordRotation('orders-app');
+      new SecureRedisCluster(stack, 'Cache', {
+        vpc,
+        allowedConnections: [appSecurityGroup(stack, vpc)],
+        authentication: USERS,
+        secretRotation: stack === withRotation ? undefined : SecretRotation.disabled(),
+      });
     }
     for (const type of ['AWS::ElastiCache::User', 'AWS::ElastiCache::UserGroup', 'AWS::SecretsManager::Secret', 'AWS::ElastiCache::ReplicationGroup']) {
       expect(Template.fromStack(withRotation).findResources(type)).toEqual(Template.fromStack(without).findResources(type));
@@ -156,124 +170,60 @@ describe('addUserPasswordRotation wiring', () => {
   test('works next to the AUTH token rotation of another cluster in the same stack', () => {
     const { stack } = newStack();
     const vpc = importedVpc(stack);
-    new SecureRedisCluster(stack, 'Tokens', { vpc }).addAuthTokenRotation();
-    new SecureRedisCluster(stack, 'Users', { vpc, authentication: USERS }).addUserPasswordRotation('reporting');
+    new SecureRedisCluster(stack, 'Tokens', { vpc });
+    new SecureRedisCluster(stack, 'Users', { vpc, authentication: USERS });
     Template.fromStack(stack).resourceCountIs('AWS::SecretsManager::RotationSchedule', 2);
   });
 });
 
-describe('addUserPasswordRotation errors', () => {
-  interface ErrorRow {
-    readonly case: string;
-    readonly props?: Partial<SecureRedisClusterProps>;
-    readonly userName: string;
-    readonly options?: AuthTokenRotationOptions;
-    readonly twice?: boolean;
-    readonly message: RegExp;
-  }
-  const rows: ErrorRow[] = [
-    {
-      case: 'an unknown user',
-      userName: 'nobody',
-      message: /^\[TestStack\/Cache\] invalid configuration:\n {2}- addUserPasswordRotation\('nobody'\): the group has no user 'nobody'\. Its password users: orders-app, reporting\.$/,
-    },
-    {
-      case: 'an IAM user',
-      userName: 'ops-admin',
-      message: /^\[TestStack\/Cache\] invalid configuration:\n {2}- addUserPasswordRotation\('ops-admin'\): 'ops-admin' is an IAM user and has no password to rotate/,
-    },
-    {
-      case: 'the switched-off default user',
-      userName: 'default',
-      message: /^\[TestStack\/Cache\] invalid configuration:\n {2}- addUserPasswordRotation\('default'\): the 'default' user is switched off and needs no password: it has none to rotate\.$/,
-    },
-    {
-      case: 'called twice for the same user',
-      userName: 'orders-app',
-      twice: true,
-      message: /^\[TestStack\/Cache\] invalid configuration:\n {2}- addUserPasswordRotation\('orders-app'\) was already called\. A secret has one rotation schedule: call it once per user, with all options\.$/,
-    },
-    {
-      case: 'a cluster that uses an AUTH token',
-      props: { authentication: CacheAuthentication.authToken() },
-      userName: 'orders-app',
-      message: /^\[TestStack\/Cache\] invalid configuration:\n {2}- addUserPasswordRotation\('orders-app'\) rotates the password of an RBAC user, but this group authenticates with an AUTH token\. Use addAuthTokenRotation\(\) to rotate the AUTH token\.$/,
-    },
-    {
-      case: 'a schedule under 4 hours, as for the AUTH token',
-      userName: 'orders-app',
-      options: { schedule: Duration.hours(1) },
-      message: /schedule must be whole hours from 4 hours to 1000 days, got 1 hour/,
-    },
-  ];
-
-  test.each(rows)('$case', (row) => {
-    const { stack } = newStack();
-    const cache = new SecureRedisCluster(stack, 'Cache', { vpc: importedVpc(stack), authentication: USERS, ...row.props });
-    if (row.twice) cache.addUserPasswordRotation(row.userName);
-    expect(() => cache.addUserPasswordRotation(row.userName, row.options)).toThrow(row.message);
+describe('which passwords rotate', () => {
+  test('every password user\'s secret, none for IAM users or the switched-off default user', () => {
+    const { template } = build({ props: { authentication: TWO_PASSWORD_USERS } });
+    const secrets = Object.keys(template.findResources('AWS::SecretsManager::Secret'));
+    const rotated = Object.values(template.findResources('AWS::SecretsManager::RotationSchedule')).map((r) => r.Properties.SecretId.Ref);
+    expect(rotated.sort()).toEqual(secrets.sort());
+    expect(secrets).toHaveLength(2);
   });
 
-  test('addAuthTokenRotation on a users cluster points to addUserPasswordRotation', () => {
+  test('a default user of your own with a password is rotated too', () => {
     const { stack } = newStack();
-    const cache = new SecureRedisCluster(stack, 'Cache', { vpc: importedVpc(stack), authentication: USERS });
-    expect(() => cache.addAuthTokenRotation()).toThrow(/or addUserPasswordRotation\(userName\) to rotate the password of an RBAC user/);
-  });
-
-  test('a default user of your own with a password can be rotated', () => {
-    const { stack } = newStack();
-    const cache = new SecureRedisCluster(stack, 'Cache', {
+    new SecureRedisCluster(stack, 'Cache', {
       vpc: importedVpc(stack),
       authentication: CacheAuthentication.users([CacheUser.password('default', { accessString: AccessString.readOnly() }), CacheUser.password('app')]),
     });
-    expect(() => cache.addUserPasswordRotation('default')).not.toThrow();
+    Template.fromStack(stack).resourceCountIs('AWS::SecretsManager::RotationSchedule', 2);
+  });
+
+  test('a schedule under 4 hours is refused, as for the AUTH token', () => {
+    expect(() => build({ rotation: { schedule: Duration.hours(1) } })).toThrow(/schedule must be whole hours from 4 hours to 1000 days, got 1 hour/);
   });
 });
 
 describe('cdk-nag with user password rotation', () => {
-  test('the rotated secret\'s SMG4 / SecretsManagerRotationEnabled findings are gone; only the token rotation\'s residual findings remain', () => {
+  test.each([
+    ['one password user', USERS],
+    ['two password users', TWO_PASSWORD_USERS],
+  ])('%s: no finding; the acknowledgements are the table\'s (AEC6, and those of each function)', (_name, authentication) => {
     const name = 'user-rotation';
-    const { app } = build({ stackName: name, users: ['orders-app'] });
-    expect(findings(app)).toEqual([
-      // The same residual findings as the AUTH token rotation (see auth-token-rotation.test.ts).
-      `AwsSolutions-IAM5[Resource::*] on ${name}/Cache/User1PasswordRotation/Policy/Resource`,
-      // The secret of the user without rotation.
-      `AwsSolutions-SMG4 on ${name}/Cache/User2Secret/Resource`,
-      `HIPAA.Security-LambdaDLQ on ${name}/Cache/User1PasswordRotation/Function/Resource`,
-      `HIPAA.Security-SecretsManagerRotationEnabled on ${name}/Cache/User2Secret/Resource`,
-      `NIST.800.53.R5-LambdaDLQ on ${name}/Cache/User1PasswordRotation/Function/Resource`,
-      `NIST.800.53.R5-SecretsManagerRotationEnabled on ${name}/Cache/User2Secret/Resource`,
-    ].sort());
-    expect(acknowledgements(app)).toEqual([`${name}/Cache/Resource: AwsSolutions-AEC6`]);
+    const { app } = build({ stackName: name, props: { authentication } });
+    expect(findings(app)).toEqual([]);
+    expect(acknowledgements(app).sort()).toEqual(expectedAcknowledgements(app));
+    expect(acknowledgements(app)).toContain(`${name}/Cache/Resource: AwsSolutions-AEC6`);
   });
 
-  test('every password user rotated: no secret finding left', () => {
-    const name = 'user-rotation-all';
-    const { app } = build({ stackName: name, users: ['orders-app', 'reporting'] });
-    const result = findings(app as App);
-    expect(result).toEqual([
-      `AwsSolutions-IAM5[Resource::*] on ${name}/Cache/User1PasswordRotation/Policy/Resource`,
-      `AwsSolutions-IAM5[Resource::*] on ${name}/Cache/User2PasswordRotation/Policy/Resource`,
-      `HIPAA.Security-LambdaDLQ on ${name}/Cache/User1PasswordRotation/Function/Resource`,
-      `HIPAA.Security-LambdaDLQ on ${name}/Cache/User2PasswordRotation/Function/Resource`,
-      `NIST.800.53.R5-LambdaDLQ on ${name}/Cache/User1PasswordRotation/Function/Resource`,
-      `NIST.800.53.R5-LambdaDLQ on ${name}/Cache/User2PasswordRotation/Function/Resource`,
-    ].sort());
-  });
-});
-
-describe('cdk-nag with user password rotation and the team\'s rotation options', () => {
-  test('RBAC users, every password user rotated: no finding; only the team\'s policy and the construct\'s AEC6 are acknowledged', () => {
+  test('with the team\'s rotation options: nothing acknowledged on the library\'s policies, the team\'s policy acknowledged where it is kept', () => {
     const name = 'user-rotation-team';
     const { app, stack } = newStack(name);
     const vpc = importedVpc(stack);
-    const cache = new SecureRedisCluster(stack, 'Cache', { vpc, allowedConnections: [appSecurityGroup(stack, vpc)], authentication: USERS });
-    const options = teamRotationOptions(stack);
-    cache.addUserPasswordRotation('orders-app', options);
-    cache.addUserPasswordRotation('reporting', options);
+    new SecureRedisCluster(stack, 'Cache', {
+      vpc,
+      allowedConnections: [appSecurityGroup(stack, vpc)],
+      authentication: TWO_PASSWORD_USERS,
+      secretRotation: SecretRotation.enabled(teamRotationOptions(stack)),
+    });
 
     expect(findings(app)).toEqual([]);
-    expect(acknowledgements(app).sort()).toEqual([
+    expect(acknowledgements(app).filter((a) => !a.includes('/Function/Resource: ')).sort()).toEqual([
       `${name}/Cache/Resource: AwsSolutions-AEC6`,
       `${name}/VpcFunctions: AwsSolutions-IAM5[Resource::*]`,
     ]);
@@ -289,7 +239,8 @@ describe('cfn-lint', () => {
       ['user-rotation-egress', { vpc: egressVpc, props: { clusterMode: false } }],
     ] as Array<[string, Parameters<typeof build>[0]]>).map(([name, options]) => {
       const file = path.join(dir, `redis-${name}.template.json`);
-      fs.writeFileSync(file, JSON.stringify(build({ ...options, users: ['orders-app', 'reporting'] }).template.toJSON(), null, 1));
+      const props = { ...options?.props, authentication: TWO_PASSWORD_USERS };
+      fs.writeFileSync(file, JSON.stringify(build({ ...options, props }).template.toJSON(), null, 1));
       return file;
     });
     const result = spawnSync('cfn-lint', ['--regions', 'us-east-1', '--format', 'parseable', '--', ...files], { encoding: 'utf-8' });

@@ -25,10 +25,9 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
-import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { RegionInfo } from 'aws-cdk-lib/region-info';
 import { Construct } from 'constructs';
-import { RotationVpcEndpoints, SecureRedisCluster } from '../../src';
+import { RotationVpcEndpoints, SecretRotation, SecureRedisCluster } from '../../src';
 import { ApiFront } from '../shared/api-front';
 import { AppFunction } from '../shared/app-function';
 import { ServiceStack } from '../shared/service-stack';
@@ -154,9 +153,17 @@ export class DbCacheStack extends ServiceStack {
       allowAllOutbound: false,
     });
 
+    // The AUTH token rotates every 30 days (the default). Its function reuses the two endpoints
+    // above instead of creating its own pair, and keeps its network-interface permissions in the
+    // stack's one shared policy; a failed rotation raises an alarm on the stack's topic.
     this.cache = new SecureRedisCluster(this, 'Cache', {
       vpc,
       vpcSubnets: { subnetGroupName: DATA_SUBNETS },
+      alarmTopic,
+      secretRotation: SecretRotation.enabled({
+        vpcEndpoints: RotationVpcEndpoints.fromEndpoints({ secretsManager, elastiCache: elastiCacheApi }),
+        networkInterfacesPolicy: this.lambdaNetworkInterfacesPolicy(),
+      }),
     });
     this.database = this.createDatabase(vpc, logKey);
     this.databaseConnections = new ec2.Connections({
@@ -194,19 +201,6 @@ export class DbCacheStack extends ServiceStack {
     this.cache.grantReadAuthToken(this.api);
     this.database.secret!.grantRead(this.api);
 
-    // The AUTH token rotates every 30 days. Its function reuses the two endpoints above instead
-    // of creating its own pair, and keeps its network-interface permissions in the stack's one
-    // shared policy. The queue stays empty: Secrets Manager invokes rotation functions
-    // synchronously; it is there for the packs that want every function to have one (LambdaDLQ).
-    this.cache.addAuthTokenRotation({
-      vpcEndpoints: RotationVpcEndpoints.fromEndpoints({ secretsManager, elastiCache: elastiCacheApi }),
-      networkInterfacesPolicy: this.lambdaNetworkInterfacesPolicy(),
-      deadLetterQueue: new sqs.Queue(this, 'RotationDeadLetters', {
-        encryption: sqs.QueueEncryption.SQS_MANAGED,
-        enforceSSL: true,
-        retentionPeriod: Duration.days(14),
-      }),
-    });
     this.addDatabaseRotation(vpc, secretsManager);
 
     this.front = new ApiFront(this, 'Front', {

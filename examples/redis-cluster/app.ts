@@ -14,8 +14,7 @@
 import { App, AppProps, CfnOutput, StackProps } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { Construct } from 'constructs';
-import { SecureRedisCluster } from '../../src';
-import { createDeadLetterQueue } from '../shared/app-function';
+import { SecretRotation, SecureRedisCluster } from '../../src';
 import { ServiceStack } from '../shared/service-stack';
 
 /** A fixed dummy environment; the stack names its zones itself, so synth looks nothing up. */
@@ -57,22 +56,20 @@ class OrdersCacheStack extends ServiceStack {
       open: false,
     }).connections.allowDefaultPortFrom(appSecurityGroup, 'Orders service tasks');
 
+    // The token rotates every 30 days (the default); the replaced one keeps working for another
+    // 30, so running tasks pick up the new one when they next read the secret. The function's
+    // role gets the stack's reviewed network-interface policy, so the library's own policy has no
+    // wildcard. The rotation-failure alarm and the recommended alarms notify the stack's topic.
     const cache = new SecureRedisCluster(this, 'Cache', {
       vpc,
       vpcSubnets: { subnetGroupName: CACHE_SUBNETS },
       allowedConnections: [appSecurityGroup],
+      alarmTopic: this.createAlarmTopic(),
+      secretRotation: SecretRotation.enabled({ networkInterfacesPolicy: this.lambdaNetworkInterfacesPolicy() }),
     });
     // Where the application's task role is defined: cache.grantReadAuthToken(taskRole).
 
-    // The token rotates every 30 days; the replaced one keeps working for another 30, so running
-    // tasks pick up the new one when they next read the secret. The function's role gets the
-    // stack's reviewed network-interface policy, so the library's own policy has no wildcard.
-    cache.addAuthTokenRotation({
-      networkInterfacesPolicy: this.lambdaNetworkInterfacesPolicy(),
-      deadLetterQueue: createDeadLetterQueue(this, 'RotationDeadLetters'),
-    });
-
-    cache.addRecommendedAlarms({ alarmTopic: this.createAlarmTopic() });
+    cache.addRecommendedAlarms();
 
     new CfnOutput(this, 'CacheEndpoint', {
       description: 'host:port of the configuration endpoint: connect with TLS and a cluster-aware client',

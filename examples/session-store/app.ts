@@ -17,9 +17,9 @@ import * as path from 'path';
 import { App, AppProps, CfnOutput, Duration, StackProps } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { Construct } from 'constructs';
-import { SessionStoreCache, SessionStoreConsumer, SessionStoreDeployment } from '../../src';
+import { SecretRotation, SessionStoreCache, SessionStoreConsumer, SessionStoreDeployment } from '../../src';
 import { ApiFront } from '../shared/api-front';
-import { AppFunction, createDeadLetterQueue } from '../shared/app-function';
+import { AppFunction } from '../shared/app-function';
 import { ServiceStack } from '../shared/service-stack';
 
 /** A fixed dummy environment; the stacks name their zones themselves, so synth looks nothing up. */
@@ -91,6 +91,10 @@ class WebSessionsStack extends ServiceStack {
       deployment: props.deployment,
       sessionTtl: Duration.hours(12),
       alarmTopic: this.createAlarmTopic(),
+      // The secret rotates every 30 days (the AUTH token on nodes, the user's password on
+      // serverless); the one it replaces keeps working 30 more days, and an instance that is
+      // refused reads the secret again. A failed rotation raises an alarm on alarmTopic.
+      secretRotation: SecretRotation.enabled({ networkInterfacesPolicy: this.lambdaNetworkInterfacesPolicy() }),
     });
     // Per node on the node-based store; on serverless, throttled commands (the usage-limit
     // alarms come with the cache itself). Both notify alarmTopic.
@@ -110,13 +114,6 @@ class WebSessionsStack extends ServiceStack {
     // Admits the function's security group on the cache port(s), lets its role read the secret,
     // and sets the SESSION_STORE_* environment variables.
     sessions.grantSessionAccess(SessionStoreConsumer.lambdaFunction(web.function));
-    // The secret rotates every 30 days (the AUTH token on nodes, the user's password on
-    // serverless); the one it replaces keeps working 30 more days, and an instance that is
-    // refused reads the secret again.
-    sessions.addSecretRotation({
-      networkInterfacesPolicy: this.lambdaNetworkInterfacesPolicy(),
-      deadLetterQueue: createDeadLetterQueue(this, 'RotationDeadLetters'),
-    });
 
     // The instances behind one API: login, reads of the session, logout.
     const front = new ApiFront(this, 'Front', {

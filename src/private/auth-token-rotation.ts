@@ -1,24 +1,26 @@
-import { Duration, Fn, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Fn, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct, IDependable } from 'constructs';
+import { acknowledge } from './acknowledgements';
+import { notify } from './alarm-topic';
 import { ROTATION_ENV, ROTATION_MODES } from './auth-token-rotation-env';
 import { AuthTokenRotationFunction } from './auth-token-rotation-function';
 import { selectCacheSubnets } from './network';
 import { PropsValidator } from './validation';
-import { AuthTokenRotationOptions, RotationVpcEndpoints } from '../auth-token-rotation';
+import { RotationVpcEndpoints, SecretRotationOptions } from '../auth-token-rotation';
 import { CacheEndpoint } from '../cache-endpoint';
 
 /** What the rotation needs to know about the replication group. */
 export interface RotationTarget {
   readonly secret?: secretsmanager.ISecret;
   readonly jsonField?: string;
-  /** How clients authenticate when there is no AUTH token secret, for the error message. */
-  readonly authentication: string;
   readonly replicationGroupId: string;
   readonly replicationGroupArn: string;
   /** The resource the schedule waits for: rotating a group that is still being created fails. */
@@ -32,6 +34,8 @@ export interface RotationTarget {
   readonly removalPolicy: RemovalPolicy;
   /** Lets CloudWatch Logs use the key, for the function's log group. */
   readonly allowLogsToUseKey: () => void;
+  /** The topic that the rotation-failure alarm notifies (created on first use). */
+  readonly alarmTopic: () => sns.ITopic;
 }
 
 /** An RBAC password user whose password is rotated. */
@@ -74,14 +78,8 @@ const FUNCTION_TIMEOUT = Duration.minutes(15);
  * and ElastiCache through interface endpoints when its subnets have no egress, with a
  * customer-managed policy scoped to this group, this secret and its key.
  */
-export function addAuthTokenRotation(cluster: Construct, target: RotationTarget, options: AuthTokenRotationOptions): secretsmanager.RotationSchedule {
+export function addAuthTokenRotation(cluster: Construct, target: RotationTarget, options: SecretRotationOptions): secretsmanager.RotationSchedule {
   const v = new PropsValidator(cluster);
-  v.check(cluster.node.tryFindChild(ROTATION_ID) !== undefined,
-    'addAuthTokenRotation() was already called. A secret has one rotation schedule: call it once, with all options.');
-  v.check(!target.secret,
-    `addAuthTokenRotation() rotates an AUTH token kept in Secrets Manager, but this group authenticates with ${target.authentication}. `
-    + 'Use authentication: CacheAuthentication.authToken() (the default) to rotate an AUTH token, or addUserPasswordRotation(userName) '
-    + 'to rotate the password of an RBAC user.');
   const description = `AUTH token rotation function of ${cluster.node.path}`;
   const environment: Record<string, string> = {};
   if (target.jsonField) {
@@ -112,11 +110,9 @@ export function userRotationId(user: Pick<RotatedUser, 'constructId'>): string {
  * user: `ModifyUser` with the current and the new password, scoped to this user and this secret.
  */
 export function addUserPasswordRotation(cluster: Construct, target: RotationTarget, user: RotatedUser,
-  options: AuthTokenRotationOptions): secretsmanager.RotationSchedule {
+  options: SecretRotationOptions): secretsmanager.RotationSchedule {
   const v = new PropsValidator(cluster);
   const id = userRotationId(user);
-  v.check(cluster.node.tryFindChild(id) !== undefined,
-    `addUserPasswordRotation('${user.userName}') was already called. A secret has one rotation schedule: call it once per user, with all options.`);
   return attachRotation(cluster, target, options, v, () => ({
     id,
     secret: user.secret,
@@ -137,7 +133,7 @@ export function addUserPasswordRotation(cluster: Construct, target: RotationTarg
 }
 
 /** The function, its network, policy and schedule: shared by both modes. */
-function attachRotation(cluster: Construct, target: RotationTarget, options: AuthTokenRotationOptions, v: PropsValidator,
+function attachRotation(cluster: Construct, target: RotationTarget, options: SecretRotationOptions, v: PropsValidator,
   subjectOf: () => RotationSubject): secretsmanager.RotationSchedule {
   const schedule = options.schedule ?? Duration.days(30);
   if (!schedule.isUnresolved()) {
@@ -146,9 +142,9 @@ function attachRotation(cluster: Construct, target: RotationTarget, options: Aut
       `schedule must be whole hours from ${MIN_SCHEDULE_HOURS} hours to ${MAX_SCHEDULE_DAYS} days, got ${schedule.toHumanString()}. `
       + 'Secrets Manager rotates at most every 4 hours; leave it unset for 30 days.');
   }
-  const concurrency = options.reservedConcurrentExecutions ?? 1;
+  const concurrency = options.reservedConcurrentExecutions;
   v.integerInRange('reservedConcurrentExecutions', concurrency, 1, 1000,
-    'Secrets Manager runs one step at a time: leave it unset for 1.');
+    'Secrets Manager runs one step at a time: 1 is enough, or leave it unset to reserve none.');
   const subnets = options.vpcSubnets
     ? selectCacheSubnets(v, target.vpc, options.vpcSubnets)
     : selectCacheSubnets(new PropsValidator(cluster), target.vpc, target.cacheSubnets);
@@ -192,7 +188,8 @@ function attachRotation(cluster: Construct, target: RotationTarget, options: Aut
   const policy = new iam.ManagedPolicy(scope, 'Policy', {
     description: subject.policyDescription,
     roles: [role],
-    statements: rotationStatements(stack, subject.elastiCacheStatement, secret, logGroup, options),
+    statements: rotationStatements(stack, subject.elastiCacheStatement, secret, logGroup, options,
+      { vpc: target.vpc, subnets: subnets!, securityGroup }),
   });
   if (options.networkInterfacesPolicy) {
     role.addManagedPolicy(options.networkInterfacesPolicy);
@@ -210,9 +207,10 @@ function attachRotation(cluster: Construct, target: RotationTarget, options: Aut
     memorySize: 256,
     architecture: lambda.Architecture.ARM_64,
     reservedConcurrentExecutions: concurrency,
-    deadLetterQueue: options.deadLetterQueue,
     logGroup,
     environment,
+    // Encrypted with the cache's key rather than Lambda's AWS managed key (checkov CKV_AWS_173).
+    environmentEncryption: target.encryptionKey,
   });
   // Lambda checks at creation that the role may create network interfaces in the VPC: the policy
   // must be attached first. The DependsOn on the role that Lambda adds is implied by the GetAtt of
@@ -235,6 +233,27 @@ function attachRotation(cluster: Construct, target: RotationTarget, options: Aut
   });
   rotation.node.addDependency(target.replicationGroup);
   restrictInvokeToAccount(fn, stack);
+
+  // Secrets Manager reports a failed step as an error of the function (user guide, "Troubleshoot
+  // rotation"); the secret then keeps its current value until the next attempt.
+  const failures = new cloudwatch.Alarm(scope, 'FailureAlarm', {
+    metric: fn.metricErrors({ statistic: cloudwatch.Stats.SUM, period: Duration.minutes(5) }),
+    threshold: 0,
+    evaluationPeriods: 1,
+    comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+    treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    alarmDescription: `The ${subject.description} failed: the secret was not rotated. See the function's log group.`,
+  });
+  notify(failures, target.alarmTopic());
+
+  if (!options.networkInterfacesPolicy) {
+    acknowledge(policy.node.defaultChild as iam.CfnManagedPolicy, 'rotationPolicyWildcard');
+  }
+  const cfnFunction = fn.node.defaultChild as lambda.CfnFunction;
+  acknowledge(cfnFunction, 'rotationFunctionDeadLetterQueue');
+  if (concurrency === undefined) {
+    acknowledge(cfnFunction, 'rotationFunctionConcurrency');
+  }
   return rotation;
 }
 
@@ -247,8 +266,7 @@ function attachRotation(cluster: Construct, target: RotationTarget, options: Aut
  * resources in an Amazon VPC").
  */
 function rotationStatements(stack: Stack, elastiCacheStatement: iam.PolicyStatement, secret: secretsmanager.ISecret, logGroup: logs.ILogGroup,
-  options: AuthTokenRotationOptions): iam.PolicyStatement[] {
-  const deadLetterQueue = options.deadLetterQueue;
+  options: SecretRotationOptions, network: FunctionNetwork): iam.PolicyStatement[] {
   const statements = [
     new iam.PolicyStatement({
       sid: 'WriteOwnLogs',
@@ -257,18 +275,7 @@ function rotationStatements(stack: Stack, elastiCacheStatement: iam.PolicyStatem
     }),
   ];
   if (!options.networkInterfacesPolicy) {
-    statements.push(new iam.PolicyStatement({
-      sid: 'VpcNetworkInterfaces',
-      actions: [
-        'ec2:CreateNetworkInterface',
-        'ec2:DescribeNetworkInterfaces',
-        'ec2:DescribeSubnets',
-        'ec2:DeleteNetworkInterface',
-        'ec2:AssignPrivateIpAddresses',
-        'ec2:UnassignPrivateIpAddresses',
-      ],
-      resources: ['*'],
-    }));
+    statements.push(...networkInterfaceStatements(stack, network));
   }
   statements.push(
     elastiCacheStatement,
@@ -300,22 +307,57 @@ function rotationStatements(stack: Stack, elastiCacheStatement: iam.PolicyStatem
       conditions,
     }));
   }
-  if (deadLetterQueue) {
-    statements.push(new iam.PolicyStatement({
-      sid: 'DeadLetterQueue',
-      actions: ['sqs:SendMessage'],
-      resources: [deadLetterQueue.queueArn],
-    }));
-    if (deadLetterQueue.encryptionMasterKey) {
-      statements.push(new iam.PolicyStatement({
-        sid: 'DeadLetterQueueKey',
-        actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
-        resources: [deadLetterQueue.encryptionMasterKey.keyArn],
-        conditions: { StringEquals: { 'kms:ViaService': `sqs.${stack.region}.amazonaws.com` } },
-      }));
-    }
-  }
   return statements;
+}
+
+/** Where the function's network interfaces live. */
+interface FunctionNetwork {
+  readonly vpc: ec2.IVpc;
+  readonly subnets: ec2.SelectedSubnets;
+  readonly securityGroup: ec2.ISecurityGroup;
+}
+
+/**
+ * The EC2 actions of AWSLambdaVPCAccessExecutionRole, each on what it acts on (Service
+ * Authorization Reference, "Actions, resources, and condition keys for Amazon EC2"):
+ *
+ * - `ec2:DescribeNetworkInterfaces` and `ec2:DescribeSubnets` have no resource-level permissions:
+ *   `*`, the one wildcard, acknowledged (src/private/acknowledgements.ts).
+ * - `ec2:CreateNetworkInterface` names the function's subnets and security group; the interface
+ *   it creates has no id yet, so it is matched by the `ec2:Subnet` of those subnets.
+ * - `ec2:DeleteNetworkInterface`, `ec2:AssignPrivateIpAddresses` and
+ *   `ec2:UnassignPrivateIpAddresses` act on the interfaces in the cache's VPC (`ec2:Vpc`): the
+ *   Lambda developer guide warns that a function may lose VPC access unless Delete covers every
+ *   interface it created, which includes those of subnets it used before.
+ */
+function networkInterfaceStatements(stack: Stack, network: FunctionNetwork): iam.PolicyStatement[] {
+  const ec2Arn = (resource: string, resourceName: string): string =>
+    stack.formatArn({ service: 'ec2', resource, resourceName, arnFormat: ArnFormat.SLASH_RESOURCE_NAME });
+  const subnetArns = network.subnets.subnetIds.map((id) => ec2Arn('subnet', id));
+  return [
+    new iam.PolicyStatement({
+      sid: 'DescribeNetworkInterfacesAndSubnets',
+      actions: ['ec2:DescribeNetworkInterfaces', 'ec2:DescribeSubnets'],
+      resources: ['*'],
+    }),
+    new iam.PolicyStatement({
+      sid: 'CreateInterfacesInOwnSubnets',
+      actions: ['ec2:CreateNetworkInterface'],
+      resources: [...subnetArns, ec2Arn('security-group', network.securityGroup.securityGroupId)],
+    }),
+    new iam.PolicyStatement({
+      sid: 'CreateInterfacesInOwnSubnetsOnly',
+      actions: ['ec2:CreateNetworkInterface'],
+      resources: ['*'],
+      conditions: { ArnEquals: { 'ec2:Subnet': subnetArns } },
+    }),
+    new iam.PolicyStatement({
+      sid: 'ManageInterfacesInTheVpc',
+      actions: ['ec2:DeleteNetworkInterface', 'ec2:AssignPrivateIpAddresses', 'ec2:UnassignPrivateIpAddresses'],
+      resources: ['*'],
+      conditions: { ArnEquals: { 'ec2:Vpc': ec2Arn('vpc', network.vpc.vpcId) } },
+    }),
+  ];
 }
 
 /**

@@ -1,8 +1,8 @@
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import * as cw_actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
+import { notify } from './alarm-topic';
 
 /**
  * One metric of one ElastiCache node. Metrics are per node (ElastiCache user guide, "Host-level
@@ -35,8 +35,8 @@ export interface NodeAlarmSpec {
   readonly treatMissingData?: cloudwatch.TreatMissingData;
 }
 
-/** Creates the alarms and wires the action, when one is given. */
-export function createNodeAlarms(scope: Construct, specs: NodeAlarmSpec[], topic?: sns.ITopic): cloudwatch.Alarm[] {
+/** Creates the alarms, each notifying the topic on ALARM and OK (AwsSolutions `CloudWatchAlarmAction`). */
+export function createNodeAlarms(scope: Construct, specs: NodeAlarmSpec[], topic: sns.ITopic): cloudwatch.Alarm[] {
   return specs.map((spec) => {
     const alarm = new cloudwatch.Alarm(scope, spec.id, {
       metric: spec.metric,
@@ -46,11 +46,7 @@ export function createNodeAlarms(scope: Construct, specs: NodeAlarmSpec[], topic
       treatMissingData: spec.treatMissingData ?? cloudwatch.TreatMissingData.MISSING,
       alarmDescription: spec.description,
     });
-    if (topic) {
-      const action = new cw_actions.SnsAction(topic);
-      alarm.addAlarmAction(action);
-      alarm.addOkAction(action);
-    }
+    notify(alarm, topic);
     return alarm;
   });
 }

@@ -4,7 +4,7 @@ import * as path from 'path';
 import { App } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 import { ElastiCacheChecks, SecureRedisCluster, SessionStoreCache, ShardedMemcached } from '../../src';
-import { acknowledgements, findings } from '../policy';
+import { acknowledgements, controlTowerFailures, expectedAcknowledgements, findings } from '../policy';
 
 const EXAMPLES = path.join(__dirname, '..', '..', 'examples');
 
@@ -40,10 +40,16 @@ describe.each(apps)('examples/%s', (name) => {
     expect(new ElastiCacheChecks().validateScope(app).violations).toEqual([]);
   });
 
-  test('acknowledges nothing on the library\'s constructs', () => {
+  test('acknowledges on the library\'s constructs exactly the entries of the library\'s table', () => {
     const ours = libraryPaths(app);
     expect(ours.length).toBeGreaterThan(0);
     const onLibrary = acknowledgements(app).filter((ack) => ours.some((p) => ack.startsWith(`${p}/`) || ack.startsWith(`${p}:`)));
+    expect(onLibrary.sort()).toEqual(expectedAcknowledgements(app).filter((ack) => ours.some((p) => ack.startsWith(`${p}/`))));
+  });
+
+  test('the Control Tower rules find nothing on the library\'s constructs', () => {
+    const ours = libraryPaths(app);
+    const onLibrary = controlTowerFailures(app).filter((f) => ours.some((p) => f.endsWith(` on ${p}`) || f.includes(` on ${p}/`)));
     expect(onLibrary).toEqual([]);
   });
 });
