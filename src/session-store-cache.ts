@@ -16,10 +16,10 @@ import { CacheEndpoint } from './cache-endpoint';
 import { CacheEngine, CacheEngineVersion } from './cache-engine-version';
 import { addUserPasswordRotation } from './private/auth-token-rotation';
 import { defaultCacheId, derivedId, validateCacheId } from './private/ids';
-import { allowLogsToUseKey } from './private/log-key';
 import { cacheMetric, createNodeAlarms, NodeAlarmSpec } from './private/metrics';
 import { checkZoneSpread, createCacheSecurity, selectCacheSubnets } from './private/network';
 import { BoundCacheUser, createUserGroup } from './private/rbac';
+import { grantReadSecret } from './private/secret-grant';
 import { isLiteral, PropsValidator } from './private/validation';
 import { RecommendedAlarmsOptions, SecureRedisCluster } from './secure-redis-cluster';
 
@@ -470,7 +470,7 @@ export class SessionStoreCache extends Construct implements ec2.IConnectable {
       env.SESSION_STORE_SERVERLESS = 'true';
     } else {
       const secret = (user ? this.userSecret(user) : this.secret)!;
-      secret.grantRead(consumer.grantable);
+      grantReadSecret(consumer.grantable, secret);
       env.SESSION_STORE_AUTH = user || this.serverlessCache ? 'password' : 'token';
       env.SESSION_STORE_SECRET_ARN = secret.secretArn;
       if (user) env.SESSION_STORE_USERNAME = user.userName;
@@ -524,7 +524,6 @@ export class SessionStoreCache extends Construct implements ec2.IConnectable {
       encryptionKey: key,
       logRetention: logs.RetentionDays.ONE_YEAR,
       removalPolicy,
-      allowLogsToUseKey: () => allowLogsToUseKey(this, key),
     }, {
       userId: bound.userId,
       userName: this.username!,

@@ -8,6 +8,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct, IDependable } from 'constructs';
 import { ROTATION_ENV, ROTATION_MODES } from './auth-token-rotation-env';
 import { AuthTokenRotationFunction } from './auth-token-rotation-function';
+import { createEncryptedLogGroup } from './log-key';
 import { selectCacheSubnets } from './network';
 import { PropsValidator } from './validation';
 import { AuthTokenRotationOptions, RotationVpcEndpoints } from '../auth-token-rotation';
@@ -30,8 +31,6 @@ export interface RotationTarget {
   readonly encryptionKey: kms.IKey;
   readonly logRetention: logs.RetentionDays;
   readonly removalPolicy: RemovalPolicy;
-  /** Lets CloudWatch Logs use the key, for the function's log group. */
-  readonly allowLogsToUseKey: () => void;
 }
 
 /** An RBAC password user whose password is rotated. */
@@ -126,6 +125,7 @@ export function addUserPasswordRotation(cluster: Construct, target: RotationTarg
     environment: {
       [ROTATION_ENV.mode]: ROTATION_MODES.userPassword,
       [ROTATION_ENV.userId]: user.userId,
+      [ROTATION_ENV.userName]: user.userName,
       [ROTATION_ENV.jsonField]: 'password',
     },
     elastiCacheStatement: new iam.PolicyStatement({
@@ -168,6 +168,8 @@ function attachRotation(cluster: Construct, target: RotationTarget, options: Aut
   target.cacheSecurityGroup.connections.allowFrom(securityGroup, ec2.Port.tcp(port), subject.description);
 
   const environment: Record<string, string> = {
+    // The one secret the function acts on: it refuses events for any other.
+    [ROTATION_ENV.secretArn]: secretArnPattern(secret),
     [ROTATION_ENV.replicationGroupId]: target.replicationGroupId,
     [ROTATION_ENV.cacheHost]: target.endpoint.hostname,
     [ROTATION_ENV.cachePort]: Token.isUnresolved(target.endpoint.port) ? Token.asString(target.endpoint.port) : target.endpoint.port.toString(),
@@ -176,11 +178,9 @@ function attachRotation(cluster: Construct, target: RotationTarget, options: Aut
   Object.assign(environment, connectToApis(scope, subject.description, target.vpc, subnets!, securityGroup,
     options.vpcEndpoints ?? RotationVpcEndpoints.automatic()));
 
-  target.allowLogsToUseKey();
-  const logGroup = new logs.LogGroup(scope, 'LogGroup', {
+  const logGroup = createEncryptedLogGroup(scope, 'LogGroup', target.encryptionKey, {
     retention: options.logRetention ?? target.logRetention,
-    encryptionKey: target.encryptionKey,
-    removalPolicy: target.removalPolicy === RemovalPolicy.DESTROY ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
+    removalPolicy: target.removalPolicy,
   });
 
   const role = new iam.Role(scope, 'Role', {
@@ -234,7 +234,7 @@ function attachRotation(cluster: Construct, target: RotationTarget, options: Aut
     rotateImmediatelyOnUpdate: options.rotateImmediatelyOnUpdate ?? true,
   });
   rotation.node.addDependency(target.replicationGroup);
-  restrictInvokeToAccount(fn, stack);
+  restrictInvokeToAccount(fn, stack, secret);
   return rotation;
 }
 
@@ -280,8 +280,16 @@ function rotationStatements(stack: Stack, elastiCacheStatement: iam.PolicyStatem
         'secretsmanager:PutSecretValue',
         'secretsmanager:UpdateSecretVersionStage',
       ],
-      // An imported secret known by name only: its ARN ends in a random six-character suffix.
-      resources: [secret.secretFullArn ?? `${secret.secretArn}-??????`],
+      resources: [secretArnPattern(secret)],
+    }),
+    // Defence in depth against a confused deputy: whatever another policy of the role allows,
+    // this function touches no other secret (an explicit Deny wins, IAM user guide, "Policy
+    // evaluation logic").
+    new iam.PolicyStatement({
+      sid: 'NoOtherSecret',
+      effect: iam.Effect.DENY,
+      actions: ['secretsmanager:*'],
+      notResources: [secretArnPattern(secret)],
     }),
   );
   if (secret.encryptionKey) {
@@ -321,6 +329,12 @@ function rotationStatements(stack: Stack, elastiCacheStatement: iam.PolicyStatem
 /**
  * Network paths to the Secrets Manager and ElastiCache APIs; returns the environment variables
  * that point the function's SDK clients at endpoints the construct created.
+ *
+ * By default the function reaches the two APIs through interface endpoints, even in subnets with
+ * a NAT gateway: a security group cannot name an AWS API by address (there is no AWS-managed
+ * prefix list for either service), so the only alternative is HTTPS to 0.0.0.0/0. The endpoints
+ * are shared by every rotation function of the construct, to pay for one pair per construct
+ * (interface endpoints are billed per endpoint and Availability Zone, AWS PrivateLink pricing).
  */
 function connectToApis(scope: Construct, description: string, vpc: ec2.IVpc, subnets: ec2.SelectedSubnets,
   fnSecurityGroup: ec2.SecurityGroup, choice: RotationVpcEndpoints): Record<string, string> {
@@ -330,51 +344,80 @@ function connectToApis(scope: Construct, description: string, vpc: ec2.IVpc, sub
     }
     return {};
   }
-  const create = choice.createEndpoints ?? !hasEgress(vpc, subnets);
-  if (!create) {
+  if (choice.createEndpoints === false) {
     fnSecurityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'Secrets Manager and ElastiCache APIs through the subnets\' egress');
     return {};
   }
-  const endpointSecurityGroup = new ec2.SecurityGroup(scope, 'EndpointSecurityGroup', {
-    vpc,
-    description: `Interface endpoints of the ${description}`,
-    allowAllOutbound: false,
-  });
-  endpointSecurityGroup.connections.allowFrom(fnSecurityGroup, ec2.Port.tcp(443), description);
-  const endpointUrl = (id: string, service: ec2.InterfaceVpcEndpointAwsService): string => {
-    const endpoint = new ec2.InterfaceVpcEndpoint(scope, id, {
-      vpc,
-      service,
-      subnets: { subnets: subnets.subnets },
-      securityGroups: [endpointSecurityGroup],
-      open: false,
-      // Private DNS would redirect every workload of the VPC to endpoints that admit only this
-      // function, and collides with endpoints the VPC already has: call the endpoint's own name.
-      privateDnsEnabled: false,
-    });
-    // DnsEntries: "<hosted zone id>:<name>", the regional name first (EC2 API, VpcEndpoint).
-    return `https://${Fn.select(1, Fn.split(':', Fn.select(0, endpoint.vpcEndpointDnsEntries)))}`;
-  };
-  return {
-    [ROTATION_ENV.secretsManagerEndpoint]: endpointUrl('SecretsManagerEndpoint', ec2.InterfaceVpcEndpointAwsService.SECRETS_MANAGER),
-    [ROTATION_ENV.elastiCacheEndpoint]: endpointUrl('ElastiCacheEndpoint', ec2.InterfaceVpcEndpointAwsService.ELASTICACHE),
-  };
+  const owner = scope.node.scope ?? scope;
+  const endpoints = owner.node.tryFindChild(ROTATION_ENDPOINTS_ID) as RotationApiEndpoints | undefined
+    ?? new RotationApiEndpoints(owner, ROTATION_ENDPOINTS_ID, vpc, subnets);
+  endpoints.admit(fnSecurityGroup, description);
+  return endpoints.environment;
 }
 
-/** True when every subnet is one of the VPC's private subnets with egress (NAT). */
-function hasEgress(vpc: ec2.IVpc, subnets: ec2.SelectedSubnets): boolean {
-  const withEgress = new Set(vpc.privateSubnets.map((s) => s.subnetId));
-  return subnets.subnets.length > 0 && subnets.subnets.every((s) => withEgress.has(s.subnetId));
+const ROTATION_ENDPOINTS_ID = 'RotationEndpoints';
+
+/**
+ * A Secrets Manager and an ElastiCache interface endpoint, shared by the rotation functions of one
+ * construct. Their security group admits only those functions, on port 443.
+ */
+class RotationApiEndpoints extends Construct {
+  public readonly environment: Record<string, string>;
+  private readonly securityGroup: ec2.SecurityGroup;
+
+  constructor(scope: Construct, id: string, vpc: ec2.IVpc, subnets: ec2.SelectedSubnets) {
+    super(scope, id);
+    this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
+      vpc,
+      description: `Interface endpoints of the rotation functions of ${scope.node.path}`,
+      allowAllOutbound: false,
+    });
+    const endpointUrl = (endpointId: string, service: ec2.InterfaceVpcEndpointAwsService): string => {
+      const endpoint = new ec2.InterfaceVpcEndpoint(this, endpointId, {
+        vpc,
+        service,
+        subnets: { subnets: subnets.subnets, onePerAz: true },
+        securityGroups: [this.securityGroup],
+        open: false,
+        // Private DNS would redirect every workload of the VPC to endpoints that admit only these
+        // functions, and collides with endpoints the VPC already has: call the endpoint's own name.
+        privateDnsEnabled: false,
+      });
+      // DnsEntries: "<hosted zone id>:<name>", the regional name first (EC2 API, VpcEndpoint).
+      return `https://${Fn.select(1, Fn.split(':', Fn.select(0, endpoint.vpcEndpointDnsEntries)))}`;
+    };
+    this.environment = {
+      [ROTATION_ENV.secretsManagerEndpoint]: endpointUrl('SecretsManager', ec2.InterfaceVpcEndpointAwsService.SECRETS_MANAGER),
+      [ROTATION_ENV.elastiCacheEndpoint]: endpointUrl('ElastiCache', ec2.InterfaceVpcEndpointAwsService.ELASTICACHE),
+    };
+  }
+
+  /** Lets one function reach the endpoints (and only them) on port 443. */
+  public admit(fnSecurityGroup: ec2.SecurityGroup, description: string): void {
+    this.securityGroup.connections.allowFrom(fnSecurityGroup, ec2.Port.tcp(443), description);
+  }
 }
 
 /**
- * Only Secrets Manager calls from this account may invoke the function (confused-deputy
- * protection, Secrets Manager user guide, "Permissions for rotation Lambda functions").
+ * The secret's ARN; for a secret imported by name (partial ARN), that ARN with the `-??????` that
+ * matches the six random characters Secrets Manager appends. It names the one secret in the
+ * function's policy, its invoke permission and its environment.
  */
-function restrictInvokeToAccount(fn: lambda.Function, stack: Stack): void {
+function secretArnPattern(secret: secretsmanager.ISecret): string {
+  return secret.secretFullArn ?? `${secret.secretArn}-??????`;
+}
+
+/**
+ * Only Secrets Manager, rotating this secret in this account, may invoke the function
+ * (confused-deputy protection: `SourceAccount` and `SourceArn`, Secrets Manager user guide,
+ * "Permissions for rotation Lambda functions"; Lambda matches `SourceArn` with `ArnLike`, so the
+ * `?` of a partial ARN match one character each).
+ */
+function restrictInvokeToAccount(fn: lambda.Function, stack: Stack, secret: secretsmanager.ISecret): void {
   for (const child of fn.node.children) {
     if (child instanceof lambda.CfnPermission && child.principal === 'secretsmanager.amazonaws.com') {
       child.sourceAccount = stack.account;
+      child.sourceArn = secretArnPattern(secret);
     }
   }
 }
