@@ -334,7 +334,9 @@ export function apiClientConfig(endpoint?: string, timeouts: ApiTimeouts = API_T
     endpoint,
     maxAttempts: timeouts.maxAttempts,
     // The SDK builds its Node.js HTTP handler from these options (Smithy NodeHttpHandlerOptions).
-    requestHandler: { connectionTimeout: timeouts.connectionTimeoutMs, requestTimeout: timeouts.requestTimeoutMs },
+    // Recent versions of that handler only warn when requestTimeout passes, unless
+    // throwOnRequestTimeout is set; older ones always fail the request.
+    requestHandler: { connectionTimeout: timeouts.connectionTimeoutMs, requestTimeout: timeouts.requestTimeoutMs, throwOnRequestTimeout: true },
   };
 }
 
