@@ -137,7 +137,9 @@ describe('SDK clients give up before the function does', () => {
     expect(config).toEqual({
       endpoint: 'https://vpce-1.secretsmanager.us-east-1.vpce.amazonaws.com',
       maxAttempts: API_TIMEOUTS.maxAttempts,
-      requestHandler: { connectionTimeout: API_TIMEOUTS.connectionTimeoutMs, requestTimeout: API_TIMEOUTS.requestTimeoutMs, throwOnRequestTimeout: true },
+      requestHandler: {
+        connectionTimeout: API_TIMEOUTS.connectionTimeoutMs, requestTimeout: API_TIMEOUTS.requestTimeoutMs, throwOnRequestTimeout: true,
+      },
     });
     // Worst case of one call: every attempt connects at the limit and then waits at the limit.
     const worstCallMs = API_TIMEOUTS.maxAttempts * (API_TIMEOUTS.connectionTimeoutMs + API_TIMEOUTS.requestTimeoutMs);
