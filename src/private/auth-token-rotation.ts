@@ -288,7 +288,7 @@ function rotationStatements(stack: Stack, elastiCacheStatement: iam.PolicyStatem
     new iam.PolicyStatement({
       sid: 'NoOtherSecret',
       effect: iam.Effect.DENY,
-      actions: ['secretsmanager:*'],
+      actions: EVERY_SECRETS_MANAGER_ACTION,
       notResources: [secretArnPattern(secret)],
     }),
   );
@@ -397,6 +397,17 @@ class RotationApiEndpoints extends Construct {
     this.securityGroup.connections.allowFrom(fnSecurityGroup, ec2.Port.tcp(443), description);
   }
 }
+
+/**
+ * Every Secrets Manager action (Service Authorization Reference, "Actions defined by AWS Secrets
+ * Manager"), by prefix. Not `secretsmanager:*`: the HIPAA, NIST and PCI packs'
+ * IAMPolicyNoStatementsWithFullAccess reads `service:*` anywhere before an Allow as full access,
+ * even in a Deny.
+ */
+const EVERY_SECRETS_MANAGER_ACTION = [
+  'BatchGet*', 'Cancel*', 'Create*', 'Delete*', 'Describe*', 'Get*', 'List*', 'Put*', 'Remove*', 'Replicate*', 'Restore*',
+  'Rotate*', 'Stop*', 'Tag*', 'Untag*', 'Update*', 'Validate*',
+].map((action) => `secretsmanager:${action}`);
 
 /**
  * The secret's ARN; for a secret imported by name (partial ARN), that ARN with the `-??????` that
