@@ -25,14 +25,14 @@ export function grantReadSecret(grantee: iam.IGrantable, secret: secretsmanager.
   if (!secret.encryptionKey) {
     return read;
   }
+  const viaService = `secretsmanager.${Stack.of(secret).region}.amazonaws.com`;
   const decrypt = iam.Grant.addToPrincipal({
     grantee,
     actions: ['kms:Decrypt'],
     resourceArns: [secret.encryptionKey.keyArn],
-    conditions: {
-      StringEquals: { 'kms:ViaService': `secretsmanager.${Stack.of(secret).region}.amazonaws.com` },
-      [secret.secretFullArn ? 'StringEquals' : 'StringLike']: { 'kms:EncryptionContext:SecretARN': secretArn },
-    },
+    conditions: secret.secretFullArn
+      ? { StringEquals: { 'kms:ViaService': viaService, 'kms:EncryptionContext:SecretARN': secretArn } }
+      : { StringEquals: { 'kms:ViaService': viaService }, StringLike: { 'kms:EncryptionContext:SecretARN': secretArn } },
   });
   return read.combine(decrypt);
 }
