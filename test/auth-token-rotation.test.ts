@@ -285,11 +285,21 @@ describe('addAuthTokenRotation wiring', () => {
           'ec2:AssignPrivateIpAddresses', 'ec2:UnassignPrivateIpAddresses'],
         Resource: '*',
       },
+      { Sid: 'ReadThisGroup', Effect: 'Allow', Action: 'elasticache:DescribeReplicationGroups', Resource: stack.resolve(cache.replicationGroupArn) },
       {
         Sid: 'ChangeThisGroupsToken',
         Effect: 'Allow',
-        Action: ['elasticache:DescribeReplicationGroups', 'elasticache:ModifyReplicationGroup'],
+        Action: 'elasticache:ModifyReplicationGroup',
         Resource: stack.resolve(cache.replicationGroupArn),
+        // Only requests that carry a non-empty AuthToken.
+        Condition: { Bool: { 'elasticache:AuthTokenEnabled': 'true' } },
+      },
+      {
+        Sid: 'NeverTurnTlsOff',
+        Effect: 'Deny',
+        Action: 'elasticache:ModifyReplicationGroup',
+        Resource: stack.resolve(cache.replicationGroupArn),
+        Condition: { Bool: { 'elasticache:TransitEncryptionEnabled': 'false' } },
       },
       {
         Sid: 'RotateThisSecret',

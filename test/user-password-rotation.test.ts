@@ -96,8 +96,8 @@ describe('addUserPasswordRotation wiring', () => {
     const policies = template.findResources('AWS::IAM::ManagedPolicy');
     expect(Object.keys(policies)).toHaveLength(1);
     const statements = Object.values(policies)[0].Properties.PolicyDocument.Statement as Array<Record<string, unknown>>;
-    expect(statements.map((s) => s.Sid)).toEqual(['WriteOwnLogs', 'VpcNetworkInterfaces', 'ChangeThisUsersPassword', 'RotateThisSecret', 'NoOtherSecret',
-      'UseTheSecretsKey']);
+    expect(statements.map((s) => s.Sid)).toEqual(['WriteOwnLogs', 'VpcNetworkInterfaces', 'ChangeThisUsersPassword', 'KeepThePasswordMode',
+      'RotateThisSecret', 'NoOtherSecret', 'UseTheSecretsKey']);
     const userId = userIdOf(template, 'CacheUser1');
     expect(statements[2]).toEqual({
       Sid: 'ChangeThisUsersPassword',
@@ -105,12 +105,20 @@ describe('addUserPasswordRotation wiring', () => {
       Action: ['elasticache:DescribeUsers', 'elasticache:ModifyUser'],
       Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:elasticache:us-east-1:123456789012:user:${userId}`]] },
     });
-    expect(statements[3]).toMatchObject({
+    // The function never switches the user to IAM or to no password.
+    expect(statements[3]).toEqual({
+      Sid: 'KeepThePasswordMode',
+      Effect: 'Deny',
+      Action: 'elasticache:ModifyUser',
+      Resource: statements[2].Resource,
+      Condition: { StringEqualsIgnoreCase: { 'elasticache:UserAuthenticationMode': ['iam', 'no-password-required'] } },
+    });
+    expect(statements[4]).toMatchObject({
       Action: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue', 'secretsmanager:UpdateSecretVersionStage'],
       Resource: { Ref: secretId },
     });
-    expect(statements[4]).toMatchObject({ Effect: 'Deny', NotResource: { Ref: secretId } });
-    expect(statements[5]).toMatchObject({
+    expect(statements[5]).toMatchObject({ Effect: 'Deny', NotResource: { Ref: secretId } });
+    expect(statements[6]).toMatchObject({
       Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
       Resource: { 'Fn::GetAtt': [keyId, 'Arn'] },
       Condition: { StringEquals: { 'kms:ViaService': 'secretsmanager.us-east-1.amazonaws.com', 'kms:EncryptionContext:SecretARN': { Ref: secretId } } },

@@ -52,7 +52,7 @@ interface RotationSubject {
   readonly functionDescription: string;
   readonly policyDescription: string;
   readonly environment: Record<string, string>;
-  readonly elastiCacheStatement: iam.PolicyStatement;
+  readonly elastiCacheStatements: iam.PolicyStatement[];
 }
 
 const ROTATION_ID = 'AuthTokenRotation';
@@ -93,11 +93,32 @@ export function addAuthTokenRotation(cluster: Construct, target: RotationTarget,
     functionDescription: `Rotates the AUTH token of the ElastiCache replication group ${target.replicationGroupId}`,
     policyDescription: `AUTH token rotation of the replication group ${target.replicationGroupId} (${cluster.node.path})`,
     environment,
-    elastiCacheStatement: new iam.PolicyStatement({
-      sid: 'ChangeThisGroupsToken',
-      actions: ['elasticache:DescribeReplicationGroups', 'elasticache:ModifyReplicationGroup'],
-      resources: [target.replicationGroupArn],
-    }),
+    elastiCacheStatements: [
+      new iam.PolicyStatement({
+        sid: 'ReadThisGroup',
+        actions: ['elasticache:DescribeReplicationGroups'],
+        resources: [target.replicationGroupArn],
+      }),
+      // ElastiCache condition keys (Service Authorization Reference, "Actions, resources, and
+      // condition keys for Amazon ElastiCache"; ElastiCache user guide, "Using condition keys"):
+      // every ModifyReplicationGroup of the function carries a non-empty AuthToken, and none
+      // turns TLS off. Both hold whether ElastiCache reads the keys from the request or from the
+      // group (an AUTH token needs TLS), so they cannot block a rotation; see
+      // docs/rotation-security.md.
+      new iam.PolicyStatement({
+        sid: 'ChangeThisGroupsToken',
+        actions: ['elasticache:ModifyReplicationGroup'],
+        resources: [target.replicationGroupArn],
+        conditions: { Bool: { 'elasticache:AuthTokenEnabled': 'true' } },
+      }),
+      new iam.PolicyStatement({
+        sid: 'NeverTurnTlsOff',
+        effect: iam.Effect.DENY,
+        actions: ['elasticache:ModifyReplicationGroup'],
+        resources: [target.replicationGroupArn],
+        conditions: { Bool: { 'elasticache:TransitEncryptionEnabled': 'false' } },
+      }),
+    ],
   }));
 }
 
@@ -128,11 +149,22 @@ export function addUserPasswordRotation(cluster: Construct, target: RotationTarg
       [ROTATION_ENV.userName]: user.userName,
       [ROTATION_ENV.jsonField]: 'password',
     },
-    elastiCacheStatement: new iam.PolicyStatement({
-      sid: 'ChangeThisUsersPassword',
-      actions: ['elasticache:DescribeUsers', 'elasticache:ModifyUser'],
-      resources: [user.userArn],
-    }),
+    elastiCacheStatements: [
+      new iam.PolicyStatement({
+        sid: 'ChangeThisUsersPassword',
+        actions: ['elasticache:DescribeUsers', 'elasticache:ModifyUser'],
+        resources: [user.userArn],
+      }),
+      // elasticache:UserAuthenticationMode (Service Authorization Reference): the function never
+      // switches the user to IAM or to no password at all.
+      new iam.PolicyStatement({
+        sid: 'KeepThePasswordMode',
+        effect: iam.Effect.DENY,
+        actions: ['elasticache:ModifyUser'],
+        resources: [user.userArn],
+        conditions: { StringEqualsIgnoreCase: { 'elasticache:UserAuthenticationMode': ['iam', 'no-password-required'] } },
+      }),
+    ],
   }));
 }
 
@@ -192,7 +224,7 @@ function attachRotation(cluster: Construct, target: RotationTarget, options: Aut
   const policy = new iam.ManagedPolicy(scope, 'Policy', {
     description: subject.policyDescription,
     roles: [role],
-    statements: rotationStatements(stack, subject.elastiCacheStatement, secret, logGroup, options),
+    statements: rotationStatements(stack, subject.elastiCacheStatements, secret, logGroup, options),
   });
   if (options.networkInterfacesPolicy) {
     role.addManagedPolicy(options.networkInterfacesPolicy);
@@ -246,7 +278,7 @@ function attachRotation(cluster: Construct, target: RotationTarget, options: Aut
  * `ec2:DeleteNetworkInterface` covers every network interface ("Giving Lambda functions access to
  * resources in an Amazon VPC").
  */
-function rotationStatements(stack: Stack, elastiCacheStatement: iam.PolicyStatement, secret: secretsmanager.ISecret, logGroup: logs.ILogGroup,
+function rotationStatements(stack: Stack, elastiCacheStatements: iam.PolicyStatement[], secret: secretsmanager.ISecret, logGroup: logs.ILogGroup,
   options: AuthTokenRotationOptions): iam.PolicyStatement[] {
   const deadLetterQueue = options.deadLetterQueue;
   const statements = [
@@ -271,7 +303,7 @@ function rotationStatements(stack: Stack, elastiCacheStatement: iam.PolicyStatem
     }));
   }
   statements.push(
-    elastiCacheStatement,
+    ...elastiCacheStatements,
     new iam.PolicyStatement({
       sid: 'RotateThisSecret',
       actions: [
