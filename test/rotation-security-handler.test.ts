@@ -12,6 +12,7 @@ import {
   API_TIMEOUTS,
   apiClientConfig,
   createRotationHandler,
+  handler,
   isConfiguredSecret,
   RotationSettings,
 } from '../src/private/auth-token-rotation.lambda';
@@ -77,6 +78,19 @@ describe('the function rotates only the secret it was deployed for', () => {
     for (const name of ['createSecret', 'setSecret', 'testSecret', 'finishSecret']) {
       await expect(step(name, OTHER_ARN)).rejects.toThrow(
         `Refused: this function rotates only the secret ${SECRET_ARN}, not "${OTHER_ARN}". Nothing was read or changed.`);
+    }
+    expect(sm.calls()).toHaveLength(0);
+    expect(ec.calls()).toHaveLength(0);
+  });
+
+  test('the deployed handler reads the secret from its environment and refuses another one before any call', async () => {
+    const saved = { ...process.env };
+    Object.assign(process.env, { SECRET_ARN, REPLICATION_GROUP_ID: 'orders', CACHE_HOST: 'h', CACHE_PORT: '6380', AWS_REGION: 'us-east-1' });
+    try {
+      await expect(handler({ Step: 'setSecret', SecretId: OTHER_ARN, ClientRequestToken: 'v1' }, { getRemainingTimeInMillis: () => FUNCTION_TIMEOUT_MS }))
+        .rejects.toThrow(`Refused: this function rotates only the secret ${SECRET_ARN}`);
+    } finally {
+      process.env = saved;
     }
     expect(sm.calls()).toHaveLength(0);
     expect(ec.calls()).toHaveLength(0);
