@@ -26,16 +26,20 @@ export interface ExistingRotationEndpoints {
  */
 export class RotationVpcEndpoints {
   /**
-   * Creates interface endpoints when the function's subnets have no route out (isolated
-   * subnets, or subnets the construct cannot tell have one), and none when they are private
-   * subnets with egress.
+   * Creates a Secrets Manager and an ElastiCache interface endpoint, shared by the rotation
+   * functions of the construct, whatever the subnets' route out: the functions' security groups
+   * then allow HTTPS to these endpoints only, never to 0.0.0.0/0 (no security group rule can name
+   * an AWS API otherwise). The same as `create()`.
    */
   public static automatic(): RotationVpcEndpoints {
     return new RotationVpcEndpoints(undefined, undefined);
   }
 
   /**
-   * Always creates a Secrets Manager and an ElastiCache interface endpoint for the function.
+   * Creates a Secrets Manager and an ElastiCache interface endpoint, shared by the rotation
+   * functions of the construct, in the functions' subnets (one per Availability Zone). Interface
+   * endpoints are billed per endpoint and Availability Zone (AWS PrivateLink pricing): reuse
+   * endpoints the VPC has with `fromEndpoints()`.
    *
    * They are created without private DNS, so they neither collide with endpoints that the VPC
    * already has nor change how other workloads in the VPC reach these services: the function
@@ -57,13 +61,14 @@ export class RotationVpcEndpoints {
   /**
    * No endpoints: the function reaches the APIs through its subnets' route out (a NAT gateway,
    * or endpoints with private DNS that admit any source in the VPC). Its security group allows
-   * HTTPS out to anywhere.
+   * HTTPS out to anywhere (0.0.0.0/0): choose this only to save the endpoints' cost where that
+   * egress is acceptable.
    */
   public static none(): RotationVpcEndpoints {
     return new RotationVpcEndpoints(false, undefined);
   }
 
-  /** Whether to create endpoints: `undefined` decides by the subnets' egress. */
+  /** Whether to create endpoints: `undefined` (automatic) creates them too. */
   public readonly createEndpoints?: boolean;
   /** The endpoints to use, for `fromEndpoints`. */
   public readonly endpoints?: ExistingRotationEndpoints;
@@ -98,8 +103,8 @@ export interface SecretRotationOptions {
   /**
    * How the function reaches the Secrets Manager and ElastiCache APIs.
    *
-   * @default RotationVpcEndpoints.automatic(): interface endpoints when the function's subnets
-   * have no egress, none when they are private subnets with egress
+   * @default RotationVpcEndpoints.automatic(): a Secrets Manager and an ElastiCache interface
+   * endpoint shared by the construct's rotation functions, also in subnets with a NAT gateway
    */
   readonly vpcEndpoints?: RotationVpcEndpoints;
 

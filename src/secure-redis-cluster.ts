@@ -19,12 +19,13 @@ import { AUTH_TOKEN_EXCLUDED_CHARACTERS } from './private/auth-token-chars';
 import { RotationTarget } from './private/auth-token-rotation';
 import { defaultCacheId, validateCacheId } from './private/ids';
 import { createKey } from './private/keys';
-import { allowLogsToUseKey } from './private/log-key';
+import { createEncryptedLogGroup } from './private/log-key';
 import { createNodeAlarms, nodeIdFragment, nodeMetric, NodeAlarmSpec } from './private/metrics';
 import { checkZoneSpread, createCacheSecurity, createSubnetGroup, selectCacheSubnets } from './private/network';
 import { describeNodeType, NodeTypeInfo } from './private/node-types';
 import { createParameterGroup } from './private/parameter-group';
 import { BoundCacheUser, createUserGroup, validateUsers } from './private/rbac';
+import { grantReadSecret } from './private/secret-grant';
 import { rotateSecrets } from './private/secret-rotation';
 import {
   DAY_MINUTES, dailyOverlapsWeekly, isLiteral, parseDailyWindow, PropsValidator, rangeLength, validateEventTopic, validateMaintenanceWindow,
@@ -468,13 +469,15 @@ export abstract class SecureRedisClusterBase extends Resource implements ISecure
   public abstract readonly nodeIds: string[];
 
   /**
-   * Grants reading the AUTH token (and decrypting it with its key).
+   * Grants reading the AUTH token (and decrypting it with its key), in the grantee's identity
+   * policy: `kms:Decrypt` is limited to this secret by its encryption context, so the grantee
+   * cannot decrypt other secrets under the same key.
    */
   public grantReadAuthToken(grantee: iam.IGrantable): iam.Grant {
     if (!this.authTokenSecret) {
       throw new Error(`[${this.node.path}] has no AUTH token secret to grant access to. With RBAC users, use grantReadUserSecret(grantee, userName); for an imported group, give authTokenSecret.`);
     }
-    return this.authTokenSecret.grantRead(grantee);
+    return grantReadSecret(grantee, this.authTokenSecret);
   }
 
   /**
@@ -805,9 +808,6 @@ export class SecureRedisCluster extends SecureRedisClusterBase {
     this.parameterGroup = this.createParameterGroup(engineVersion, clusterMode);
 
     const logDeliveryConfigurations: elasticache.CfnReplicationGroup.LogDeliveryConfigurationRequestProperty[] = [];
-    if (logging.slowLog || logging.engineLog) {
-      this.allowLogsToUseKey();
-    }
     if (logging.slowLog) {
       this.slowLogGroup = this.createLogGroup('SlowLog', logging.retention, removalPolicy);
       logDeliveryConfigurations.push(logDelivery('slow-log', this.slowLogGroup));
@@ -948,10 +948,12 @@ export class SecureRedisCluster extends SecureRedisClusterBase {
   }
 
   /**
-   * Grants reading the secret of a password user (and decrypting it with its key).
+   * Grants reading the secret of a password user (and decrypting it with its key), in the
+   * grantee's identity policy: `kms:Decrypt` is limited to this secret by its encryption context,
+   * so the grantee cannot decrypt the other users' secrets under the same key.
    */
   public grantReadUserSecret(grantee: iam.IGrantable, userName: string): iam.Grant {
-    return this.userSecret(userName).grantRead(grantee);
+    return grantReadSecret(grantee, this.userSecret(userName));
   }
 
   /**
@@ -991,7 +993,6 @@ export class SecureRedisCluster extends SecureRedisClusterBase {
       encryptionKey: this.encryptionKey,
       logRetention: this.props.logging?.retention ?? logs.RetentionDays.ONE_YEAR,
       removalPolicy: this.props.removalPolicy ?? RemovalPolicy.SNAPSHOT,
-      allowLogsToUseKey: () => this.allowLogsToUseKey(),
       alarmTopic: () => this.alarmTopic,
     };
   }
@@ -1198,17 +1199,9 @@ export class SecureRedisCluster extends SecureRedisClusterBase {
     });
   }
 
+  /** Named by `logGroupName`; the key policy lets CloudWatch Logs use the key for this group only. */
   private createLogGroup(id: string, retention: logs.RetentionDays, removalPolicy: RemovalPolicy): logs.ILogGroup {
-    return new logs.LogGroup(this, id, {
-      retention,
-      encryptionKey: this.encryptionKey,
-      removalPolicy: removalPolicy === RemovalPolicy.DESTROY ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
-    });
-  }
-
-  /** CloudWatch Logs encrypts a log group only if the key policy lets the Logs service use the key. */
-  private allowLogsToUseKey(): void {
-    allowLogsToUseKey(this, this.encryptionKey);
+    return createEncryptedLogGroup(this, id, this.encryptionKey, { retention, removalPolicy });
   }
 }
 

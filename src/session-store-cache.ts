@@ -17,10 +17,10 @@ import { CacheEngine, CacheEngineVersion } from './cache-engine-version';
 import { defaultAlarmTopic } from './private/alarm-topic';
 import { defaultCacheId, derivedId, validateCacheId } from './private/ids';
 import { createKey } from './private/keys';
-import { allowLogsToUseKey } from './private/log-key';
 import { cacheMetric, createNodeAlarms, NodeAlarmSpec } from './private/metrics';
 import { checkZoneSpread, createCacheSecurity, selectCacheSubnets } from './private/network';
 import { BoundCacheUser, createUserGroup } from './private/rbac';
+import { grantReadSecret } from './private/secret-grant';
 import { rotateSecrets } from './private/secret-rotation';
 import { isLiteral, PropsValidator } from './private/validation';
 import { RecommendedAlarmsOptions, SecureRedisCluster } from './secure-redis-cluster';
@@ -489,7 +489,7 @@ export class SessionStoreCache extends Construct implements ec2.IConnectable {
       env.SESSION_STORE_SERVERLESS = 'true';
     } else {
       const secret = (user ? this.userSecret(user) : this.secret)!;
-      secret.grantRead(consumer.grantable);
+      grantReadSecret(consumer.grantable, secret);
       env.SESSION_STORE_AUTH = user || this.serverlessCache ? 'password' : 'token';
       env.SESSION_STORE_SECRET_ARN = secret.secretArn;
       if (user) env.SESSION_STORE_USERNAME = user.userName;
@@ -644,7 +644,6 @@ export class SessionStoreCache extends Construct implements ec2.IConnectable {
       encryptionKey: key,
       logRetention: logs.RetentionDays.ONE_YEAR,
       removalPolicy: props.removalPolicy ?? RemovalPolicy.DESTROY,
-      allowLogsToUseKey: () => allowLogsToUseKey(this, key),
       alarmTopic: () => this.alarmTopic,
     }, {
       // An IAM user has no secret: nothing rotates, and asking for rotation is an error.

@@ -29,7 +29,7 @@ import {
 
 const SECRET_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:cache-token-AbCdEf';
 const GROUP_ID = 'orders-cache-1a2b3c4d';
-const SETTINGS: RotationSettings = { replicationGroupId: GROUP_ID, cacheHost: 'clustercfg.orders.cache.amazonaws.com', cachePort: 6380 };
+const SETTINGS: RotationSettings = { secretArn: SECRET_ARN, replicationGroupId: GROUP_ID, cacheHost: 'clustercfg.orders.cache.amazonaws.com', cachePort: 6380 };
 /** The Lambda timeout the construct sets: 15 minutes. */
 const TOKEN_0 = 'Initial-token-0000000000000000000000000000000000000000000000000A';
 
@@ -246,14 +246,17 @@ describe('generateAuthToken', () => {
 describe('settingsFromEnvironment', () => {
   test('reads what the construct sets', () => {
     expect(settingsFromEnvironment({
+      SECRET_ARN: SECRET_ARN,
       REPLICATION_GROUP_ID: GROUP_ID,
       SECRET_JSON_FIELD: 'token',
       CACHE_HOST: 'h',
       CACHE_PORT: '6380',
       SECRETS_MANAGER_ENDPOINT: 'https://vpce-1.secretsmanager.us-east-1.vpce.amazonaws.com',
     })).toEqual({
+      secretArn: SECRET_ARN,
       replicationGroupId: GROUP_ID,
       mode: 'authToken',
+      userName: undefined,
       jsonField: 'token',
       cacheHost: 'h',
       cachePort: 6380,
@@ -263,16 +266,17 @@ describe('settingsFromEnvironment', () => {
   });
 
   test.each([
-    [{}, /REPLICATION_GROUP_ID is not set/],
-    [{ REPLICATION_GROUP_ID: GROUP_ID, CACHE_PORT: 'abc' }, /CACHE_PORT 'abc' is not a port number/],
+    [{}, /SECRET_ARN is not set/],
+    [{ SECRET_ARN }, /REPLICATION_GROUP_ID is not set/],
+    [{ SECRET_ARN, REPLICATION_GROUP_ID: GROUP_ID, CACHE_PORT: 'abc' }, /CACHE_PORT 'abc' is not a port number/],
   ])('fails on %p', (env, message) => {
     expect(() => settingsFromEnvironment(env)).toThrow(message);
   });
 
   test('the deployed handler refuses to run without its environment', async () => {
-    delete process.env.REPLICATION_GROUP_ID;
+    delete process.env.SECRET_ARN;
     await expect(handler({ Step: 'createSecret', SecretId: SECRET_ARN, ClientRequestToken: 'v1' }, { getRemainingTimeInMillis: () => 1000 }))
-      .rejects.toThrow(/REPLICATION_GROUP_ID is not set/);
+      .rejects.toThrow(/SECRET_ARN is not set/);
   });
 });
 
@@ -361,7 +365,7 @@ describe('createSecret', () => {
   });
 
   test.each([
-    ['not JSON', 'plain-token-value-1234', /is not JSON, but the token is expected in its field 'token'/],
+    ['not JSON', 'plain-token-value-1234', /is not a JSON object, but the token is expected in its field 'token'/],
     ['JSON without the field', JSON.stringify({ password: 'p'.repeat(20) }), /has no string field 'token' holding the token/],
   ])('fails loudly for a secret that is %s', async (_case, value, message) => {
     const h = harness({ secret: value, settings: { ...SETTINGS, jsonField: 'token' } });
@@ -496,7 +500,7 @@ describe('setSecret', () => {
   });
 
   test('finds the endpoint with DescribeReplicationGroups when the environment has none', async () => {
-    const h = await created({ settings: { replicationGroupId: GROUP_ID } });
+    const h = await created({ settings: { secretArn: SECRET_ARN, replicationGroupId: GROUP_ID } });
     await h.step('setSecret', 'v1');
     expect(h.group.checkedAddresses[0]).toEqual({ host: 'clustercfg.from-describe.cache.amazonaws.com', port: 6380 });
   });

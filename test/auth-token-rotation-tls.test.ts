@@ -61,7 +61,7 @@ function rotation(pending: string, port = tlsPort, checkToken?: TokenCheck) {
   sm.on(UpdateSecretVersionStageCommand).resolves({ ARN: SECRET_ARN });
   const logs: Array<{ level: string; message: string }> = [];
   const handler = createRotationHandler({
-    settings: { replicationGroupId: 'local-test', cacheHost: '127.0.0.1', cachePort: port },
+    settings: { secretArn: SECRET_ARN, replicationGroupId: 'local-test', cacheHost: '127.0.0.1', cachePort: port },
     secretsManager: new SecretsManagerClient({ region: 'us-east-1' }),
     elastiCache: new ElastiCacheClient({ region: 'us-east-1' }),
     checkToken: checkToken ?? tlsTokenCheck({ timeoutMs: TIMEOUT_MS, tls: { ca } }),

@@ -156,7 +156,7 @@ describe('AUTH token rotation wiring (on by default)', () => {
     const { template } = build();
     const cacheSg = logicalId(template, 'AWS::EC2::SecurityGroup', 'CacheSecurityGroup');
     const fnSg = logicalId(template, 'AWS::EC2::SecurityGroup', FN_SG);
-    const endpointSg = logicalId(template, 'AWS::EC2::SecurityGroup', 'CacheAuthTokenRotationEndpointSecurityGroup');
+    const endpointSg = logicalId(template, 'AWS::EC2::SecurityGroup', 'CacheRotationEndpointsSecurityGroup');
 
     const fromFunction = Object.values(template.findResources('AWS::EC2::SecurityGroupIngress', {
       Properties: { SourceSecurityGroupId: { 'Fn::GetAtt': [fnSg, 'GroupId'] } },
@@ -175,14 +175,14 @@ describe('AUTH token rotation wiring (on by default)', () => {
     });
     // The endpoints' group admits nobody else.
     template.hasResourceProperties('AWS::EC2::SecurityGroup', {
-      GroupDescription: Match.stringLikeRegexp('^Interface endpoints of the AUTH token rotation function'),
+      GroupDescription: 'Interface endpoints of the rotation functions of TestStack/Cache',
       SecurityGroupIngress: Match.absent(),
     });
   });
 
   test('isolated subnets: Secrets Manager and ElastiCache endpoints without private DNS, called by their own names', () => {
     const { template } = build();
-    const endpointSg = logicalId(template, 'AWS::EC2::SecurityGroup', 'CacheAuthTokenRotationEndpointSecurityGroup');
+    const endpointSg = logicalId(template, 'AWS::EC2::SecurityGroup', 'CacheRotationEndpointsSecurityGroup');
     template.resourceCountIs('AWS::EC2::VPCEndpoint', 2);
     for (const service of ['secretsmanager', 'elasticache']) {
       template.hasResourceProperties('AWS::EC2::VPCEndpoint', {
@@ -193,7 +193,7 @@ describe('AUTH token rotation wiring (on by default)', () => {
         SecurityGroupIds: [{ 'Fn::GetAtt': [endpointSg, 'GroupId'] }],
       });
     }
-    const smEndpoint = logicalId(template, 'AWS::EC2::VPCEndpoint', 'SecretsManagerEndpoint');
+    const smEndpoint = logicalId(template, 'AWS::EC2::VPCEndpoint', 'CacheRotationEndpointsSecretsManager');
     template.hasResourceProperties('AWS::Lambda::Function', {
       Environment: {
         Variables: {
@@ -206,22 +206,39 @@ describe('AUTH token rotation wiring (on by default)', () => {
     });
   });
 
-  test('subnets with egress: no endpoints, HTTPS out through the NAT', () => {
+  test('subnets with a NAT gateway: endpoints all the same, and no egress to 0.0.0.0/0', () => {
     const { template } = build({ vpc: egressVpc });
+    template.resourceCountIs('AWS::EC2::VPCEndpoint', 2);
+    template.hasResourceProperties('AWS::EC2::SecurityGroup', {
+      GroupDescription: 'AUTH token rotation function of TestStack/Cache',
+      SecurityGroupEgress: Match.absent(),
+    });
+    const fnSg = logicalId(template, 'AWS::EC2::SecurityGroup', FN_SG);
+    const egress = Object.values(template.findResources('AWS::EC2::SecurityGroupEgress', {
+      Properties: { GroupId: { 'Fn::GetAtt': [fnSg, 'GroupId'] } },
+    })).map((r) => r.Properties);
+    expect(egress.map((r) => [r.DestinationSecurityGroupId['Fn::GetAtt'][0], r.FromPort]).sort()).toEqual([
+      [logicalId(template, 'AWS::EC2::SecurityGroup', 'CacheSecurityGroup'), 6380],
+      [logicalId(template, 'AWS::EC2::SecurityGroup', 'CacheRotationEndpointsSecurityGroup'), 443],
+    ].sort());
+    expect(egress.filter((r) => r.CidrIp !== undefined || r.CidrIpv6 !== undefined)).toEqual([]);
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      VpcConfig: { SubnetIds: ['subnet-0a100000000000001', 'subnet-0b100000000000002'] },
+      Environment: { Variables: { SECRETS_MANAGER_ENDPOINT: Match.anyValue(), ELASTICACHE_ENDPOINT: Match.anyValue() } },
+    });
+  });
+
+  test('RotationVpcEndpoints.none() opts out: no endpoints, HTTPS out through the subnets\' route', () => {
+    build({ vpc: egressVpc, rotation: () => ({ vpcEndpoints: RotationVpcEndpoints.create() }) }).template.resourceCountIs('AWS::EC2::VPCEndpoint', 2);
+    const { template } = build({ vpc: egressVpc, rotation: () => ({ vpcEndpoints: RotationVpcEndpoints.none() }) });
     template.resourceCountIs('AWS::EC2::VPCEndpoint', 0);
     template.hasResourceProperties('AWS::EC2::SecurityGroup', {
       GroupDescription: 'AUTH token rotation function of TestStack/Cache',
       SecurityGroupEgress: [{ CidrIp: '0.0.0.0/0', IpProtocol: 'tcp', FromPort: 443, ToPort: 443, Description: Match.anyValue() }],
     });
     template.hasResourceProperties('AWS::Lambda::Function', {
-      VpcConfig: { SubnetIds: ['subnet-0a100000000000001', 'subnet-0b100000000000002'] },
       Environment: { Variables: { SECRETS_MANAGER_ENDPOINT: Match.absent(), ELASTICACHE_ENDPOINT: Match.absent() } },
     });
-  });
-
-  test('RotationVpcEndpoints.create() and none() override the egress rule', () => {
-    build({ vpc: egressVpc, rotation: () => ({ vpcEndpoints: RotationVpcEndpoints.create() }) }).template.resourceCountIs('AWS::EC2::VPCEndpoint', 2);
-    build({ rotation: () => ({ vpcEndpoints: RotationVpcEndpoints.none() }) }).template.resourceCountIs('AWS::EC2::VPCEndpoint', 0);
   });
 
   test('existing endpoints are reused: their security groups admit the function on 443, nothing is created', () => {
@@ -249,14 +266,15 @@ describe('AUTH token rotation wiring (on by default)', () => {
     });
   });
 
-  test('vpcSubnets puts the function elsewhere, and the endpoint choice follows its subnets', () => {
+  test('vpcSubnets puts the function elsewhere, and the endpoints in its subnets', () => {
     const { template } = build({
       vpc: mixedVpc,
       rotation: () => ({ vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS } }),
     });
     template.hasResourceProperties('AWS::ElastiCache::SubnetGroup', { SubnetIds: ['subnet-0a200000000000001', 'subnet-0b200000000000002'] });
     template.hasResourceProperties('AWS::Lambda::Function', { VpcConfig: { SubnetIds: ['subnet-0a300000000000001', 'subnet-0b300000000000002'] } });
-    template.resourceCountIs('AWS::EC2::VPCEndpoint', 0);
+    template.resourceCountIs('AWS::EC2::VPCEndpoint', 2);
+    template.allResourcesProperties('AWS::EC2::VPCEndpoint', { SubnetIds: ['subnet-0a300000000000001', 'subnet-0b300000000000002'] });
   });
 
   test('least privilege in one customer-managed policy: this group, this secret, its key with the secret as context', () => {
@@ -301,17 +319,34 @@ describe('AUTH token rotation wiring (on by default)', () => {
         Resource: '*',
         Condition: { ArnEquals: { 'ec2:Vpc': ec2Arn('vpc/vpc-0123456789abcdef0') } },
       },
+      { Sid: 'ReadThisGroup', Effect: 'Allow', Action: 'elasticache:DescribeReplicationGroups', Resource: stack.resolve(cache.replicationGroupArn) },
       {
         Sid: 'ChangeThisGroupsToken',
         Effect: 'Allow',
-        Action: ['elasticache:DescribeReplicationGroups', 'elasticache:ModifyReplicationGroup'],
+        Action: 'elasticache:ModifyReplicationGroup',
         Resource: stack.resolve(cache.replicationGroupArn),
+        // Only requests that carry a non-empty AuthToken.
+        Condition: { Bool: { 'elasticache:AuthTokenEnabled': 'true' } },
+      },
+      {
+        Sid: 'NeverTurnTlsOff',
+        Effect: 'Deny',
+        Action: 'elasticache:ModifyReplicationGroup',
+        Resource: stack.resolve(cache.replicationGroupArn),
+        Condition: { Bool: { 'elasticache:TransitEncryptionEnabled': 'false' } },
       },
       {
         Sid: 'RotateThisSecret',
         Effect: 'Allow',
         Action: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue', 'secretsmanager:UpdateSecretVersionStage'],
         Resource: { Ref: secretId },
+      },
+      {
+        Sid: 'NoOtherSecret',
+        Effect: 'Deny',
+        Action: ['BatchGet*', 'Cancel*', 'Create*', 'Delete*', 'Describe*', 'Get*', 'List*', 'Put*', 'Remove*', 'Replicate*', 'Restore*',
+          'Rotate*', 'Stop*', 'Tag*', 'Untag*', 'Update*', 'Validate*'].map((a) => `secretsmanager:${a}`),
+        NotResource: { Ref: secretId },
       },
       {
         Sid: 'UseTheSecretsKey',
@@ -332,14 +367,17 @@ describe('AUTH token rotation wiring (on by default)', () => {
       .toEqual([logicalId(template, 'AWS::IAM::ManagedPolicy', 'CacheAuthTokenRotationPolicy')]);
   });
 
-  test('only Secrets Manager of this account may invoke the function', () => {
+  test('only Secrets Manager rotating this secret in this account may invoke the function, which knows that secret', () => {
     const { template } = build();
+    const secretId = logicalId(template, 'AWS::SecretsManager::Secret', 'CacheAuthToken');
     template.resourceCountIs('AWS::Lambda::Permission', 1);
     template.hasResourceProperties('AWS::Lambda::Permission', {
       Action: 'lambda:InvokeFunction',
       Principal: 'secretsmanager.amazonaws.com',
       SourceAccount: TEST_ENV.account,
+      SourceArn: { Ref: secretId },
     });
+    template.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: { SECRET_ARN: { Ref: secretId } } } });
   });
 
   test('a secret of your own: the JSON field goes to the function; a secret known by name is matched with its suffix', () => {
@@ -351,9 +389,11 @@ describe('AUTH token rotation wiring (on by default)', () => {
       SecretId: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':secretsmanager:us-east-1:123456789012:secret:prod/cache/auth']] },
     });
     const statements = Object.values(template.findResources('AWS::IAM::ManagedPolicy'))[0].Properties.PolicyDocument.Statement;
-    expect(statements.find((s: { Sid: string }) => s.Sid === 'RotateThisSecret').Resource).toEqual({
-      'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':secretsmanager:us-east-1:123456789012:secret:prod/cache/auth-??????']],
-    });
+    const byName = { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':secretsmanager:us-east-1:123456789012:secret:prod/cache/auth-??????']] };
+    expect(statements.find((s: { Sid: string }) => s.Sid === 'RotateThisSecret').Resource).toEqual(byName);
+    expect(statements.find((s: { Sid: string }) => s.Sid === 'NoOtherSecret').NotResource).toEqual(byName);
+    template.hasResourceProperties('AWS::Lambda::Permission', { SourceArn: byName });
+    template.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: { SECRET_ARN: byName } } });
     // Its key is unknown here: no KMS statement (Secrets Manager's own key needs none).
     expect(statements.map((s: { Sid: string }) => s.Sid)).not.toContain('UseTheSecretsKey');
   });
@@ -370,18 +410,27 @@ describe('AUTH token rotation wiring (on by default)', () => {
     expect(statements.find((s: { Sid: string }) => s.Sid === 'UseTheSecretsKey').Resource).toEqual({ 'Fn::GetAtt': [keyId, 'Arn'] });
   });
 
-  test('the log group is encrypted with the cluster key, keeps the cache logs\' retention, and CloudWatch Logs may use the key', () => {
+  test('the log group is encrypted with the cluster key, keeps the cache logs\' retention, and CloudWatch Logs may use the key for it only', () => {
     const { template } = build({ props: () => ({ logging: { slowLog: false, engineLog: false, retention: logs.RetentionDays.SIX_MONTHS } }) });
     const keyId = logicalId(template, 'AWS::KMS::Key', 'CacheKey');
+    const stackUuid = { 'Fn::Select': [2, { 'Fn::Split': ['/', { Ref: 'AWS::StackId' }] }] };
+    const name = '/aws/vendedlogs/elasticache/TestStack-Cache-AuthTokenRotation-32E62BA2-LogGroup-';
     template.hasResource('AWS::Logs::LogGroup', {
-      Properties: { KmsKeyId: { 'Fn::GetAtt': [keyId, 'Arn'] }, RetentionInDays: 180 },
+      Properties: { KmsKeyId: { 'Fn::GetAtt': [keyId, 'Arn'] }, RetentionInDays: 180, LogGroupName: { 'Fn::Join': ['', [name, stackUuid]] } },
       DeletionPolicy: 'Retain',
     });
-    template.hasResourceProperties('AWS::KMS::Key', {
-      KeyPolicy: { Statement: Match.arrayWith([Match.objectLike({ Principal: { Service: 'logs.us-east-1.amazonaws.com' } })]) },
+    const logsStatements = template.findResources('AWS::KMS::Key')[keyId].Properties.KeyPolicy.Statement
+      .filter((st: { Principal?: { Service?: string } }) => st.Principal?.Service === 'logs.us-east-1.amazonaws.com');
+    expect(logsStatements).toHaveLength(1);
+    expect(logsStatements[0].Condition).toEqual({
+      ArnLike: {
+        'kms:EncryptionContext:aws:logs:arn': [
+          { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:logs:us-east-1:123456789012:log-group:${name}`, stackUuid]] },
+        ],
+      },
     });
     build({ rotation: () => ({ logRetention: logs.RetentionDays.TWO_YEARS }) }).template
-      .hasResourceProperties('AWS::Logs::LogGroup', { LogGroupName: Match.absent(), RetentionInDays: 731, KmsKeyId: Match.anyValue() });
+      .hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 731, KmsKeyId: Match.anyValue() });
   });
 
   test('the log group goes with the stack when the cache does', () => {

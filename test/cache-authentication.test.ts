@@ -406,32 +406,35 @@ describe('CacheAuthentication.users()', () => {
     expect(cache.userSecret('orders-app')).not.toBe(cache.userSecret('reporting'));
   });
 
-  test('grantReadUserSecret grants reading that secret only, and decrypting it through Secrets Manager', () => {
+  test('grantReadUserSecret grants reading that secret only, and decrypting it (not the other user\'s, under the same key) through Secrets Manager', () => {
     const { stack, cache } = withUsers(PASSWORD_USERS());
     const role = roleIn(stack);
     cache.grantReadUserSecret(role, 'reporting');
     const template = Template.fromStack(stack);
     const reporting = logicalIdOf(cache.userSecret('reporting') as secretsmanager.Secret);
+    const ordersApp = logicalIdOf(cache.userSecret('orders-app') as secretsmanager.Secret);
+    const secrets = template.findResources('AWS::SecretsManager::Secret');
+    // Both secrets are under the cluster's key.
+    expect(secrets[ordersApp].Properties.KmsKeyId).toEqual(secrets[reporting].Properties.KmsKeyId);
 
     const policies = Object.values<any>(template.findResources('AWS::IAM::Policy'));
     expect(policies).toHaveLength(1);
     expect(policies[0].Properties.Roles).toEqual([{ Ref: logicalIdOf(role) }]);
     const statements = policies[0].Properties.PolicyDocument.Statement;
-    expect(statements).toEqual([expect.objectContaining({
-      Action: expect.arrayContaining(['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret']),
-      Effect: 'Allow',
-      Resource: { Ref: reporting },
-    })]);
-    template.hasResourceProperties('AWS::KMS::Key', {
-      KeyPolicy: {
-        Statement: Match.arrayWith([Match.objectLike({
-          Action: 'kms:Decrypt',
-          Effect: 'Allow',
-          Principal: { AWS: { 'Fn::GetAtt': [logicalIdOf(role), 'Arn'] } },
-          Condition: { StringEquals: { 'kms:ViaService': 'secretsmanager.us-east-1.amazonaws.com' } },
-        })]),
+    expect(statements).toEqual([
+      { Action: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'], Effect: 'Allow', Resource: { Ref: reporting } },
+      {
+        Action: 'kms:Decrypt',
+        Effect: 'Allow',
+        Resource: secrets[reporting].Properties.KmsKeyId,
+        // Secrets Manager decrypts orders-app's secret with its own ARN as encryption context,
+        // which this condition does not match: the role cannot read it.
+        Condition: { StringEquals: { 'kms:ViaService': 'secretsmanager.us-east-1.amazonaws.com', 'kms:EncryptionContext:SecretARN': { Ref: reporting } } },
       },
-    });
+    ]);
+    expect(JSON.stringify(statements)).not.toContain(ordersApp);
+    // The key policy gains nothing for the role.
+    expect(JSON.stringify(template.findResources('AWS::KMS::Key'))).not.toContain(logicalIdOf(role));
   });
 
   test('userSecret and grantReadUserSecret throw for an IAM user', () => {

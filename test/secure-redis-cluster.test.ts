@@ -595,24 +595,45 @@ describe('logs', () => {
     });
   });
 
-  test('the key policy lets CloudWatch Logs of the region use the key for log groups', () => {
-    templateOf().hasResourceProperties('AWS::KMS::Key', {
-      KeyPolicy: {
-        Statement: Match.arrayWith([{
-          Effect: 'Allow',
-          Principal: { Service: 'logs.us-east-1.amazonaws.com' },
-          Action: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
-          Resource: '*',
-          Condition: {
-            ArnLike: {
-              'kms:EncryptionContext:aws:logs:arn': {
-                'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':logs:us-east-1:123456789012:log-group:*']],
-              },
-            },
-          },
-        }]),
+  test('the key policy lets CloudWatch Logs use the key for the two log groups only, named under /aws/vendedlogs/', () => {
+    const { stack, cache } = build();
+    const template = Template.fromStack(stack);
+    const stackUuid = { 'Fn::Select': [2, { 'Fn::Split': ['/', { Ref: 'AWS::StackId' }] }] };
+    const names = ['SlowLog', 'EngineLog'].map((id) => `/aws/vendedlogs/elasticache/TestStack-Cache-6A6B3E48-${id}-`);
+    expect([cache.slowLogGroup!, cache.engineLogGroup!].map((g) => template.findResources('AWS::Logs::LogGroup')[logicalIdOf(g)].Properties.LogGroupName))
+      .toEqual(names.map((name) => ({ 'Fn::Join': ['', [name, stackUuid]] })));
+    const statements = template.findResources('AWS::KMS::Key')[logicalIdOf(cache.encryptionKey as any)].Properties.KeyPolicy.Statement
+      .filter((st: any) => st.Principal?.Service === 'logs.us-east-1.amazonaws.com');
+    expect(statements).toEqual([{
+      Sid: 'CloudWatchLogsForTheLibrarysLogGroups',
+      Effect: 'Allow',
+      Principal: { Service: 'logs.us-east-1.amazonaws.com' },
+      Action: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
+      Resource: '*',
+      Condition: {
+        ArnLike: {
+          'kms:EncryptionContext:aws:logs:arn': names.map((name) => ({
+            'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:logs:us-east-1:123456789012:log-group:${name}`, stackUuid]],
+          })),
+        },
       },
-    });
+    }]);
+    // No wildcard: another log group of the account cannot use the key.
+    expect(JSON.stringify(statements)).not.toContain('log-group:*');
+  });
+
+  test('a key of another stack names the log groups by the prefix of their names (the stacks would otherwise reference each other)', () => {
+    const app = new App();
+    const keyStack = new Stack(app, 'KeyStack', { env: TEST_ENV });
+    const key = new kms.Key(keyStack, 'Key', { enableKeyRotation: true });
+    const stack = new Stack(app, 'TestStack', { env: TEST_ENV });
+    new SecureRedisCluster(stack, 'Cache', { vpc: importedVpc(stack), encryptionKey: key });
+    const keyPolicy = Template.fromStack(keyStack).findResources('AWS::KMS::Key');
+    const statement = (Object.values(keyPolicy)[0] as any).Properties.KeyPolicy.Statement.find((st: any) => st.Sid === 'CloudWatchLogsForTheLibrarysLogGroups');
+    expect(statement.Condition.ArnLike['kms:EncryptionContext:aws:logs:arn']).toEqual(['SlowLog', 'EngineLog'].map((id) => ({
+      'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:logs:us-east-1:123456789012:log-group:/aws/vendedlogs/elasticache/TestStack-Cache-6A6B3E48-${id}-*`]],
+    })));
+    expect(() => app.synth()).not.toThrow();
   });
 
   test('use the given retention', () => {

@@ -732,24 +732,7 @@ describe('grantSessionAccess', () => {
       SESSION_STORE_AUTH: 'password',
       SESSION_STORE_USERNAME: cache.username,
     });
-    template.hasResourceProperties('AWS::IAM::Policy', {
-      Roles: [{ Ref: logicalIdOf(fn.role as any) }],
-      PolicyDocument: {
-        Statement: Match.arrayWith([Match.objectLike({
-          Action: Match.arrayWith(['secretsmanager:GetSecretValue']),
-          Resource: { Ref: logicalIdOf(cache.secret as any) },
-        })]),
-      },
-    });
-    template.hasResourceProperties('AWS::KMS::Key', {
-      KeyPolicy: {
-        Statement: Match.arrayWith([Match.objectLike({
-          Action: 'kms:Decrypt',
-          Principal: { AWS: getAtt(fn.role as any, 'Arn') },
-          Condition: { StringEquals: { 'kms:ViaService': 'secretsmanager.us-east-1.amazonaws.com' } },
-        })]),
-      },
-    });
+    expectSecretReadGrant(template, fn.role as any, cache.secret as any);
   });
 
   test('the environment carries a custom TTL and key prefix', () => {

@@ -1,5 +1,5 @@
 import { Stack } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { Construct } from 'constructs';
 import { importedVpc, newStack } from './fixtures';
@@ -134,26 +134,37 @@ export function expectNoCidrIngressAndNoEgress(template: Template, securityGroup
  * through Secrets Manager by the key policy.
  */
 export function expectSecretReadGrant(template: Template, role: Construct, secret: Construct): void {
-  template.hasResourceProperties('AWS::IAM::Policy', {
-    Roles: [{ Ref: logicalIdOf(role) }],
-    PolicyDocument: {
-      Statement: Match.arrayWith([Match.objectLike({
-        Action: Match.arrayWith(['secretsmanager:GetSecretValue']),
-        Effect: 'Allow',
-        Resource: { Ref: logicalIdOf(secret) },
-      })]),
+  const secretId = logicalIdOf(secret);
+  const keyArn = template.findResources('AWS::SecretsManager::Secret')[secretId].Properties.KmsKeyId;
+  const statements = Object.values(template.findResources('AWS::IAM::Policy'))
+    .filter((p) => JSON.stringify(p.Properties.Roles) === JSON.stringify([{ Ref: logicalIdOf(role) }]))
+    .flatMap((p) => p.Properties.PolicyDocument.Statement as Array<Record<string, any>>);
+  // Reading this one secret.
+  expect(statements).toContainEqual({
+    Action: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
+    Effect: 'Allow',
+    Resource: { Ref: secretId },
+  });
+  // Decrypting through Secrets Manager, for this secret only: Secrets Manager passes the secret's
+  // ARN as encryption context, so another secret under the same key does not match.
+  const kms = statements.filter((st) => [st.Action].flat().some((a: string) => a.startsWith('kms:')));
+  expect(kms).toContainEqual({
+    Action: 'kms:Decrypt',
+    Effect: 'Allow',
+    Resource: keyArn,
+    Condition: {
+      StringEquals: {
+        'kms:ViaService': 'secretsmanager.us-east-1.amazonaws.com',
+        'kms:EncryptionContext:SecretARN': { Ref: secretId },
+      },
     },
   });
-  template.hasResourceProperties('AWS::KMS::Key', {
-    KeyPolicy: {
-      Statement: Match.arrayWith([Match.objectLike({
-        Action: 'kms:Decrypt',
-        Effect: 'Allow',
-        Principal: { AWS: getAtt(role, 'Arn') },
-        Condition: { StringEquals: { 'kms:ViaService': 'secretsmanager.us-east-1.amazonaws.com' } },
-      })]),
-    },
-  });
+  for (const st of kms) {
+    expect(st.Condition?.StringEquals?.['kms:EncryptionContext:SecretARN']).toBeDefined();
+  }
+  // Nothing in the key policy: a key-policy grant could not name one secret.
+  const keyId = keyArn['Fn::GetAtt'][0];
+  expect(JSON.stringify(template.findResources('AWS::KMS::Key')[keyId].Properties.KeyPolicy)).not.toContain(logicalIdOf(role));
 }
 
 /**

@@ -24,9 +24,11 @@ const GROUP_ID = 'orders-cache-1a2b3c4d';
 const USER_ID = 'orders-cache-1a2b3c4d-orders-app';
 const USER_ARN = `arn:aws:elasticache:us-east-1:123456789012:user:${USER_ID}`;
 const SETTINGS: RotationSettings = {
+  secretArn: SECRET_ARN,
   replicationGroupId: GROUP_ID,
   mode: 'userPassword',
   userId: USER_ID,
+  userName: 'orders-app',
   jsonField: 'password',
   cacheHost: 'clustercfg.orders.cache.amazonaws.com',
   cachePort: 6380,
@@ -165,25 +167,27 @@ beforeEach(() => {
 
 describe('settingsFromEnvironment in userPassword mode', () => {
   test('reads the mode and the user', () => {
-    expect(settingsFromEnvironment({ REPLICATION_GROUP_ID: GROUP_ID, ROTATION_MODE: 'userPassword', USER_ID: USER_ID, SECRET_JSON_FIELD: 'password' }))
-      .toMatchObject({ mode: 'userPassword', userId: USER_ID, jsonField: 'password' });
+    expect(settingsFromEnvironment({
+      SECRET_ARN, REPLICATION_GROUP_ID: GROUP_ID, ROTATION_MODE: 'userPassword', USER_ID: USER_ID, USER_NAME: 'orders-app', SECRET_JSON_FIELD: 'password',
+    })).toMatchObject({ secretArn: SECRET_ARN, mode: 'userPassword', userId: USER_ID, userName: 'orders-app', jsonField: 'password' });
   });
 
   test.each([
-    [{ REPLICATION_GROUP_ID: GROUP_ID, ROTATION_MODE: 'userPassword' }, /USER_ID is not set/],
-    [{ REPLICATION_GROUP_ID: GROUP_ID, ROTATION_MODE: 'iam' }, /ROTATION_MODE 'iam' is neither 'authToken' nor 'userPassword'/],
+    [{ SECRET_ARN, REPLICATION_GROUP_ID: GROUP_ID, ROTATION_MODE: 'userPassword' }, /USER_ID is not set/],
+    [{ SECRET_ARN, REPLICATION_GROUP_ID: GROUP_ID, ROTATION_MODE: 'userPassword', USER_ID }, /USER_NAME is not set/],
+    [{ SECRET_ARN, REPLICATION_GROUP_ID: GROUP_ID, ROTATION_MODE: 'iam' }, /ROTATION_MODE 'iam' is neither 'authToken' nor 'userPassword'/],
   ])('fails on %p', (env, message) => {
     expect(() => settingsFromEnvironment(env)).toThrow(message);
   });
 
   test('without a userId, the handler refuses to run', async () => {
     const run = createRotationHandler({
-      settings: { replicationGroupId: GROUP_ID, mode: 'userPassword' },
+      settings: { secretArn: SECRET_ARN, replicationGroupId: GROUP_ID, mode: 'userPassword' },
       secretsManager: new SecretsManagerClient({ region: 'us-east-1' }),
       elastiCache: new ElastiCacheClient({ region: 'us-east-1' }),
     });
     await expect(run({ Step: 'createSecret', SecretId: SECRET_ARN, ClientRequestToken: 'v1' }, { getRemainingTimeInMillis: () => 1000 }))
-      .rejects.toThrow(/needs the userId/);
+      .rejects.toThrow(/needs the userId and userName/);
   });
 });
 
@@ -288,12 +292,24 @@ describe('setSecret', () => {
     await expect(h.step('setSecret', 'v1')).rejects.toThrow(/ModifyUser on orders-cache-1a2b3c4d-orders-app failed: AccessDenied: .*Nothing was promoted/);
   });
 
-  test('a secret without username is refused', async () => {
+  test.each([
+    ['without username', { password: PASSWORD_0 }, /its 'username' field is missing/],
+    ['naming another user', { username: 'admin', password: PASSWORD_0 }, /its 'username' field is "admin"/],
+  ])('a secret %s is refused before anything is written or changed', async (_case, value, message) => {
     const h = harness();
-    h.secret.versions.get('v0')!.value = JSON.stringify({ password: PASSWORD_0 });
+    h.secret.versions.get('v0')!.value = JSON.stringify(value);
     h.secret.startRotation('v1');
-    await h.step('createSecret', 'v1');
-    await expect(h.step('setSecret', 'v1')).rejects.toThrow(/has no string field 'username'/);
+    await expect(h.step('createSecret', 'v1')).rejects.toThrow(message);
+    await expect(h.step('createSecret', 'v1')).rejects.toThrow(/^Refused: the AWSCURRENT value of secret .* is not for the user "orders-app" that this function rotates/);
+    expect(sm.commandCalls(PutSecretValueCommand)).toHaveLength(0);
+    expect(ec.commandCalls(ModifyUserCommand)).toHaveLength(0);
+  });
+
+  test('the user name comes from the configuration: every check authenticates as the configured user', async () => {
+    const h = harness();
+    await h.rotate('v1');
+    expect(h.user.checks.length).toBeGreaterThan(0);
+    expect(new Set(h.user.checks.map((c) => c.username))).toEqual(new Set(['orders-app']));
   });
 });
 

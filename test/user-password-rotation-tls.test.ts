@@ -57,7 +57,7 @@ beforeEach(() => {
 const secretOf = (password: string, username = 'app'): string => JSON.stringify({ username, password, user_arn: USER_ARN });
 
 /** The real handler in userPassword mode, talking to the local server with the test CA, and a mocked Secrets Manager. */
-function rotation(pending: string, options: { username?: string; port?: number } = {}) {
+function rotation(pending: string, options: { username?: string; configuredUserName?: string; port?: number } = {}) {
   sm.on(DescribeSecretCommand).resolves({
     ARN: SECRET_ARN,
     RotationEnabled: true,
@@ -71,9 +71,11 @@ function rotation(pending: string, options: { username?: string; port?: number }
   const logs: Array<{ level: string; message: string }> = [];
   const handler = createRotationHandler({
     settings: {
+      secretArn: SECRET_ARN,
       replicationGroupId: 'local-test',
       mode: 'userPassword',
       userId: 'local-test-app',
+      userName: options.configuredUserName ?? 'app',
       jsonField: 'password',
       cacheHost: '127.0.0.1',
       cachePort: options.port ?? tlsPort,
@@ -113,9 +115,14 @@ describe('testSecret of a user password against redis-server with TLS', () => {
     expect(Date.now() - start).toBeLessThan(TIMEOUT_MS);
   });
 
-  test('the right password under another user name fails', async () => {
-    const { step } = rotation(NEW_PASSWORD, { username: 'someone-else' });
+  test('the right password under another configured user name fails', async () => {
+    const { step } = rotation(NEW_PASSWORD, { username: 'someone-else', configuredUserName: 'someone-else' });
     await expect(step('testSecret')).rejects.toThrow(/rejects the pending password/);
+  });
+
+  test('a secret that names another user than the configured one is refused', async () => {
+    const { step } = rotation(NEW_PASSWORD, { username: 'someone-else' });
+    await expect(step('testSecret')).rejects.toThrow(/^Refused: .* is not for the user "app" that this function rotates/);
   });
 
   test('a server that is down fails quickly', async () => {

@@ -71,8 +71,11 @@ describe('RBAC password rotation wiring (on by default)', () => {
     const fn = Object.values(template.findResources('AWS::Lambda::Function'))[0];
     const env = fn.Properties.Environment.Variables;
     expect(env).toMatchObject({
+      SECRET_ARN: { Ref: logicalId(template, 'AWS::SecretsManager::Secret', 'CacheUser1Secret') },
       ROTATION_MODE: 'userPassword',
       USER_ID: userIdOf(template, 'CacheUser1'),
+      // The function authenticates as this user, never as a name read from the secret.
+      USER_NAME: 'orders-app',
       SECRET_JSON_FIELD: 'password',
       REPLICATION_GROUP_ID: expect.anything(),
       CACHE_HOST: { 'Fn::GetAtt': [expect.any(String), 'ConfigurationEndPoint.Address'] },
@@ -103,7 +106,8 @@ describe('RBAC password rotation wiring (on by default)', () => {
     expect(Object.keys(policies)).toHaveLength(1);
     const statements = Object.values(policies)[0].Properties.PolicyDocument.Statement as Array<Record<string, unknown>>;
     expect(statements.map((s) => s.Sid)).toEqual(['WriteOwnLogs', 'DescribeNetworkInterfacesAndSubnets', 'CreateInterfacesInOwnSubnets',
-      'CreateInterfacesInOwnSubnetsOnly', 'ManageInterfacesInTheVpc', 'ChangeThisUsersPassword', 'RotateThisSecret', 'UseTheSecretsKey']);
+      'CreateInterfacesInOwnSubnetsOnly', 'ManageInterfacesInTheVpc', 'ChangeThisUsersPassword', 'KeepThePasswordMode',
+      'RotateThisSecret', 'NoOtherSecret', 'UseTheSecretsKey']);
     const userId = userIdOf(template, 'CacheUser1');
     expect(statements[5]).toEqual({
       Sid: 'ChangeThisUsersPassword',
@@ -111,11 +115,20 @@ describe('RBAC password rotation wiring (on by default)', () => {
       Action: ['elasticache:DescribeUsers', 'elasticache:ModifyUser'],
       Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:elasticache:us-east-1:123456789012:user:${userId}`]] },
     });
-    expect(statements[6]).toMatchObject({
+    // The function never switches the user to IAM or to no password.
+    expect(statements[6]).toEqual({
+      Sid: 'KeepThePasswordMode',
+      Effect: 'Deny',
+      Action: 'elasticache:ModifyUser',
+      Resource: statements[5].Resource,
+      Condition: { StringEqualsIgnoreCase: { 'elasticache:UserAuthenticationMode': ['iam', 'no-password-required'] } },
+    });
+    expect(statements[7]).toMatchObject({
       Action: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue', 'secretsmanager:UpdateSecretVersionStage'],
       Resource: { Ref: secretId },
     });
-    expect(statements[7]).toMatchObject({
+    expect(statements[8]).toMatchObject({ Effect: 'Deny', NotResource: { Ref: secretId } });
+    expect(statements[9]).toMatchObject({
       Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
       Resource: { 'Fn::GetAtt': [keyId, 'Arn'] },
       Condition: { StringEquals: { 'kms:ViaService': 'secretsmanager.us-east-1.amazonaws.com', 'kms:EncryptionContext:SecretARN': { Ref: secretId } } },
@@ -137,9 +150,20 @@ describe('RBAC password rotation wiring (on by default)', () => {
     });
   });
 
-  test('subnets with egress: no endpoints', () => {
-    const { template } = build({ vpc: egressVpc });
-    template.resourceCountIs('AWS::EC2::VPCEndpoint', 0);
+  test('subnets with egress: the endpoints all the same, one pair shared by every rotation function of the cluster', () => {
+    const { template } = build({ vpc: egressVpc, props: { authentication: TWO_PASSWORD_USERS } });
+    template.resourceCountIs('AWS::EC2::VPCEndpoint', 2);
+    const endpointSg = logicalId(template, 'AWS::EC2::SecurityGroup', 'CacheRotationEndpointsSecurityGroup');
+    const admitted = Object.values(template.findResources('AWS::EC2::SecurityGroupIngress', {
+      Properties: { GroupId: { 'Fn::GetAtt': [endpointSg, 'GroupId'] } },
+    })).map((r) => [r.Properties.SourceSecurityGroupId['Fn::GetAtt'][0], r.Properties.FromPort]);
+    expect(admitted.sort()).toEqual([
+      [logicalId(template, 'AWS::EC2::SecurityGroup', 'CacheUser1PasswordRotationSecurityGroup'), 443],
+      [logicalId(template, 'AWS::EC2::SecurityGroup', 'CacheUser2PasswordRotationSecurityGroup'), 443],
+    ].sort());
+    const urls = Object.values(template.findResources('AWS::Lambda::Function')).map((f) => f.Properties.Environment.Variables.SECRETS_MANAGER_ENDPOINT);
+    expect(urls).toHaveLength(2);
+    expect(urls[0]).toEqual(urls[1]);
   });
 
   test('rotation changes neither the user, the user group, nor the secrets in the template', () => {

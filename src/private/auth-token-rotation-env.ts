@@ -6,8 +6,12 @@
 export const ROTATION_ENV = {
   /** What the function rotates: `authToken` (unset) or `userPassword`. */
   mode: 'ROTATION_MODE',
+  /** The ARN of the one secret the function rotates; events for any other secret are refused. */
+  secretArn: 'SECRET_ARN',
   /** The RBAC user whose password is rotated, in `userPassword` mode. */
   userId: 'USER_ID',
+  /** That user's name, in `userPassword` mode: the name the function authenticates as. */
+  userName: 'USER_NAME',
   /** The replication group whose token is rotated. */
   replicationGroupId: 'REPLICATION_GROUP_ID',
   /** The JSON field that holds the token; empty when the secret string is the token itself. */

@@ -22,6 +22,11 @@
  * passwords, and the list replaces the previous one, which drops AWSPREVIOUS) and waits until the
  * user is `active` and accepts the pending password; testSecret and finishSecret check
  * `AUTH <username> <password>` and `PING` over TLS.
+ *
+ * The function acts on one secret only (confused-deputy protection): the construct puts the
+ * secret's ARN into the environment, and an event naming any other secret is refused before any
+ * call. In `userPassword` mode the user name also comes from the environment; a secret whose
+ * `username` names another user is refused. Secret values never appear in errors or logs.
  */
 import { randomInt } from 'crypto';
 import { isIP } from 'net';
@@ -62,11 +67,22 @@ export interface RotationContext {
 
 /** What the construct tells the function through its environment. */
 export interface RotationSettings {
+  /**
+   * The ARN of the one secret this function rotates; every event for another secret is refused.
+   * A partial ARN (a secret imported by name) ends in `-??????`, the six random characters that
+   * Secrets Manager appends.
+   */
+  readonly secretArn: string;
   readonly replicationGroupId: string;
   /** What is rotated. @default 'authToken' */
   readonly mode?: 'authToken' | 'userPassword';
   /** The RBAC user whose password is rotated, in `userPassword` mode. */
   readonly userId?: string;
+  /**
+   * That user's name, in `userPassword` mode: the function authenticates as this user, never as
+   * a name read from the secret.
+   */
+  readonly userName?: string;
   readonly jsonField?: string;
   readonly cacheHost?: string;
   readonly cachePort?: number;
@@ -151,9 +167,13 @@ export function generateAuthToken(length: number, random: (max: number) => numbe
 
 /** Reads the settings the construct put into the environment. */
 export function settingsFromEnvironment(env: NodeJS.ProcessEnv = process.env): RotationSettings {
+  const secretArn = env[ROTATION_ENV.secretArn];
+  if (!secretArn) {
+    throw new Error(`${ROTATION_ENV.secretArn} is not set: this function rotates only the secret named there.`);
+  }
   const replicationGroupId = env[ROTATION_ENV.replicationGroupId];
   if (!replicationGroupId) {
-    throw new Error(`${ROTATION_ENV.replicationGroupId} is not set: this function only works as deployed by SecureRedisCluster.addAuthTokenRotation().`);
+    throw new Error(`${ROTATION_ENV.replicationGroupId} is not set: this function only works as deployed by the library's secret rotation (secretRotation).`);
   }
   const modeText = env[ROTATION_ENV.mode] || ROTATION_MODES.authToken;
   if (modeText !== ROTATION_MODES.authToken && modeText !== ROTATION_MODES.userPassword) {
@@ -163,15 +183,21 @@ export function settingsFromEnvironment(env: NodeJS.ProcessEnv = process.env): R
   if (modeText === ROTATION_MODES.userPassword && !userId) {
     throw new Error(`${ROTATION_ENV.userId} is not set: the userPassword mode rotates the password of that user.`);
   }
+  const userName = env[ROTATION_ENV.userName] || undefined;
+  if (modeText === ROTATION_MODES.userPassword && !userName) {
+    throw new Error(`${ROTATION_ENV.userName} is not set: the userPassword mode authenticates as that user.`);
+  }
   const portText = env[ROTATION_ENV.cachePort];
   const cachePort = portText ? Number(portText) : undefined;
   if (cachePort !== undefined && (!Number.isInteger(cachePort) || cachePort < 1 || cachePort > 65535)) {
     throw new Error(`${ROTATION_ENV.cachePort} '${portText}' is not a port number.`);
   }
   return {
+    secretArn,
     replicationGroupId,
     mode: modeText,
     userId,
+    userName,
     jsonField: env[ROTATION_ENV.jsonField] || undefined,
     cacheHost: env[ROTATION_ENV.cacheHost] || undefined,
     cachePort,
@@ -282,6 +308,51 @@ export function createRotationHandler(deps: RotationDependencies): (event: Rotat
   };
 }
 
+/**
+ * Limits of one SDK request: the default Node.js handler has none, so a call that hangs would run
+ * until the Lambda timeout (15 minutes) kills the function without a word. With the SDK's 3
+ * attempts a call fails within about 2 minutes at worst, well before the function's deadline.
+ */
+export interface ApiTimeouts {
+  readonly connectionTimeoutMs: number;
+  readonly requestTimeoutMs: number;
+  readonly maxAttempts: number;
+}
+
+export const API_TIMEOUTS: ApiTimeouts = {
+  /** TCP and TLS connection to the API endpoint. */
+  connectionTimeoutMs: 5_000,
+  /** Time without data on the socket once a request was sent. */
+  requestTimeoutMs: 30_000,
+  /** Attempts per call, the first included (the SDK's default). */
+  maxAttempts: 3,
+};
+
+/** The configuration of the function's SDK clients: an endpoint if any, and the limits above. */
+export function apiClientConfig(endpoint?: string, timeouts: ApiTimeouts = API_TIMEOUTS) {
+  return {
+    endpoint,
+    maxAttempts: timeouts.maxAttempts,
+    // The SDK builds its Node.js HTTP handler from these options (Smithy NodeHttpHandlerOptions).
+    // Recent versions of that handler only warn when requestTimeout passes, unless
+    // throwOnRequestTimeout is set; older ones always fail the request.
+    requestHandler: { connectionTimeout: timeouts.connectionTimeoutMs, requestTimeout: timeouts.requestTimeoutMs, throwOnRequestTimeout: true },
+  };
+}
+
+/**
+ * Whether the event's `SecretId` is the configured secret: the same ARN, or for a partial ARN
+ * (ending in `-??????`) that ARN with any six-character suffix that Secrets Manager appends.
+ */
+export function isConfiguredSecret(configured: string, secretId: unknown): boolean {
+  if (typeof secretId !== 'string') return false;
+  if (configured.endsWith('-??????')) {
+    const prefix = configured.slice(0, -'??????'.length);
+    return secretId.length === configured.length && secretId.startsWith(prefix) && /^[A-Za-z0-9]{6}$/.test(secretId.slice(prefix.length));
+  }
+  return secretId === configured;
+}
+
 let defaultHandler: ((event: RotationEvent, context: RotationContext) => Promise<void>) | undefined;
 
 /** The Lambda entry point. */
@@ -290,8 +361,8 @@ export async function handler(event: RotationEvent, context: RotationContext): P
     const settings = settingsFromEnvironment();
     defaultHandler = createRotationHandler({
       settings,
-      secretsManager: new SecretsManagerClient({ endpoint: settings.secretsManagerEndpoint }),
-      elastiCache: new ElastiCacheClient({ endpoint: settings.elastiCacheEndpoint }),
+      secretsManager: new SecretsManagerClient(apiClientConfig(settings.secretsManagerEndpoint)),
+      elastiCache: new ElastiCacheClient(apiClientConfig(settings.elastiCacheEndpoint)),
     });
   }
   await defaultHandler(event, context);
@@ -310,15 +381,13 @@ class Rotation {
   private readonly secretId: string;
   private readonly version: string;
   private readonly step: string;
-  /** The user name of the secret, in `userPassword` mode; read once per invocation. */
-  private username?: string;
 
   constructor(deps: RotationDependencies, event: RotationEvent, context: RotationContext) {
     this.settings = deps.settings.mode === ROTATION_MODES.userPassword && !deps.settings.jsonField
       ? { ...deps.settings, jsonField: 'password' }
       : deps.settings;
-    if (this.settings.mode === ROTATION_MODES.userPassword && !this.settings.userId) {
-      throw new Error('The userPassword mode needs the userId of the user whose password is rotated.');
+    if (this.settings.mode === ROTATION_MODES.userPassword && (!this.settings.userId || !this.settings.userName)) {
+      throw new Error('The userPassword mode needs the userId and userName of the user whose password is rotated.');
     }
     this.sm = deps.secretsManager;
     this.ec = deps.elastiCache;
@@ -330,6 +399,12 @@ class Rotation {
     if (!event?.SecretId || !event.ClientRequestToken || !event.Step) {
       throw new Error('The event must have SecretId, ClientRequestToken and Step, as Secrets Manager sends them.');
     }
+    // Confused-deputy protection: this function rotates one secret, whatever an event names.
+    // Checked before any call, so that another secret is never read, written or acted upon.
+    if (!isConfiguredSecret(this.settings.secretArn, event.SecretId)) {
+      throw new Error(`Refused: this function rotates only the secret ${this.settings.secretArn}, `
+        + `not ${JSON.stringify(String(event.SecretId).slice(0, 2048))}. Nothing was read or changed.`);
+    }
     this.secretId = event.SecretId;
     this.version = event.ClientRequestToken;
     this.step = event.Step;
@@ -337,6 +412,9 @@ class Rotation {
 
   public async run(): Promise<void> {
     const metadata = await this.sm.send(new DescribeSecretCommand({ SecretId: this.secretId }));
+    if (metadata.ARN !== undefined && !isConfiguredSecret(this.settings.secretArn, metadata.ARN)) {
+      throw new Error(`Refused: ${this.secretId} is the secret ${metadata.ARN}, but this function rotates only ${this.settings.secretArn}. Nothing was changed.`);
+    }
     if (metadata.RotationEnabled === false) {
       throw new Error(`Secret ${this.secretId} is not enabled for rotation.`);
     }
@@ -390,14 +468,8 @@ class Rotation {
     if (!this.isUserMode) {
       return this.checkToken(address, secret);
     }
-    if (this.username === undefined) {
-      const parsed = JSON.parse(await this.secretString({ VersionStage: AWSCURRENT })) as Record<string, unknown>;
-      if (typeof parsed.username !== 'string' || !parsed.username) {
-        throw new Error(`The AWSCURRENT value of secret ${this.secretId} has no string field 'username': the user's secret is {username, password, user_arn}.`);
-      }
-      this.username = parsed.username;
-    }
-    return this.checkToken(address, secret, this.username);
+    // The user name comes from the configuration, never from the secret.
+    return this.checkToken(address, secret, this.settings.userName!);
   }
 
   private async setSecret(): Promise<void> {
@@ -647,25 +719,43 @@ class Rotation {
 
   private readToken(secretString: string, what: string): string {
     const field = this.settings.jsonField;
-    let token: unknown = secretString;
-    if (field) {
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(secretString);
-      } catch {
-        throw new Error(`The ${what} value of secret ${this.secretId} is not JSON, but the token is expected in its field '${field}'.`);
-      }
-      token = typeof parsed === 'object' && parsed !== null ? (parsed as Record<string, unknown>)[field] : undefined;
-      if (typeof token !== 'string') {
-        throw new Error(`The ${what} value of secret ${this.secretId} has no string field '${field}' holding the token.`);
-      }
+    if (!field) {
+      return secretString;
     }
-    return token as string;
+    const parsed = this.parseSecret(secretString, what);
+    const token = parsed[field];
+    if (typeof token !== 'string') {
+      throw new Error(`The ${what} value of secret ${this.secretId} has no string field '${field}' holding the token.`);
+    }
+    if (this.isUserMode && parsed.username !== this.settings.userName) {
+      // The secret names another user than the one this function rotates: a changed secret, or
+      // a secret that is not this user's. Either way, rotating it would act for the wrong user.
+      throw new Error(`Refused: the ${what} value of secret ${this.secretId} is not for the user ${JSON.stringify(this.settings.userName)} `
+        + `that this function rotates (its 'username' field is ${typeof parsed.username === 'string' ? JSON.stringify(parsed.username) : 'missing'}). Nothing was changed.`);
+    }
+    return token;
+  }
+
+  /**
+   * The secret string as a JSON object. Never lets `JSON.parse`'s error through: its message
+   * quotes the start of the input, which is secret material.
+   */
+  private parseSecret(secretString: string, what: string): Record<string, unknown> {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(secretString);
+    } catch {
+      parsed = undefined;
+    }
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+      throw new Error(`The ${what} value of secret ${this.secretId} is not a JSON object, but the token is expected in its field '${this.settings.jsonField}'.`);
+    }
+    return parsed as Record<string, unknown>;
   }
 
   private writeToken(currentString: string, token: string): string {
     const field = this.settings.jsonField;
-    return field ? JSON.stringify({ ...JSON.parse(currentString), [field]: token }) : token;
+    return field ? JSON.stringify({ ...this.parseSecret(currentString, 'AWSCURRENT'), [field]: token }) : token;
   }
 
   private log(level: 'info' | 'warn' | 'error', message: string, details: Record<string, unknown> = {}): void {
@@ -674,7 +764,7 @@ class Rotation {
       secretId: this.secretId,
       version: this.version,
       replicationGroupId: this.groupId,
-      ...(this.isUserMode ? { userId: this.userId } : {}),
+      ...(this.isUserMode ? { userId: this.userId, userName: this.settings.userName } : {}),
       ...details,
     });
   }

@@ -12,6 +12,7 @@ import { acknowledge } from './acknowledgements';
 import { notify } from './alarm-topic';
 import { ROTATION_ENV, ROTATION_MODES } from './auth-token-rotation-env';
 import { AuthTokenRotationFunction } from './auth-token-rotation-function';
+import { createEncryptedLogGroup } from './log-key';
 import { selectCacheSubnets } from './network';
 import { PropsValidator } from './validation';
 import { RotationVpcEndpoints, SecretRotationOptions } from '../auth-token-rotation';
@@ -32,8 +33,6 @@ export interface RotationTarget {
   readonly encryptionKey: kms.IKey;
   readonly logRetention: logs.RetentionDays;
   readonly removalPolicy: RemovalPolicy;
-  /** Lets CloudWatch Logs use the key, for the function's log group. */
-  readonly allowLogsToUseKey: () => void;
   /** The topic that the rotation-failure alarm notifies (created on first use). */
   readonly alarmTopic: () => sns.ITopic;
 }
@@ -57,7 +56,7 @@ interface RotationSubject {
   readonly functionDescription: string;
   readonly policyDescription: string;
   readonly environment: Record<string, string>;
-  readonly elastiCacheStatement: iam.PolicyStatement;
+  readonly elastiCacheStatements: iam.PolicyStatement[];
 }
 
 const ROTATION_ID = 'AuthTokenRotation';
@@ -92,11 +91,32 @@ export function addAuthTokenRotation(cluster: Construct, target: RotationTarget,
     functionDescription: `Rotates the AUTH token of the ElastiCache replication group ${target.replicationGroupId}`,
     policyDescription: `AUTH token rotation of the replication group ${target.replicationGroupId} (${cluster.node.path})`,
     environment,
-    elastiCacheStatement: new iam.PolicyStatement({
-      sid: 'ChangeThisGroupsToken',
-      actions: ['elasticache:DescribeReplicationGroups', 'elasticache:ModifyReplicationGroup'],
-      resources: [target.replicationGroupArn],
-    }),
+    elastiCacheStatements: [
+      new iam.PolicyStatement({
+        sid: 'ReadThisGroup',
+        actions: ['elasticache:DescribeReplicationGroups'],
+        resources: [target.replicationGroupArn],
+      }),
+      // ElastiCache condition keys (Service Authorization Reference, "Actions, resources, and
+      // condition keys for Amazon ElastiCache"; ElastiCache user guide, "Using condition keys"):
+      // every ModifyReplicationGroup of the function carries a non-empty AuthToken, and none
+      // turns TLS off. Both hold whether ElastiCache reads the keys from the request or from the
+      // group (an AUTH token needs TLS), so they cannot block a rotation; see
+      // docs/rotation-security.md.
+      new iam.PolicyStatement({
+        sid: 'ChangeThisGroupsToken',
+        actions: ['elasticache:ModifyReplicationGroup'],
+        resources: [target.replicationGroupArn],
+        conditions: { Bool: { 'elasticache:AuthTokenEnabled': 'true' } },
+      }),
+      new iam.PolicyStatement({
+        sid: 'NeverTurnTlsOff',
+        effect: iam.Effect.DENY,
+        actions: ['elasticache:ModifyReplicationGroup'],
+        resources: [target.replicationGroupArn],
+        conditions: { Bool: { 'elasticache:TransitEncryptionEnabled': 'false' } },
+      }),
+    ],
   }));
 }
 
@@ -122,13 +142,25 @@ export function addUserPasswordRotation(cluster: Construct, target: RotationTarg
     environment: {
       [ROTATION_ENV.mode]: ROTATION_MODES.userPassword,
       [ROTATION_ENV.userId]: user.userId,
+      [ROTATION_ENV.userName]: user.userName,
       [ROTATION_ENV.jsonField]: 'password',
     },
-    elastiCacheStatement: new iam.PolicyStatement({
-      sid: 'ChangeThisUsersPassword',
-      actions: ['elasticache:DescribeUsers', 'elasticache:ModifyUser'],
-      resources: [user.userArn],
-    }),
+    elastiCacheStatements: [
+      new iam.PolicyStatement({
+        sid: 'ChangeThisUsersPassword',
+        actions: ['elasticache:DescribeUsers', 'elasticache:ModifyUser'],
+        resources: [user.userArn],
+      }),
+      // elasticache:UserAuthenticationMode (Service Authorization Reference): the function never
+      // switches the user to IAM or to no password at all.
+      new iam.PolicyStatement({
+        sid: 'KeepThePasswordMode',
+        effect: iam.Effect.DENY,
+        actions: ['elasticache:ModifyUser'],
+        resources: [user.userArn],
+        conditions: { StringEqualsIgnoreCase: { 'elasticache:UserAuthenticationMode': ['iam', 'no-password-required'] } },
+      }),
+    ],
   }));
 }
 
@@ -164,6 +196,8 @@ function attachRotation(cluster: Construct, target: RotationTarget, options: Sec
   target.cacheSecurityGroup.connections.allowFrom(securityGroup, ec2.Port.tcp(port), subject.description);
 
   const environment: Record<string, string> = {
+    // The one secret the function acts on: it refuses events for any other.
+    [ROTATION_ENV.secretArn]: secretArnPattern(secret),
     [ROTATION_ENV.replicationGroupId]: target.replicationGroupId,
     [ROTATION_ENV.cacheHost]: target.endpoint.hostname,
     [ROTATION_ENV.cachePort]: Token.isUnresolved(target.endpoint.port) ? Token.asString(target.endpoint.port) : target.endpoint.port.toString(),
@@ -172,11 +206,9 @@ function attachRotation(cluster: Construct, target: RotationTarget, options: Sec
   Object.assign(environment, connectToApis(scope, subject.description, target.vpc, subnets!, securityGroup,
     options.vpcEndpoints ?? RotationVpcEndpoints.automatic()));
 
-  target.allowLogsToUseKey();
-  const logGroup = new logs.LogGroup(scope, 'LogGroup', {
+  const logGroup = createEncryptedLogGroup(scope, 'LogGroup', target.encryptionKey, {
     retention: options.logRetention ?? target.logRetention,
-    encryptionKey: target.encryptionKey,
-    removalPolicy: target.removalPolicy === RemovalPolicy.DESTROY ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
+    removalPolicy: target.removalPolicy,
   });
 
   const role = new iam.Role(scope, 'Role', {
@@ -188,7 +220,7 @@ function attachRotation(cluster: Construct, target: RotationTarget, options: Sec
   const policy = new iam.ManagedPolicy(scope, 'Policy', {
     description: subject.policyDescription,
     roles: [role],
-    statements: rotationStatements(stack, subject.elastiCacheStatement, secret, logGroup, options,
+    statements: rotationStatements(stack, subject.elastiCacheStatements, secret, logGroup, options,
       { vpc: target.vpc, subnets: subnets!, securityGroup }),
   });
   if (options.networkInterfacesPolicy) {
@@ -232,7 +264,7 @@ function attachRotation(cluster: Construct, target: RotationTarget, options: Sec
     rotateImmediatelyOnUpdate: options.rotateImmediatelyOnUpdate ?? true,
   });
   rotation.node.addDependency(target.replicationGroup);
-  restrictInvokeToAccount(fn, stack);
+  restrictInvokeToAccount(fn, stack, secret);
 
   // Secrets Manager reports a failed step as an error of the function (user guide, "Troubleshoot
   // rotation"); the secret then keeps its current value until the next attempt.
@@ -265,7 +297,7 @@ function attachRotation(cluster: Construct, target: RotationTarget, options: Sec
  * `ec2:DeleteNetworkInterface` covers every network interface ("Giving Lambda functions access to
  * resources in an Amazon VPC").
  */
-function rotationStatements(stack: Stack, elastiCacheStatement: iam.PolicyStatement, secret: secretsmanager.ISecret, logGroup: logs.ILogGroup,
+function rotationStatements(stack: Stack, elastiCacheStatements: iam.PolicyStatement[], secret: secretsmanager.ISecret, logGroup: logs.ILogGroup,
   options: SecretRotationOptions, network: FunctionNetwork): iam.PolicyStatement[] {
   const statements = [
     new iam.PolicyStatement({
@@ -278,7 +310,7 @@ function rotationStatements(stack: Stack, elastiCacheStatement: iam.PolicyStatem
     statements.push(...networkInterfaceStatements(stack, network));
   }
   statements.push(
-    elastiCacheStatement,
+    ...elastiCacheStatements,
     new iam.PolicyStatement({
       sid: 'RotateThisSecret',
       actions: [
@@ -287,8 +319,16 @@ function rotationStatements(stack: Stack, elastiCacheStatement: iam.PolicyStatem
         'secretsmanager:PutSecretValue',
         'secretsmanager:UpdateSecretVersionStage',
       ],
-      // An imported secret known by name only: its ARN ends in a random six-character suffix.
-      resources: [secret.secretFullArn ?? `${secret.secretArn}-??????`],
+      resources: [secretArnPattern(secret)],
+    }),
+    // Defence in depth against a confused deputy: whatever another policy of the role allows,
+    // this function touches no other secret (an explicit Deny wins, IAM user guide, "Policy
+    // evaluation logic").
+    new iam.PolicyStatement({
+      sid: 'NoOtherSecret',
+      effect: iam.Effect.DENY,
+      actions: EVERY_SECRETS_MANAGER_ACTION,
+      notResources: [secretArnPattern(secret)],
     }),
   );
   if (secret.encryptionKey) {
@@ -363,6 +403,12 @@ function networkInterfaceStatements(stack: Stack, network: FunctionNetwork): iam
 /**
  * Network paths to the Secrets Manager and ElastiCache APIs; returns the environment variables
  * that point the function's SDK clients at endpoints the construct created.
+ *
+ * By default the function reaches the two APIs through interface endpoints, even in subnets with
+ * a NAT gateway: a security group cannot name an AWS API by address (there is no AWS-managed
+ * prefix list for either service), so the only alternative is HTTPS to 0.0.0.0/0. The endpoints
+ * are shared by every rotation function of the construct, to pay for one pair per construct
+ * (interface endpoints are billed per endpoint and Availability Zone, AWS PrivateLink pricing).
  */
 function connectToApis(scope: Construct, description: string, vpc: ec2.IVpc, subnets: ec2.SelectedSubnets,
   fnSecurityGroup: ec2.SecurityGroup, choice: RotationVpcEndpoints): Record<string, string> {
@@ -372,51 +418,91 @@ function connectToApis(scope: Construct, description: string, vpc: ec2.IVpc, sub
     }
     return {};
   }
-  const create = choice.createEndpoints ?? !hasEgress(vpc, subnets);
-  if (!create) {
+  if (choice.createEndpoints === false) {
     fnSecurityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'Secrets Manager and ElastiCache APIs through the subnets\' egress');
     return {};
   }
-  const endpointSecurityGroup = new ec2.SecurityGroup(scope, 'EndpointSecurityGroup', {
-    vpc,
-    description: `Interface endpoints of the ${description}`,
-    allowAllOutbound: false,
-  });
-  endpointSecurityGroup.connections.allowFrom(fnSecurityGroup, ec2.Port.tcp(443), description);
-  const endpointUrl = (id: string, service: ec2.InterfaceVpcEndpointAwsService): string => {
-    const endpoint = new ec2.InterfaceVpcEndpoint(scope, id, {
-      vpc,
-      service,
-      subnets: { subnets: subnets.subnets },
-      securityGroups: [endpointSecurityGroup],
-      open: false,
-      // Private DNS would redirect every workload of the VPC to endpoints that admit only this
-      // function, and collides with endpoints the VPC already has: call the endpoint's own name.
-      privateDnsEnabled: false,
-    });
-    // DnsEntries: "<hosted zone id>:<name>", the regional name first (EC2 API, VpcEndpoint).
-    return `https://${Fn.select(1, Fn.split(':', Fn.select(0, endpoint.vpcEndpointDnsEntries)))}`;
-  };
-  return {
-    [ROTATION_ENV.secretsManagerEndpoint]: endpointUrl('SecretsManagerEndpoint', ec2.InterfaceVpcEndpointAwsService.SECRETS_MANAGER),
-    [ROTATION_ENV.elastiCacheEndpoint]: endpointUrl('ElastiCacheEndpoint', ec2.InterfaceVpcEndpointAwsService.ELASTICACHE),
-  };
+  const owner = scope.node.scope ?? scope;
+  const endpoints = owner.node.tryFindChild(ROTATION_ENDPOINTS_ID) as RotationApiEndpoints | undefined
+    ?? new RotationApiEndpoints(owner, ROTATION_ENDPOINTS_ID, vpc, subnets);
+  endpoints.admit(fnSecurityGroup, description);
+  return endpoints.environment;
 }
 
-/** True when every subnet is one of the VPC's private subnets with egress (NAT). */
-function hasEgress(vpc: ec2.IVpc, subnets: ec2.SelectedSubnets): boolean {
-  const withEgress = new Set(vpc.privateSubnets.map((s) => s.subnetId));
-  return subnets.subnets.length > 0 && subnets.subnets.every((s) => withEgress.has(s.subnetId));
+const ROTATION_ENDPOINTS_ID = 'RotationEndpoints';
+
+/**
+ * A Secrets Manager and an ElastiCache interface endpoint, shared by the rotation functions of one
+ * construct. Their security group admits only those functions, on port 443.
+ */
+class RotationApiEndpoints extends Construct {
+  public readonly environment: Record<string, string>;
+  private readonly securityGroup: ec2.SecurityGroup;
+
+  constructor(scope: Construct, id: string, vpc: ec2.IVpc, subnets: ec2.SelectedSubnets) {
+    super(scope, id);
+    this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
+      vpc,
+      description: `Interface endpoints of the rotation functions of ${scope.node.path}`,
+      allowAllOutbound: false,
+    });
+    const endpointUrl = (endpointId: string, service: ec2.InterfaceVpcEndpointAwsService): string => {
+      const endpoint = new ec2.InterfaceVpcEndpoint(this, endpointId, {
+        vpc,
+        service,
+        subnets: { subnets: subnets.subnets, onePerAz: true },
+        securityGroups: [this.securityGroup],
+        open: false,
+        // Private DNS would redirect every workload of the VPC to endpoints that admit only these
+        // functions, and collides with endpoints the VPC already has: call the endpoint's own name.
+        privateDnsEnabled: false,
+      });
+      // DnsEntries: "<hosted zone id>:<name>", the regional name first (EC2 API, VpcEndpoint).
+      return `https://${Fn.select(1, Fn.split(':', Fn.select(0, endpoint.vpcEndpointDnsEntries)))}`;
+    };
+    this.environment = {
+      [ROTATION_ENV.secretsManagerEndpoint]: endpointUrl('SecretsManager', ec2.InterfaceVpcEndpointAwsService.SECRETS_MANAGER),
+      [ROTATION_ENV.elastiCacheEndpoint]: endpointUrl('ElastiCache', ec2.InterfaceVpcEndpointAwsService.ELASTICACHE),
+    };
+  }
+
+  /** Lets one function reach the endpoints (and only them) on port 443. */
+  public admit(fnSecurityGroup: ec2.SecurityGroup, description: string): void {
+    this.securityGroup.connections.allowFrom(fnSecurityGroup, ec2.Port.tcp(443), description);
+  }
 }
 
 /**
- * Only Secrets Manager calls from this account may invoke the function (confused-deputy
- * protection, Secrets Manager user guide, "Permissions for rotation Lambda functions").
+ * Every Secrets Manager action (Service Authorization Reference, "Actions defined by AWS Secrets
+ * Manager"), by prefix. Not `secretsmanager:*`: the HIPAA, NIST and PCI packs'
+ * IAMPolicyNoStatementsWithFullAccess reads `service:*` anywhere before an Allow as full access,
+ * even in a Deny.
  */
-function restrictInvokeToAccount(fn: lambda.Function, stack: Stack): void {
+const EVERY_SECRETS_MANAGER_ACTION = [
+  'BatchGet*', 'Cancel*', 'Create*', 'Delete*', 'Describe*', 'Get*', 'List*', 'Put*', 'Remove*', 'Replicate*', 'Restore*',
+  'Rotate*', 'Stop*', 'Tag*', 'Untag*', 'Update*', 'Validate*',
+].map((action) => `secretsmanager:${action}`);
+
+/**
+ * The secret's ARN; for a secret imported by name (partial ARN), that ARN with the `-??????` that
+ * matches the six random characters Secrets Manager appends. It names the one secret in the
+ * function's policy, its invoke permission and its environment.
+ */
+function secretArnPattern(secret: secretsmanager.ISecret): string {
+  return secret.secretFullArn ?? `${secret.secretArn}-??????`;
+}
+
+/**
+ * Only Secrets Manager, rotating this secret in this account, may invoke the function
+ * (confused-deputy protection: `SourceAccount` and `SourceArn`, Secrets Manager user guide,
+ * "Permissions for rotation Lambda functions"; Lambda matches `SourceArn` with `ArnLike`, so the
+ * `?` of a partial ARN match one character each).
+ */
+function restrictInvokeToAccount(fn: lambda.Function, stack: Stack, secret: secretsmanager.ISecret): void {
   for (const child of fn.node.children) {
     if (child instanceof lambda.CfnPermission && child.principal === 'secretsmanager.amazonaws.com') {
       child.sourceAccount = stack.account;
+      child.sourceArn = secretArnPattern(secret);
     }
   }
 }
