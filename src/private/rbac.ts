@@ -91,10 +91,24 @@ export function userArn(scope: Construct, userId: string): string {
   return Stack.of(scope).formatArn({ service: 'elasticache', resource: 'user', resourceName: userId, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
 }
 
+/** The construct id of the user named `userName`. */
+export function userConstructId(userName: string): string {
+  return `User:${userName}`;
+}
+
+/** The construct id of the secret of the password user named `userName`. */
+export function userSecretConstructId(userName: string): string {
+  return `UserSecret:${userName}`;
+}
+
 /** Creates the users, their secrets and the user group. */
 export function createUserGroup(scope: Construct, groupId: string, users: CacheUser[], key: kms.IKey): BoundUserGroup {
-  const bound: BoundCacheUser[] = planUsers(groupId, users).map(({ user, userId }, index) => {
-    const id = `User${index}`;
+  const bound: BoundCacheUser[] = planUsers(groupId, users).map(({ user, userId }) => {
+    // The construct ids come from the user name, never from the list position: removing or
+    // reordering users must leave the other users and their secrets as they are (UserId and
+    // UserName are create-only, and a secret that moved to another user would hold its password).
+    // Users and secrets have different prefixes, so that no user name can make the two collide.
+    const id = userConstructId(user.userName);
     const arn = userArn(scope, userId);
     const isDefaultOff = user.userName === 'default' && user.accessString.value === AccessString.disabled().value;
     if (user.authenticationType === CacheUserAuthenticationType.IAM) {
@@ -117,7 +131,7 @@ export function createUserGroup(scope: Construct, groupId: string, users: CacheU
       });
       return { user, userId, userArn: arn, resource };
     }
-    const secret = new secretsmanager.Secret(scope, `${id}Secret`, {
+    const secret = new secretsmanager.Secret(scope, userSecretConstructId(user.userName), {
       description: `Password of the ElastiCache user ${user.userName} (${userId}) of ${scope.node.path}`,
       encryptionKey: key,
       generateSecretString: {
