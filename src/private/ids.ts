@@ -72,8 +72,9 @@ export function replacementAwareName(scope: IConstruct, maxLength: number, creat
   const room = maxLength - 18;
   const words = pathWords(scope).slice(0, room).replace(/-+$/, '');
   const hash = Lazy.string({
-    produce: (context) => {
-      const seed = JSON.stringify([Token.isUnresolved(stackName) ? '' : stackName, scope.node.path, context.resolve(createOnly())]);
+    produce: () => {
+      const values = Stack.of(scope).resolve(createOnly());
+      const seed = JSON.stringify([Token.isUnresolved(stackName) ? '' : stackName, scope.node.path, values]);
       return createHash('sha256').update(seed).digest('hex').slice(0, 8);
     },
   });
