@@ -579,7 +579,8 @@ export class SessionStoreCache extends Construct implements ec2.IConnectable {
     const givenName = isLiteral(options.cacheName) ? options.cacheName.toLowerCase() : options.cacheName;
     // User and user group ids are required and literal; they come from the given name or the
     // construct path, not from the cache's own name, which is derived at synth (below).
-    const userIdBase = givenName ?? defaultCacheId(this, MAX_SERVERLESS_NAME_LENGTH);
+    // A name from a token cannot name users: their construct ids come from their names.
+    const userIdBase = isLiteral(givenName) ? givenName : defaultCacheId(this, MAX_SERVERLESS_NAME_LENGTH);
     const retention = props.backupRetention ?? Duration.days(15);
     validateCacheId(v, 'cacheName', options.cacheName, MAX_SERVERLESS_NAME_LENGTH);
     v.integerInRange('maxDataStorageGb', options.maxDataStorageGb, 1, 5000, 'ElastiCache Serverless allows 1 to 5,000 GB.');

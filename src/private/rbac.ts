@@ -81,6 +81,9 @@ export function validateUsers(v: PropsValidator, engine: CacheEngineVersion, gro
     v.check(isLiteral(userId) && /[A-Z]/.test(userId), `${what} '${userId}' must be lowercase (ElastiCache user ids are). Use '${userId.toLowerCase()}'.`);
     v.check(userId === 'default', `${what} 'default' is taken: every account and Region has a built-in user with that id. Choose another id.`);
     v.check(user.userName.length === 0 || /\s/.test(user.userName), `user name '${user.userName}' must be non-empty and contain no spaces.`);
+    // The user's construct id and those of its secret and rotation come from its name.
+    v.check(!isLiteral(user.userName), `user name ${JSON.stringify(user.userName)} comes from a token, but user names must be known at synth: `
+      + 'they name the users\' resources, which keeps them stable when the list changes. Give the name as a string.');
     v.check(user.passwordLength !== undefined && (user.passwordLength < 16 || user.passwordLength > 128 || !Number.isInteger(user.passwordLength)),
       `passwordLength of user '${user.userName}' must be an integer from 16 to 128, got ${user.passwordLength}.`);
   }
