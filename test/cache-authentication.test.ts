@@ -8,10 +8,12 @@ import * as elasticache from 'aws-cdk-lib/aws-elasticache';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { Construct } from 'constructs';
 import {
   AccessString, AuthToken, CacheAuthentication, CacheEngine, CacheEngineVersion, CacheUser, CacheUserAuthenticationType, SecureRedisCluster,
   SecureRedisClusterProps,
 } from '../src';
+import { defaultCacheId } from '../src/private/ids';
 import { importedVpc, newStack } from './fixtures';
 import { acknowledgements } from './policy';
 import { errorOf, expectExcludesRejectedPunctuation, expectInvalidConfiguration, logicalIdOf, onlyProps, VALID_ID } from './support';
@@ -64,11 +66,14 @@ function flatten(value: unknown): string {
   if (v?.Ref === 'AWS::Partition') {
     return 'aws';
   }
+  if (typeof v?.Ref === 'string') {
+    return `<ref of ${v.Ref}>`;
+  }
   if (v?.['Fn::Join']) {
     const [separator, parts] = v['Fn::Join'];
     return (parts as unknown[]).map(flatten).join(separator);
   }
-  throw new Error(`not a literal, a join or the partition: ${JSON.stringify(value)}`);
+  throw new Error(`not a literal, a join, a reference or the partition: ${JSON.stringify(value)}`);
 }
 
 interface UserResource {
@@ -93,6 +98,11 @@ function groupProps(template: Template): Record<string, any> {
 
 function secretsOf(template: Template): Record<string, any> {
   return template.findResources(SECRET);
+}
+
+/** The base of derived user ids: the construct path words and a hash of stack name and path. */
+function userIdBase(cache: Construct): string {
+  return defaultCacheId(cache, 40);
 }
 
 function userArn(userId: string): string {
@@ -236,9 +246,9 @@ describe('CacheAuthentication.users()', () => {
     const { template, cache } = withUsers(PASSWORD_USERS());
     const users = usersByName(template);
 
-    expect(users['orders-app'].props.UserId).toBe(`${cache.replicationGroupId}-orders-app`);
-    expect(users.reporting.props.UserId).toBe(`${cache.replicationGroupId}-reporting`);
-    expect(users.default.props.UserId).toBe(`${cache.replicationGroupId}-default`);
+    expect(users['orders-app'].props.UserId).toBe(`${userIdBase(cache)}-orders-app`);
+    expect(users.reporting.props.UserId).toBe(`${userIdBase(cache)}-reporting`);
+    expect(users.default.props.UserId).toBe(`${userIdBase(cache)}-default`);
     expect(users.admin.props.UserId).toBe('orders-admin');
   });
 
@@ -303,7 +313,7 @@ describe('CacheAuthentication.users()', () => {
       'Fn::Join': ['', [
         '{"username":"app","user_arn":"arn:',
         { Ref: 'AWS::Partition' },
-        `:elasticache:us-east-1:123456789012:user:${cache.replicationGroupId}-app"}`,
+        `:elasticache:us-east-1:123456789012:user:${userIdBase(cache)}-app"}`,
       ]],
     });
   });
@@ -321,7 +331,7 @@ describe('CacheAuthentication.users()', () => {
 
     expect(defaultUser.props).toEqual({
       Engine: 'redis',
-      UserId: `${cache.replicationGroupId}-default`,
+      UserId: `${userIdBase(cache)}-default`,
       UserName: 'default',
       AccessString: 'off -@all',
       NoPasswordRequired: true,
@@ -401,8 +411,8 @@ describe('CacheAuthentication.users()', () => {
   test('userSecret returns the secret of a password user', () => {
     const { cache } = withUsers(PASSWORD_USERS());
 
-    expect(cache.userSecret('orders-app').node.path).toBe('TestStack/Cache/User1Secret');
-    expect(cache.userSecret('reporting').node.path).toBe('TestStack/Cache/User2Secret');
+    expect(cache.userSecret('orders-app').node.path).toBe('TestStack/Cache/UserSecret:orders-app');
+    expect(cache.userSecret('reporting').node.path).toBe('TestStack/Cache/UserSecret:reporting');
     expect(cache.userSecret('orders-app')).not.toBe(cache.userSecret('reporting'));
   });
 
@@ -563,7 +573,7 @@ describe('CacheAuthentication.iam()', () => {
     cache.grantConnect(role);
 
     expect(connectResources(Template.fromStack(stack), role)).toEqual([
-      groupArn(cache.replicationGroupId),
+      groupArn(`<ref of ${logicalIdOf(cache.replicationGroup)}>`),
       userArn('orders-api'),
       userArn('orders-worker'),
     ]);
@@ -574,7 +584,7 @@ describe('CacheAuthentication.iam()', () => {
     const role = roleIn(stack);
     cache.grantConnect(role, 'orders-worker');
 
-    expect(connectResources(Template.fromStack(stack), role)).toEqual([groupArn(cache.replicationGroupId), userArn('orders-worker')]);
+    expect(connectResources(Template.fromStack(stack), role)).toEqual([groupArn(`<ref of ${logicalIdOf(cache.replicationGroup)}>`), userArn('orders-worker')]);
   });
 
   test('grantConnect without a name skips password users', () => {
@@ -582,7 +592,7 @@ describe('CacheAuthentication.iam()', () => {
     const role = roleIn(stack);
     cache.grantConnect(role);
 
-    expect(connectResources(Template.fromStack(stack), role)).toEqual([groupArn(cache.replicationGroupId), userArn('orders-api')]);
+    expect(connectResources(Template.fromStack(stack), role)).toEqual([groupArn(`<ref of ${logicalIdOf(cache.replicationGroup)}>`), userArn('orders-api')]);
   });
 
   test('grantConnect on a password user throws', () => {

@@ -40,8 +40,8 @@ function userIdOf(template: Template, fragment: string): string {
 describe('addUserPasswordRotation wiring', () => {
   test('a rotation schedule of 30 days on the user\'s secret, started once the group exists', () => {
     const { template, cache, rotations } = build();
-    const secretId = logicalId(template, 'AWS::SecretsManager::Secret', 'CacheUser1Secret');
-    const fnId = logicalId(template, 'AWS::Lambda::Function', 'CacheUser1PasswordRotationFunction');
+    const secretId = logicalId(template, 'AWS::SecretsManager::Secret', 'CacheUserSecretordersapp');
+    const fnId = logicalId(template, 'AWS::Lambda::Function', 'CacheUserordersappPasswordRotationFunction');
     const groupId = logicalId(template, 'AWS::ElastiCache::ReplicationGroup', 'Cache');
     template.resourceCountIs('AWS::SecretsManager::RotationSchedule', 1);
     template.hasResource('AWS::SecretsManager::RotationSchedule', {
@@ -63,7 +63,7 @@ describe('addUserPasswordRotation wiring', () => {
     const env = fn.Properties.Environment.Variables;
     expect(env).toMatchObject({
       ROTATION_MODE: 'userPassword',
-      USER_ID: userIdOf(template, 'CacheUser1'),
+      USER_ID: userIdOf(template, 'CacheUserordersapp'),
       SECRET_JSON_FIELD: 'password',
       REPLICATION_GROUP_ID: expect.anything(),
       CACHE_HOST: { 'Fn::GetAtt': [expect.any(String), 'ConfigurationEndPoint.Address'] },
@@ -81,20 +81,20 @@ describe('addUserPasswordRotation wiring', () => {
     template.resourceCountIs('AWS::Lambda::Function', 2);
     const fns = template.findResources('AWS::Lambda::Function');
     expect(Object.keys(fns).map((id) => id.replace(/Function[0-9A-F]{8}$/, '')).sort())
-      .toEqual(['CacheUser1PasswordRotation', 'CacheUser2PasswordRotation']);
+      .toEqual(['CacheUserordersappPasswordRotation', 'CacheUserreportingPasswordRotation']);
     expect(Object.values(fns).map((f) => f.Properties.Environment.Variables.USER_ID).sort())
-      .toEqual([userIdOf(template, 'CacheUser1'), userIdOf(template, 'CacheUser2')].sort());
+      .toEqual([userIdOf(template, 'CacheUserordersapp'), userIdOf(template, 'CacheUserreporting')].sort());
   });
 
   test('least privilege: ModifyUser and DescribeUsers on this user only, this secret only, its key through Secrets Manager only', () => {
     const { template } = build();
-    const secretId = logicalId(template, 'AWS::SecretsManager::Secret', 'CacheUser1Secret');
+    const secretId = logicalId(template, 'AWS::SecretsManager::Secret', 'CacheUserSecretordersapp');
     const keyId = logicalId(template, 'AWS::KMS::Key', 'CacheKey');
     const policies = template.findResources('AWS::IAM::ManagedPolicy');
     expect(Object.keys(policies)).toHaveLength(1);
     const statements = Object.values(policies)[0].Properties.PolicyDocument.Statement as Array<Record<string, unknown>>;
     expect(statements.map((s) => s.Sid)).toEqual(['WriteOwnLogs', 'VpcNetworkInterfaces', 'ChangeThisUsersPassword', 'RotateThisSecret', 'UseTheSecretsKey']);
-    const userId = userIdOf(template, 'CacheUser1');
+    const userId = userIdOf(template, 'CacheUserordersapp');
     expect(statements[2]).toEqual({
       Sid: 'ChangeThisUsersPassword',
       Effect: 'Allow',
@@ -112,14 +112,14 @@ describe('addUserPasswordRotation wiring', () => {
     });
     // No inline policies, nothing on the replication group or other users.
     template.resourceCountIs('AWS::IAM::Policy', 0);
-    expect(JSON.stringify(statements)).not.toMatch(/ModifyReplicationGroup|replicationgroup|CacheUser2Secret/);
+    expect(JSON.stringify(statements)).not.toMatch(/ModifyReplicationGroup|replicationgroup|CacheUserSecretreporting/);
   });
 
   test('the cache admits the function on its port; isolated subnets get endpoints without private DNS', () => {
     const { template } = build();
     template.resourceCountIs('AWS::EC2::VPCEndpoint', 2);
     template.allResourcesProperties('AWS::EC2::VPCEndpoint', { PrivateDnsEnabled: false });
-    const fnSg = logicalId(template, 'AWS::EC2::SecurityGroup', 'CacheUser1PasswordRotationSecurityGroup');
+    const fnSg = logicalId(template, 'AWS::EC2::SecurityGroup', 'CacheUserordersappPasswordRotationSecurityGroup');
     template.hasResourceProperties('AWS::EC2::SecurityGroupIngress', {
       SourceSecurityGroupId: { 'Fn::GetAtt': [fnSg, 'GroupId'] },
       FromPort: 6380,
@@ -147,7 +147,7 @@ describe('addUserPasswordRotation wiring', () => {
 
   test('the user\'s password in the template is a dynamic reference without version: CloudFormation resolves AWSCURRENT', () => {
     const { template } = build();
-    const user = template.findResources('AWS::ElastiCache::User')[logicalId(template, 'AWS::ElastiCache::User', 'CacheUser1')];
+    const user = template.findResources('AWS::ElastiCache::User')[logicalId(template, 'AWS::ElastiCache::User', 'CacheUserordersapp')];
     const [, parts] = user.Properties.AuthenticationMode.Passwords[0]['Fn::Join'];
     expect(parts[0]).toBe('{{resolve:secretsmanager:');
     expect(parts[2]).toBe(':SecretString:password::}}');
@@ -236,13 +236,13 @@ describe('cdk-nag with user password rotation', () => {
     const { app } = build({ stackName: name, users: ['orders-app'] });
     expect(findings(app)).toEqual([
       // The same residual findings as the AUTH token rotation (see auth-token-rotation.test.ts).
-      `AwsSolutions-IAM5[Resource::*] on ${name}/Cache/User1PasswordRotation/Policy/Resource`,
+      `AwsSolutions-IAM5[Resource::*] on ${name}/Cache/User:orders-appPasswordRotation/Policy/Resource`,
       // The secret of the user without rotation.
-      `AwsSolutions-SMG4 on ${name}/Cache/User2Secret/Resource`,
-      `HIPAA.Security-LambdaDLQ on ${name}/Cache/User1PasswordRotation/Function/Resource`,
-      `HIPAA.Security-SecretsManagerRotationEnabled on ${name}/Cache/User2Secret/Resource`,
-      `NIST.800.53.R5-LambdaDLQ on ${name}/Cache/User1PasswordRotation/Function/Resource`,
-      `NIST.800.53.R5-SecretsManagerRotationEnabled on ${name}/Cache/User2Secret/Resource`,
+      `AwsSolutions-SMG4 on ${name}/Cache/UserSecret:reporting/Resource`,
+      `HIPAA.Security-LambdaDLQ on ${name}/Cache/User:orders-appPasswordRotation/Function/Resource`,
+      `HIPAA.Security-SecretsManagerRotationEnabled on ${name}/Cache/UserSecret:reporting/Resource`,
+      `NIST.800.53.R5-LambdaDLQ on ${name}/Cache/User:orders-appPasswordRotation/Function/Resource`,
+      `NIST.800.53.R5-SecretsManagerRotationEnabled on ${name}/Cache/UserSecret:reporting/Resource`,
     ].sort());
     expect(acknowledgements(app)).toEqual([`${name}/Cache/Resource: AwsSolutions-AEC6`]);
   });
@@ -252,12 +252,12 @@ describe('cdk-nag with user password rotation', () => {
     const { app } = build({ stackName: name, users: ['orders-app', 'reporting'] });
     const result = findings(app as App);
     expect(result).toEqual([
-      `AwsSolutions-IAM5[Resource::*] on ${name}/Cache/User1PasswordRotation/Policy/Resource`,
-      `AwsSolutions-IAM5[Resource::*] on ${name}/Cache/User2PasswordRotation/Policy/Resource`,
-      `HIPAA.Security-LambdaDLQ on ${name}/Cache/User1PasswordRotation/Function/Resource`,
-      `HIPAA.Security-LambdaDLQ on ${name}/Cache/User2PasswordRotation/Function/Resource`,
-      `NIST.800.53.R5-LambdaDLQ on ${name}/Cache/User1PasswordRotation/Function/Resource`,
-      `NIST.800.53.R5-LambdaDLQ on ${name}/Cache/User2PasswordRotation/Function/Resource`,
+      `AwsSolutions-IAM5[Resource::*] on ${name}/Cache/User:orders-appPasswordRotation/Policy/Resource`,
+      `AwsSolutions-IAM5[Resource::*] on ${name}/Cache/User:reportingPasswordRotation/Policy/Resource`,
+      `HIPAA.Security-LambdaDLQ on ${name}/Cache/User:orders-appPasswordRotation/Function/Resource`,
+      `HIPAA.Security-LambdaDLQ on ${name}/Cache/User:reportingPasswordRotation/Function/Resource`,
+      `NIST.800.53.R5-LambdaDLQ on ${name}/Cache/User:orders-appPasswordRotation/Function/Resource`,
+      `NIST.800.53.R5-LambdaDLQ on ${name}/Cache/User:reportingPasswordRotation/Function/Resource`,
     ].sort());
   });
 });
