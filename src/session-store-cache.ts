@@ -616,7 +616,7 @@ export class SessionStoreCache extends Construct implements ec2.IConnectable {
     // administrative commands (INFO stays allowed: clients such as ioredis send it on connect),
     // and the mandatory `default` user, switched off.
     const username = derivedId(userIdBase, 'app', MAX_SERVERLESS_NAME_LENGTH);
-    const accessString = AccessString.of(`on ~${this.keyPrefix}* +@all -@dangerous +info`);
+    const accessString = AccessString.readWrite(`${this.keyPrefix}*`);
     // An IAM user's id is its name (ElastiCache user guide, "Authenticating with IAM").
     const appUser = options.iamAuthentication
       ? CacheUser.iam(username, { accessString })

@@ -150,11 +150,11 @@ const PASSWORD_USERS = (): CacheUser[] => [
 
 describe('AccessString', () => {
   test.each([
-    { factory: 'readWrite()', access: AccessString.readWrite(), value: 'on ~* +@all -@dangerous +info' },
-    { factory: "readWrite('orders:*')", access: AccessString.readWrite('orders:*'), value: 'on ~orders:* +@all -@dangerous +info' },
-    { factory: "readWrite('sess:*')", access: AccessString.readWrite('sess:*'), value: 'on ~sess:* +@all -@dangerous +info' },
-    { factory: 'readOnly()', access: AccessString.readOnly(), value: 'on ~* -@all +@read +@connection +info' },
-    { factory: "readOnly('orders:*')", access: AccessString.readOnly('orders:*'), value: 'on ~orders:* -@all +@read +@connection +info' },
+    { factory: 'readWrite()', access: AccessString.readWrite(), value: 'on ~* +@all -@dangerous +info +cluster|slots +cluster|shards +cluster|nodes +cluster|info' },
+    { factory: "readWrite('orders:*')", access: AccessString.readWrite('orders:*'), value: 'on ~orders:* +@all -@dangerous +info +cluster|slots +cluster|shards +cluster|nodes +cluster|info' },
+    { factory: "readWrite('sess:*')", access: AccessString.readWrite('sess:*'), value: 'on ~sess:* +@all -@dangerous +info +cluster|slots +cluster|shards +cluster|nodes +cluster|info' },
+    { factory: 'readOnly()', access: AccessString.readOnly(), value: 'on ~* -@all +@read +hello +auth +ping +echo +client|setname +client|getname +client|id +select +readonly +readwrite +quit +info +cluster|slots +cluster|shards +cluster|nodes +cluster|info' },
+    { factory: "readOnly('orders:*')", access: AccessString.readOnly('orders:*'), value: 'on ~orders:* -@all +@read +hello +auth +ping +echo +client|setname +client|getname +client|id +select +readonly +readwrite +quit +info +cluster|slots +cluster|shards +cluster|nodes +cluster|info' },
     { factory: 'fullAccess()', access: AccessString.fullAccess(), value: 'on ~* +@all' },
     { factory: 'disabled()', access: AccessString.disabled(), value: 'off -@all' },
     { factory: "of('on ~cache:* +get +set')", access: AccessString.of('on ~cache:* +get +set'), value: 'on ~cache:* +get +set' },
@@ -185,7 +185,7 @@ describe('CacheUser and CacheAuthentication factories', () => {
 
     expect(user.authenticationType).toBe(CacheUserAuthenticationType.IAM);
     expect(user.userId).toBe('orders-api');
-    expect(user.accessString.value).toBe('on ~* -@all +@read +@connection +info');
+    expect(user.accessString.value).toBe('on ~* -@all +@read +hello +auth +ping +echo +client|setname +client|getname +client|id +select +readonly +readwrite +quit +info +cluster|slots +cluster|shards +cluster|nodes +cluster|info');
   });
 
   test('iam() makes one IAM user per name with the shared access string, readWrite when omitted', () => {
@@ -194,10 +194,10 @@ describe('CacheUser and CacheAuthentication factories', () => {
 
     expect(shared.token).toBeUndefined();
     expect(shared.cacheUsers!.map((u) => [u.userName, u.userId, u.authenticationType, u.accessString.value])).toEqual([
-      ['a', 'a', 'iam', 'on ~x:* -@all +@read +@connection +info'],
-      ['b', 'b', 'iam', 'on ~x:* -@all +@read +@connection +info'],
+      ['a', 'a', 'iam', 'on ~x:* -@all +@read +hello +auth +ping +echo +client|setname +client|getname +client|id +select +readonly +readwrite +quit +info +cluster|slots +cluster|shards +cluster|nodes +cluster|info'],
+      ['b', 'b', 'iam', 'on ~x:* -@all +@read +hello +auth +ping +echo +client|setname +client|getname +client|id +select +readonly +readwrite +quit +info +cluster|slots +cluster|shards +cluster|nodes +cluster|info'],
     ]);
-    expect(plain.cacheUsers![0].accessString.value).toBe('on ~* +@all -@dangerous +info');
+    expect(plain.cacheUsers![0].accessString.value).toBe('on ~* +@all -@dangerous +info +cluster|slots +cluster|shards +cluster|nodes +cluster|info');
   });
 
   test('authToken() without a token generates one; users() keeps the given users', () => {
@@ -222,8 +222,8 @@ describe('CacheAuthentication.users()', () => {
       expect(user.props.Engine).toBe('redis');
     }
     template.hasResourceProperties(USER_GROUP, { Engine: 'redis' });
-    expect(users['orders-app'].props.AccessString).toBe('on ~* +@all -@dangerous +info');
-    expect(users.reporting.props.AccessString).toBe('on ~orders:* -@all +@read +@connection +info');
+    expect(users['orders-app'].props.AccessString).toBe('on ~* +@all -@dangerous +info +cluster|slots +cluster|shards +cluster|nodes +cluster|info');
+    expect(users.reporting.props.AccessString).toBe('on ~orders:* -@all +@read +hello +auth +ping +echo +client|setname +client|getname +client|id +select +readonly +readwrite +quit +info +cluster|slots +cluster|shards +cluster|nodes +cluster|info');
     expect(users.admin.props.AccessString).toBe('on ~* +@all');
   });
 
@@ -347,7 +347,7 @@ describe('CacheAuthentication.users()', () => {
     const users = usersByName(template);
 
     expect(Object.keys(users).sort()).toEqual(['app', 'default']);
-    expect(users.default.props.AccessString).toBe('on ~* -@all +@read +@connection +info');
+    expect(users.default.props.AccessString).toBe('on ~* -@all +@read +hello +auth +ping +echo +client|setname +client|getname +client|id +select +readonly +readwrite +quit +info +cluster|slots +cluster|shards +cluster|nodes +cluster|info');
     expect(users.default.props.NoPasswordRequired).toBeUndefined();
     expect(users.default.props.AuthenticationMode).toEqual({
       Type: 'password',
@@ -540,7 +540,7 @@ describe('CacheAuthentication.iam()', () => {
         Engine: 'redis',
         UserId: name,
         UserName: name,
-        AccessString: 'on ~orders:* +@all -@dangerous +info',
+        AccessString: 'on ~orders:* +@all -@dangerous +info +cluster|slots +cluster|shards +cluster|nodes +cluster|info',
         AuthenticationMode: { Type: 'iam' },
       });
     }

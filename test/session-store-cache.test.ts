@@ -519,7 +519,7 @@ describe('serverless RBAC', () => {
       Engine: 'redis',
       UserId: cache.username,
       UserName: cache.username,
-      AccessString: 'on ~sess:* +@all -@dangerous +info',
+      AccessString: 'on ~sess:* +@all -@dangerous +info +cluster|slots +cluster|shards +cluster|nodes +cluster|info',
     });
   });
 
@@ -527,7 +527,7 @@ describe('serverless RBAC', () => {
     const { stack } = buildServerless({}, { keyPrefix: 'app1:sess:' });
     const accessStrings = Object.values(Template.fromStack(stack).findResources(USER)).map((u: any) => u.Properties.AccessString);
 
-    expect(accessStrings).toContain('on ~app1:sess:* +@all -@dangerous +info');
+    expect(accessStrings).toContain('on ~app1:sess:* +@all -@dangerous +info +cluster|slots +cluster|shards +cluster|nodes +cluster|info');
     for (const accessString of accessStrings) {
       expect(accessString).not.toMatch(/~\*|allkeys|~sess:/);
     }
@@ -960,7 +960,7 @@ describe('serverless IAM authentication', () => {
       UserId: cache.username,
       UserName: cache.username,
       AuthenticationMode: { Type: 'iam' },
-      AccessString: 'on ~sess:* +@all -@dangerous +info',
+      AccessString: 'on ~sess:* +@all -@dangerous +info +cluster|slots +cluster|shards +cluster|nodes +cluster|info',
     });
   });
 
