@@ -1048,13 +1048,16 @@ export class SecureRedisCluster extends SecureRedisClusterBase {
    * The rotation function reads and writes the secret through Secrets Manager, which decrypts and
    * encrypts it with the secret's key on the function's behalf: a customer managed key must
    * allow the function, which the construct grants only for a key it knows. A secret imported
-   * without its key would rotate into AccessDenied at run time, so it is refused here.
+   * imported without its key would rotate into AccessDenied at run time (if its key is customer
+   * managed), so it is refused here.
    */
   private requireSecretKeyForRotation(): void {
     const secret = this.authTokenSecret;
     const v = new PropsValidator(this);
-    v.check(secret !== undefined && secret.encryptionKey === undefined,
-      `addAuthTokenRotation(): the AUTH token secret ${JSON.stringify(secret?.secretArn)} was given without its KMS key, and the rotation `
+    // A secret created in the app without a key is under the AWS managed key aws/secretsmanager,
+    // whose key policy lets the account use it through Secrets Manager: nothing to grant.
+    v.check(secret !== undefined && secret.encryptionKey === undefined && !(secret instanceof secretsmanager.Secret),
+      `addAuthTokenRotation(): the AUTH token secret ${secret?.node.path} was given without its KMS key, and the rotation `
       + 'function could not decrypt it (AccessDenied at run time). Give the key with the secret: '
       + 'secretsmanager.Secret.fromSecretAttributes(this, id, { secretCompleteArn, encryptionKey }); '
       + "for a secret under the AWS managed key, encryptionKey: kms.Alias.fromAliasName(this, 'SecretsKey', 'alias/aws/secretsmanager').");

@@ -1,7 +1,7 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { ArnFormat, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -121,7 +121,7 @@ describe('addAuthTokenRotation wiring', () => {
     clustered.template.hasResourceProperties('AWS::Lambda::Function', {
       Environment: {
         Variables: {
-          REPLICATION_GROUP_ID: clustered.cache.replicationGroupId,
+          REPLICATION_GROUP_ID: clustered.stack.resolve(clustered.cache.replicationGroupId),
           CACHE_HOST: { 'Fn::GetAtt': [groupId, 'ConfigurationEndPoint.Address'] },
           CACHE_PORT: '6380',
           SECRET_JSON_FIELD: Match.absent(),
@@ -288,7 +288,7 @@ describe('addAuthTokenRotation wiring', () => {
       },
     ]);
     expect(stack.resolve(cache.replicationGroupArn)).toEqual({
-      'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:elasticache:us-east-1:123456789012:replicationgroup:${cache.replicationGroupId}`]],
+      'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':elasticache:us-east-1:123456789012:replicationgroup:', stack.resolve(cache.replicationGroupId)]],
     });
     // The key policy grants the function nothing: the managed policy is the only grant.
     const keyPolicy = JSON.stringify(template.findResources('AWS::KMS::Key')[keyId].Properties.KeyPolicy);
@@ -310,7 +310,7 @@ describe('addAuthTokenRotation wiring', () => {
 
   test('a secret of your own: the JSON field goes to the function; a secret known by name is matched with its suffix', () => {
     const { template } = build({
-      props: (stack) => ({ authToken: AuthToken.fromSecret(secretsmanager.Secret.fromSecretNameV2(stack, 'Token', 'prod/cache/auth'), 'token') }),
+      props: (stack) => ({ authToken: AuthToken.fromSecret(ownSecretUnderAwsManagedKey(stack), 'token') }),
     });
     template.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: { SECRET_JSON_FIELD: 'token' } } });
     template.hasResourceProperties('AWS::SecretsManager::RotationSchedule', {
@@ -320,8 +320,11 @@ describe('addAuthTokenRotation wiring', () => {
     expect(statements.find((s: { Sid: string }) => s.Sid === 'RotateThisSecret').Resource).toEqual({
       'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':secretsmanager:us-east-1:123456789012:secret:prod/cache/auth-??????']],
     });
-    // Its key is unknown here: no KMS statement (Secrets Manager's own key needs none).
-    expect(statements.map((s: { Sid: string }) => s.Sid)).not.toContain('UseTheSecretsKey');
+    // The AWS managed key, named by its alias: its key policy already lets the account use it
+    // through Secrets Manager, so the statement only states the intent.
+    expect(statements.find((s: { Sid: string }) => s.Sid === 'UseTheSecretsKey').Resource).toEqual({
+      'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':kms:us-east-1:123456789012:alias/aws/secretsmanager']],
+    });
   });
 
   test('a secret of your own with its key: the KMS statement names that key', () => {
@@ -514,7 +517,7 @@ describe('cdk-nag with rotation on', () => {
     ['rotation-cluster-mode-off', { props: () => ({ clusterMode: false }) }],
     ['rotation-egress-subnets', { vpc: egressVpc }],
     ['rotation-own-json-secret', {
-      props: (stack) => ({ authToken: AuthToken.fromSecret(secretsmanager.Secret.fromSecretNameV2(stack, 'Token', 'prod/cache/auth'), 'token') }),
+      props: (stack) => ({ authToken: AuthToken.fromSecret(ownSecretUnderAwsManagedKey(stack), 'token') }),
     }],
     ['rotation-existing-endpoints', {
       rotation: (stack) => ({
@@ -570,7 +573,7 @@ describe('cdk-nag with rotation on', () => {
       Description: Match.stringLikeRegexp('AUTH token rotation function'),
       ManagedPolicyArns: Match.arrayWith([{ Ref: eniLogicalId }]),
     });
-    const fn = Object.values(template.findResources('AWS::Lambda::Function', { Properties: { Description: Match.stringLikeRegexp('Rotates the AUTH token') } }))[0];
+    const fn = Object.entries(template.findResources('AWS::Lambda::Function')).find(([id]) => id.startsWith('CacheAuthTokenRotationFunction'))![1];
     expect(fn.DependsOn).toEqual(expect.arrayContaining([eniLogicalId]));
   });
 
@@ -609,3 +612,14 @@ describe('cfn-lint', () => {
     expect(result.status).toBe(0);
   });
 });
+
+/**
+ * A secret known by its name only (a partial ARN), under the AWS managed key aws/secretsmanager:
+ * rotation needs the key named, or it refuses the secret at synth.
+ */
+function ownSecretUnderAwsManagedKey(stack: Stack): secretsmanager.ISecret {
+  return secretsmanager.Secret.fromSecretAttributes(stack, 'Token', {
+    secretPartialArn: stack.formatArn({ service: 'secretsmanager', resource: 'secret', resourceName: 'prod/cache/auth', arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
+    encryptionKey: kms.Alias.fromAliasName(stack, 'TokenKey', 'alias/aws/secretsmanager'),
+  });
+}
