@@ -36,8 +36,13 @@ async function createUser(name: string, accessString: AccessString): Promise<{ u
 
 async function glide(credentials: { username: string; password: string }): Promise<ValkeyClient> {
   const client = await connectCache({
-    host: cluster!.host, port: cluster!.port, caCertificate: cluster!.caPem, credentials, clusterMode: true,
-    connectTimeoutMs: 2000, requestTimeoutMs: 1000,
+    host: cluster!.host,
+    port: cluster!.port,
+    caCertificate: cluster!.caPem,
+    credentials,
+    clusterMode: true,
+    connectTimeoutMs: 2000,
+    requestTimeoutMs: 1000,
   });
   clients.push(client);
   return client;
@@ -45,8 +50,13 @@ async function glide(credentials: { username: string; password: string }): Promi
 
 async function iovalkey(credentials: { username: string; password: string }): Promise<Cluster> {
   const client = await connectIovalkey({
-    host: cluster!.host, port: cluster!.port, caCertificate: cluster!.caPem, credentials, clusterMode: true,
-    connectTimeoutMs: 2000, requestTimeoutMs: 1000,
+    host: cluster!.host,
+    port: cluster!.port,
+    caCertificate: cluster!.caPem,
+    credentials,
+    clusterMode: true,
+    connectTimeoutMs: 2000,
+    requestTimeoutMs: 1000,
   }) as Cluster;
   clients.push(client);
   return client;

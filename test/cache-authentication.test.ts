@@ -13,10 +13,10 @@ import {
   AccessString, AuthToken, CacheAuthentication, CacheEngine, CacheEngineVersion, CacheUser, CacheUserAuthenticationType, SecureRedisCluster,
   SecureRedisClusterProps,
 } from '../src';
-import { defaultCacheId } from '../src/private/ids';
 import { importedVpc, newStack } from './fixtures';
 import { acknowledgements } from './policy';
 import { errorOf, expectExcludesRejectedPunctuation, expectInvalidConfiguration, logicalIdOf, onlyProps, VALID_ID } from './support';
+import { defaultCacheId } from '../src/private/ids';
 
 const USER = 'AWS::ElastiCache::User';
 const USER_GROUP = 'AWS::ElastiCache::UserGroup';

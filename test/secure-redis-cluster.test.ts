@@ -11,8 +11,8 @@ import { Construct } from 'constructs';
 import {
   AuthToken, CacheAuthentication, CacheEngineVersion, CacheUser, SecureRedisCluster, SecureRedisClusterProps, TransitEncryptionMode,
 } from '../src';
-import { evaluate, SAMPLE_UUID_FRAGMENT } from './names';
 import { appSecurityGroup, egressVpc, eventTopic, importedVpc, newStack, TEST_ENV } from './fixtures';
+import { evaluate, SAMPLE_UUID_FRAGMENT } from './names';
 import {
   alarmsOf, Built, buildInFixtureVpc, DISALLOW_ALL_EGRESS, expectExcludesRejectedPunctuation, expectIngressOnlyFrom,
   expectNoCidrIngressAndNoEgress, expectSecretReadGrant, getAtt, ingressRules, logicalIdOf, onlyProps, PropsFactory,

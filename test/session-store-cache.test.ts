@@ -19,7 +19,6 @@ import {
   SessionStoreConsumer,
   SessionStoreDeployment,
 } from '../src';
-import { defaultCacheId } from '../src/private/ids';
 import { appSecurityGroup, encryptedTopic, eventTopic, importedVpc, newStack, oneZoneVpc } from './fixtures';
 import { evaluate, evaluateIn, SAMPLE_UUID_FRAGMENT } from './names';
 import { acknowledgements, findings, teamRotationOptions } from './policy';
@@ -27,6 +26,7 @@ import {
   alarmsOf, Built, buildInFixtureVpc, ELASTICACHE_ALLOWED_PUNCTUATION, errorHeader, errorOf, expectSecretReadGrant, getAtt,
   ingressRules, invalidConfigurationHeader, logicalIdOf, onlyProps, PropsFactory, resolveProps, VALID_ID,
 } from './support';
+import { defaultCacheId } from '../src/private/ids';
 
 const REPLICATION_GROUP = 'AWS::ElastiCache::ReplicationGroup';
 const SERVERLESS_CACHE = 'AWS::ElastiCache::ServerlessCache';

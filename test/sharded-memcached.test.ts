@@ -1,15 +1,14 @@
-import { App, CfnParameter, Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { CfnParameter, Duration, RemovalPolicy, Token } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as sns from 'aws-cdk-lib/aws-sns';
-import { Construct } from 'constructs';
 import { MemcachedAlarmsOptions, MemcachedEngineVersion, ShardedMemcached, ShardedMemcachedProps } from '../src';
+import { appSecurityGroup, encryptedTopic, eventTopic, importedVpc, newStack, oneZoneVpc } from './fixtures';
 import { evaluate } from './names';
-import { appSecurityGroup, encryptedTopic, eventTopic, importedVpc, newStack, oneZoneVpc, TEST_ENV } from './fixtures';
 import {
   alarmsOf, Built, buildInFixtureVpc, DISALLOW_ALL_EGRESS, expectIngressOnlyFrom, expectInvalidConfiguration,
-  expectNoCidrIngressAndNoEgress, getAtt, ingressRules, logicalIdOf, onlyProps, PropsFactory, securityGroupProps, VALID_ID,
+  expectNoCidrIngressAndNoEgress, getAtt, ingressRules, logicalIdOf, onlyProps, PropsFactory, securityGroupProps,
 } from './support';
 
 const CACHE_CLUSTER = 'AWS::ElastiCache::CacheCluster';

@@ -141,7 +141,8 @@ export function classify(before: Resources, after: Resources, schemas: Record<st
     // A new resource that takes the given name of one being removed is created first, and collides.
     const name = schemas[after[id].Type]?.nameProperty;
     const value = name ? after[id].Properties?.[name] : undefined;
-    const collides = value !== undefined && removedIds.some((r) => before[r].Type === after[id].Type && isDeepStrictEqual(before[r].Properties?.[name!], value));
+    const collides = value !== undefined
+      && removedIds.some((r) => before[r].Type === after[id].Type && isDeepStrictEqual(before[r].Properties?.[name!], value));
     result.push(collides
       ? { logicalId: id, type: after[id].Type, outcome: 'failing', properties: [], reason: `new logical id with the ${name} of a removed resource: CloudFormation creates it before it deletes the old one` }
       : { logicalId: id, type: after[id].Type, outcome: 'added', properties: [] });

@@ -33,7 +33,8 @@ export function readExtract(): SchemaExtract {
 export function schemasOf(extract: SchemaExtract): Record<string, ResourceSchema> {
   const top = (pointer: string) => pointer.replace(/^\/properties\//, '').split('/')[0];
   return Object.fromEntries(Object.entries(extract.types).map(([type, s]) => {
-    const primary = s.primaryIdentifier.length === 1 && !s.readOnlyProperties.includes(s.primaryIdentifier[0]) ? top(s.primaryIdentifier[0]) : undefined;
+    const writable = s.primaryIdentifier.length === 1 && !s.readOnlyProperties.includes(s.primaryIdentifier[0]);
+    const primary = writable ? top(s.primaryIdentifier[0]) : undefined;
     return [type, { createOnly: [...new Set(s.createOnlyProperties.map(top))], nameProperty: NAME_PROPERTIES[type] ?? primary }];
   }));
 }
