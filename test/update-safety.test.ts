@@ -41,8 +41,9 @@ interface Row {
 
 function run(construct: string, type: AnyConstruct, id: string, scenarios: Array<Scenario<any>>): Row[] {
   const schemas = schemasOf(readExtract());
+  const defaults = synth(type, id, () => ({}));
   return scenarios.map((s) => {
-    const before = synth(type, id, s.before ?? (() => ({})));
+    const before = s.before ? synth(type, id, s.before) : defaults;
     const after = synth(type, id, s.after);
     return { construct, change: s.change, changes: classify(before, after, schemas), before, after };
   });
