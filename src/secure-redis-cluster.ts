@@ -144,6 +144,10 @@ export interface SecureRedisClusterProps {
   /**
    * Read replicas in each shard, 0 to 5.
    *
+   * With cluster mode on, a change replaces the group (`ReplicasPerNodeGroup` is create-only in
+   * CloudFormation): a new, empty group, and a final snapshot of the old one. With cluster mode
+   * off it changes in place.
+   *
    * @default 1
    */
   readonly replicasPerShard?: number;
@@ -157,7 +161,7 @@ export interface SecureRedisClusterProps {
   readonly multiAz?: boolean;
 
   /**
-   * The port clients connect to.
+   * The port clients connect to. A change replaces the group (`Port` is create-only).
    *
    * @default 6380: not the well-known 6379, so AwsSolutions-AEC5 passes for every engine
    */
@@ -179,7 +183,8 @@ export interface SecureRedisClusterProps {
 
   /**
    * The KMS key for encryption at rest, of the AUTH token secret and of the log groups.
-   * A key you bring must let CloudWatch Logs use it when logging is on.
+   * A key you bring must let CloudWatch Logs use it when logging is on. A change replaces the
+   * group (`KmsKeyId` is create-only).
    *
    * @default - a new key with yearly rotation
    */
@@ -204,7 +209,9 @@ export interface SecureRedisClusterProps {
    * How clients authenticate: one AUTH token, RBAC users with passwords, or IAM.
    *
    * Moving an existing group from an AUTH token to users replaces it in CloudFormation
-   * (`AuthToken` to `UserGroupIds` is not an in-place update there).
+   * (`AuthToken` to `UserGroupIds` is not an in-place update there): the derived
+   * `replicationGroupId` changes with it, so the replacement succeeds, and the old group leaves a
+   * final snapshot.
    *
    * @default CacheAuthentication.authToken(): a generated AUTH token
    */
@@ -913,7 +920,9 @@ export class SecureRedisCluster extends SecureRedisClusterBase {
         reason: `Clients authenticate as RBAC users (${this.describeUsers()}) of the user group ${this.userGroup.userGroupId}; ElastiCache rejects an AUTH token together with a user group, and AEC6 only recognizes AUTH tokens.`,
       });
       Annotations.of(this).addWarningV2(`${WARNING_PREFIX}:userGroupReplacesAuthToken`,
-        'This group authenticates with RBAC users. If it ran with an AUTH token before, CloudFormation replaces it (AuthToken to UserGroupIds is not an in-place update): plan a migration window, or migrate with the ElastiCache API first.');
+        'This group authenticates with RBAC users. If it ran with an AUTH token before, CloudFormation replaces it (AuthToken to UserGroupIds is not an in-place update): '
+        + 'the new group starts empty, the old one leaves a final snapshot, and a replicationGroupId of your own must change in the same deploy. '
+        + 'Plan a migration window, or migrate with the ElastiCache API first.');
     }
     if (clusterMode) {
       // Without it, a change of NumNodeGroups replaces the group (CloudFormation UpdatePolicy docs).
