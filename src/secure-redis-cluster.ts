@@ -634,8 +634,10 @@ export const REPLICATION_GROUP_REPLACING_PROPERTIES = [
   'Port', 'PreferredCacheClusterAZs', 'ReplicasPerNodeGroup', 'SnapshotArns', 'SnapshotName', 'ClusterMode',
 ];
 
-function replacementKey(group: elasticache.CfnReplicationGroup): unknown {
+function replacementKey(group: elasticache.CfnReplicationGroup, vpc: ec2.IVpc): unknown {
   return {
+    // The subnet group's name follows the VPC: a new VPC replaces it, and the group with it.
+    Vpc: vpc.vpcId,
     AtRestEncryptionEnabled: group.atRestEncryptionEnabled,
     CacheSubnetGroupName: group.cacheSubnetGroupName,
     DataTieringEnabled: group.dataTieringEnabled,
@@ -822,7 +824,7 @@ export class SecureRedisCluster extends SecureRedisClusterBase {
       what,
     });
     this.securityGroup = network.securityGroup;
-    this.subnetGroup = createSubnetGroup(this, subnets!, what);
+    this.subnetGroup = createSubnetGroup(this, props.vpc, subnets!, what);
     this.connections = network.connections;
 
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.SNAPSHOT;
@@ -876,7 +878,7 @@ export class SecureRedisCluster extends SecureRedisClusterBase {
     this.replicationGroup = new elasticache.CfnReplicationGroup(this, 'Resource', {
       // Derived from the values that cannot change in place (below), so that a change of any of
       // them comes with a new id and CloudFormation can replace the group.
-      replicationGroupId: givenGroupId ?? replacementAwareName(this, MAX_GROUP_ID_LENGTH, () => replacementKey(this.replicationGroup)),
+      replicationGroupId: givenGroupId ?? replacementAwareName(this, MAX_GROUP_ID_LENGTH, () => replacementKey(this.replicationGroup, props.vpc)),
       replicationGroupDescription: props.description ?? `Managed by cdk-secure-elasticache: ${this.node.path}`,
       engine: engineVersion.engine,
       engineVersion: engineVersion.version,

@@ -423,7 +423,7 @@ export class ShardedMemcached extends ShardedMemcachedBase {
       what,
     });
     this.securityGroup = network.securityGroup;
-    this.subnetGroup = createSubnetGroup(this, subnets!, what);
+    this.subnetGroup = createSubnetGroup(this, props.vpc, subnets!, what);
     this.connections = network.connections;
     this.parameterGroup = props.parameters
       ? createParameterGroup(this, engineVersion.parameterGroupFamily, props.parameters)

@@ -24,7 +24,16 @@ const topic = (s: Stack) => sns.Topic.fromTopicArn(s, 'Events', 'arn:aws:sns:us-
 const key = (s: Stack) => new kms.Key(s, 'OtherKey');
 const users = (...names: string[]) => CacheAuthentication.users(names.map((n) => CacheUser.password(n)));
 
+/** Another VPC, with isolated subnets in three zones. */
+const otherVpc = (s: Stack) => ec2.Vpc.fromVpcAttributes(s, 'OtherVpc', {
+  vpcId: 'vpc-0fedcba9876543210',
+  availabilityZones: ['us-east-1a', 'us-east-1b', 'us-east-1c'],
+  isolatedSubnetIds: ['subnet-0a00000000000000a', 'subnet-0b00000000000000b', 'subnet-0c00000000000000c'],
+  isolatedSubnetRouteTableIds: ['rtb-0a00000000000000a', 'rtb-0b00000000000000b', 'rtb-0c00000000000000c'],
+});
+
 export const REDIS_SCENARIOS: Array<Scenario<SecureRedisClusterProps>> = [
+  { change: 'vpc: another VPC', after: (s) => ({ vpc: otherVpc(s) }) },
   { change: 'vpcSubnets: two of the three subnets', after: () => ({ vpcSubnets: twoSubnets() }) },
   { change: 'engineVersion: Valkey 8.1 to 9.0', before: () => ({ engineVersion: CacheEngineVersion.VALKEY_8_1 }), after: () => ({ engineVersion: CacheEngineVersion.VALKEY_9_0 }) },
   { change: 'engineVersion: Redis OSS 7.1 to Valkey 8.1', before: () => ({ engineVersion: CacheEngineVersion.REDIS_7_1 }), after: () => ({ engineVersion: CacheEngineVersion.VALKEY_8_1 }) },
@@ -72,6 +81,7 @@ export const REDIS_SCENARIOS: Array<Scenario<SecureRedisClusterProps>> = [
 ];
 
 export const MEMCACHED_SCENARIOS: Array<Scenario<ShardedMemcachedProps>> = [
+  { change: 'vpc: another VPC', after: (s) => ({ vpc: otherVpc(s) }) },
   { change: 'vpcSubnets: two of the three subnets', after: () => ({ vpcSubnets: twoSubnets() }) },
   { change: 'nodes: 3 to 4', after: () => ({ nodes: 4 }) },
   { change: 'nodes: 3 to 1 (and crossAz off)', after: () => ({ nodes: 1, crossAz: false }) },
@@ -94,6 +104,8 @@ const serverless = (o = {}) => ({ deployment: SessionStoreDeployment.serverless(
 const nodeBased = (o = {}) => ({ deployment: SessionStoreDeployment.nodeBased(o) });
 
 export const SESSION_SCENARIOS: Array<Scenario<SessionStoreCacheProps>> = [
+  { change: 'nodes: vpc: another VPC', after: (s) => ({ vpc: otherVpc(s) }) },
+  { change: 'serverless: vpc: another VPC', before: () => serverless(), after: (s) => ({ ...serverless(), vpc: otherVpc(s) }) },
   { change: 'nodes: vpcSubnets', after: () => ({ vpcSubnets: twoSubnets() }) },
   { change: 'nodes: nodeType', after: () => nodeBased({ nodeType: 'cache.r7g.large' }) },
   { change: 'nodes: replicas 1 to 2', after: () => nodeBased({ replicas: 2 }) },
