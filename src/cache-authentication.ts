@@ -1,6 +1,25 @@
 import { AuthToken } from './auth-token';
 
 /**
+ * The commands that cluster-aware clients discover the shards with (CLUSTER SLOTS, SHARDS,
+ * NODES; iovalkey also checks CLUSTER INFO). They are in no `@read` category (Valkey
+ * `src/commands/cluster-slots.json`, `cluster-shards.json`, `cluster-nodes.json`,
+ * `cluster-info.json`: `@slow` only), so a read-only user needs them by name.
+ */
+const TOPOLOGY_COMMANDS = '+cluster|slots +cluster|shards +cluster|nodes +cluster|info';
+
+/**
+ * The connection commands clients send on their own: handshake and authentication (HELLO,
+ * AUTH), liveness (PING, ECHO), naming (CLIENT SETNAME, GETNAME, ID), the database and replica
+ * reads (SELECT, READONLY, READWRITE), and closing (QUIT). Not `@connection` as a whole: it also
+ * holds CLIENT KILL, CLIENT LIST and CLIENT PAUSE, which let a user drop, see or stall other
+ * clients' connections. Only commands that exist in Redis OSS 6.0: an ACL rule that names an
+ * unknown command is refused (CLIENT SETINFO and RESET came later; clients ignore a refused
+ * CLIENT SETINFO).
+ */
+const CLIENT_CONNECTION_COMMANDS = '+hello +auth +ping +echo +client|setname +client|getname +client|id +select +readonly +readwrite +quit';
+
+/**
  * A Valkey/Redis OSS ACL access string: which keys and commands a user may use.
  *
  * The factories cover the common cases; `AccessString.of()` takes any ACL rule string
@@ -9,23 +28,26 @@ import { AuthToken } from './auth-token';
 export class AccessString {
   /**
    * Reads and writes on the keys that match `keyPattern`; no dangerous commands
-   * (FLUSHALL, KEYS, CONFIG, DEBUG, ...) except INFO, which clients such as ioredis send on
-   * connect.
+   * (FLUSHALL, KEYS, CONFIG, DEBUG, CLIENT KILL, ...) except INFO, which clients such as ioredis
+   * and Valkey GLIDE send on connect, and the cluster topology commands (CLUSTER SLOTS, SHARDS,
+   * NODES, INFO) that cluster-aware clients read the shards from.
    *
    * @param keyPattern a glob over key names; every key when omitted
    */
   public static readWrite(keyPattern: string = '*'): AccessString {
-    return new AccessString(`on ~${keyPattern} +@all -@dangerous +info`);
+    return new AccessString(`on ~${keyPattern} +@all -@dangerous +info ${TOPOLOGY_COMMANDS}`);
   }
 
   /**
-   * Reads on the keys that match `keyPattern`, plus connection commands such as PING, and INFO,
-   * which clients such as ioredis and Valkey GLIDE send on connect.
+   * Reads on the keys that match `keyPattern`, plus what clients send on connect: the
+   * connection commands they need (PING, HELLO, CLIENT SETNAME, READONLY, ...; not the whole
+   * `@connection` category, which holds CLIENT KILL and CLIENT LIST), INFO, and the cluster
+   * topology commands (CLUSTER SLOTS, SHARDS, NODES, INFO carry no `@read` category).
    *
    * @param keyPattern a glob over key names; every key when omitted
    */
   public static readOnly(keyPattern: string = '*'): AccessString {
-    return new AccessString(`on ~${keyPattern} -@all +@read +@connection +info`);
+    return new AccessString(`on ~${keyPattern} -@all +@read ${CLIENT_CONNECTION_COMMANDS} +info ${TOPOLOGY_COMMANDS}`);
   }
 
   /** Every key and every command, dangerous ones included: for administrators only. */

@@ -17,10 +17,11 @@ import { acknowledge } from './private/acknowledgements';
 import { defaultAlarmTopic } from './private/alarm-topic';
 import { AUTH_TOKEN_EXCLUDED_CHARACTERS } from './private/auth-token-chars';
 import { RotationTarget } from './private/auth-token-rotation';
-import { defaultCacheId, validateCacheId } from './private/ids';
+import { defaultCacheId, replacementAwareName, validateCacheId } from './private/ids';
 import { createKey } from './private/keys';
+import { VENDED_LOGS_PREFIX } from './private/log-groups';
 import { createEncryptedLogGroup } from './private/log-key';
-import { createNodeAlarms, nodeIdFragment, nodeMetric, NodeAlarmSpec } from './private/metrics';
+import { createNodeAlarms, nodeMetric, NodeAlarmSpec } from './private/metrics';
 import { checkZoneSpread, createCacheSecurity, createSubnetGroup, selectCacheSubnets } from './private/network';
 import { describeNodeType, NodeTypeInfo } from './private/node-types';
 import { createParameterGroup } from './private/parameter-group';
@@ -74,11 +75,28 @@ export interface CacheLogging {
   readonly engineLog?: boolean;
 
   /**
-   * How long the log groups keep their events.
+   * How long the log groups that the construct creates keep their events.
    *
    * @default logs.RetentionDays.ONE_YEAR
    */
   readonly retention?: logs.RetentionDays;
+
+  /**
+   * Your own log group for the slow log, instead of one the construct creates. Name it under
+   * `/aws/vendedlogs/`: log delivery to other groups adds to an account-wide resource policy of
+   * at most 5,120 characters, and fails once it is full. It must not be the engine log's group.
+   *
+   * @default - a log group named `/aws/vendedlogs/elasticache/<stack>/<construct>-<stack uuid>/slow-log`
+   */
+  readonly slowLogGroup?: logs.ILogGroup;
+
+  /**
+   * Your own log group for the engine log, instead of one the construct creates (the same
+   * advice as `slowLogGroup`).
+   *
+   * @default - a log group named `/aws/vendedlogs/elasticache/<stack>/<construct>-<stack uuid>/engine-log`
+   */
+  readonly engineLogGroup?: logs.ILogGroup;
 }
 
 /**
@@ -131,6 +149,10 @@ export interface SecureRedisClusterProps {
   /**
    * Read replicas in each shard, 0 to 5.
    *
+   * With cluster mode on, a change replaces the group (`ReplicasPerNodeGroup` is create-only in
+   * CloudFormation): a new, empty group, and a final snapshot of the old one. With cluster mode
+   * off it changes in place.
+   *
    * @default 1
    */
   readonly replicasPerShard?: number;
@@ -144,7 +166,7 @@ export interface SecureRedisClusterProps {
   readonly multiAz?: boolean;
 
   /**
-   * The port clients connect to.
+   * The port clients connect to. A change replaces the group (`Port` is create-only).
    *
    * @default 6380: not the well-known 6379, so AwsSolutions-AEC5 passes for every engine
    */
@@ -166,7 +188,8 @@ export interface SecureRedisClusterProps {
 
   /**
    * The KMS key for encryption at rest, of the AUTH token secret and of the log groups.
-   * A key you bring must let CloudWatch Logs use it when logging is on.
+   * A key you bring must let CloudWatch Logs use it when logging is on. A change replaces the
+   * group (`KmsKeyId` is create-only).
    *
    * @default - a new key with yearly rotation
    */
@@ -191,7 +214,9 @@ export interface SecureRedisClusterProps {
    * How clients authenticate: one AUTH token, RBAC users with passwords, or IAM.
    *
    * Moving an existing group from an AUTH token to users replaces it in CloudFormation
-   * (`AuthToken` to `UserGroupIds` is not an in-place update there).
+   * (`AuthToken` to `UserGroupIds` is not an in-place update there): the derived
+   * `replicationGroupId` changes with it, so the replacement succeeds, and the old group leaves a
+   * final snapshot.
    *
    * @default CacheAuthentication.authToken(): a generated AUTH token
    */
@@ -299,7 +324,13 @@ export interface SecureRedisClusterProps {
    * The replication group id: 1 to 40 letters, digits and hyphens, starting with a letter,
    * without two hyphens in a row or a trailing hyphen. ElastiCache stores it in lowercase.
    *
-   * @default - a unique id derived from the construct path
+   * A name you give is fixed: CloudFormation cannot replace a resource with a fixed name, so a
+   * change that replaces the group (`port`, `encryptionKey`, `replicasPerShard` in cluster mode,
+   * `clusterMode`, `snapshotName`, subnets, AUTH token to users) fails unless the same change
+   * gives a new `replicationGroupId` (docs/updates-and-replacements.md).
+   *
+   * @default - `<construct path>-<hash>-<stack uuid>`, where the hash covers the properties that
+   * cannot change in place, so that a change of any of them gets a new id and replaces the group
    */
   readonly replicationGroupId?: string;
 
@@ -608,6 +639,51 @@ function nodeIdsOf(groupId: string, topology: Topology): string[] {
   return ids;
 }
 
+/** Construct id fragments of the nodes, in the order of `nodeIdsOf`: `Node001`, `Node0001002`. */
+function nodeIdFragments(topology: Topology): string[] {
+  const nodesPerShard = topology.replicasPerShard + 1;
+  if (Token.isUnresolved(nodesPerShard) || Token.isUnresolved(topology.shards)) return ['Node001'];
+  const fragments: string[] = [];
+  for (let s = 1; s <= (topology.clusterMode ? topology.shards : 1); s++) {
+    for (let n = 1; n <= nodesPerShard; n++) fragments.push(`Node${topology.clusterMode ? pad(s, 4) : ''}${pad(n, 3)}`);
+  }
+  return fragments;
+}
+
+/**
+ * The values of the replication group that CloudFormation cannot change in place: the
+ * create-only properties of the resource schema (cfn-lint's copy of the CloudFormation
+ * registry schema, `createOnlyProperties`), plus `ClusterMode` (ElastiCache turns cluster mode
+ * on only through `compatible`, and never off: ElastiCache user guide, "Modifying cluster
+ * mode") and whether an AUTH token or a user group authenticates (CloudFormation replaces the
+ * group for that change: cloudformation-coverage-roadmap issue 2356). The update-safety test
+ * checks this list against the schema.
+ */
+export const REPLICATION_GROUP_REPLACING_PROPERTIES = [
+  'AtRestEncryptionEnabled', 'CacheSubnetGroupName', 'DataTieringEnabled', 'GlobalReplicationGroupId', 'KmsKeyId', 'NetworkType',
+  'Port', 'PreferredCacheClusterAZs', 'ReplicasPerNodeGroup', 'SnapshotArns', 'SnapshotName', 'ClusterMode',
+];
+
+function replacementKey(group: elasticache.CfnReplicationGroup, vpc: ec2.IVpc): unknown {
+  return {
+    // The subnet group's name follows the VPC: a new VPC replaces it, and the group with it.
+    Vpc: vpc.vpcId,
+    AtRestEncryptionEnabled: group.atRestEncryptionEnabled,
+    CacheSubnetGroupName: group.cacheSubnetGroupName,
+    DataTieringEnabled: group.dataTieringEnabled,
+    GlobalReplicationGroupId: group.globalReplicationGroupId,
+    KmsKeyId: group.kmsKeyId,
+    NetworkType: group.networkType,
+    Port: group.port,
+    PreferredCacheClusterAZs: group.preferredCacheClusterAZs,
+    ReplicasPerNodeGroup: group.replicasPerNodeGroup,
+    SnapshotArns: group.snapshotArns,
+    SnapshotName: group.snapshotName,
+    ClusterMode: group.clusterMode,
+    Authentication: group.userGroupIds ? 'user group' : 'AUTH token',
+  };
+}
+
 function pad(n: number, width: number): string {
   return n.toString().padStart(width, '0');
 }
@@ -701,6 +777,7 @@ export class SecureRedisCluster extends SecureRedisClusterBase {
 
   private readonly props: SecureRedisClusterProps;
   private readonly replicasPerShard: number;
+  private readonly topology: Topology;
   private readonly nodeTypeInfo?: NodeTypeInfo;
   private readonly _primaryEndpoint?: CacheEndpoint;
   private readonly _readerEndpoint?: CacheEndpoint;
@@ -721,9 +798,11 @@ export class SecureRedisCluster extends SecureRedisClusterBase {
     const backupRetention = props.backupRetention ?? Duration.days(15);
     const snapshotWindow = props.snapshotWindow ?? '03:00-04:00';
     const maintenanceWindow = props.maintenanceWindow ?? 'sun:05:00-sun:06:00';
-    const givenGroupId = props.replicationGroupId ?? defaultCacheId(this, MAX_GROUP_ID_LENGTH);
     // Lowercasing a token's placeholder would break the token: only lowercase literals.
-    const groupId = isLiteral(givenGroupId) ? givenGroupId.toLowerCase() : givenGroupId;
+    const givenGroupId = isLiteral(props.replicationGroupId) ? props.replicationGroupId.toLowerCase() : props.replicationGroupId;
+    // User and user group ids are required and must be literal at synth; they come from the
+    // given id or the construct path, never from the replication group's own (token) id.
+    const userIdBase = givenGroupId ?? defaultCacheId(this, MAX_GROUP_ID_LENGTH);
 
     this.engineVersion = engineVersion;
     this.clusterMode = clusterMode;
@@ -751,9 +830,14 @@ export class SecureRedisCluster extends SecureRedisClusterBase {
     v.integerInRange('authToken length', authentication.token?.generateOptions?.length, 16, 128,
       'ElastiCache AUTH tokens are 16 to 128 characters; leave length unset for 64.');
     if (authentication.cacheUsers) {
-      validateUsers(v, engineVersion, groupId, authentication.cacheUsers);
+      validateUsers(v, engineVersion, userIdBase, authentication.cacheUsers);
+      // ElastiCache: "Transit encryption preferred is not supported with redis access control".
+      v.check(transitMode === TransitEncryptionMode.PREFERRED,
+        'transitEncryptionMode \'preferred\' cannot be used with RBAC users: ElastiCache refuses user groups unless TLS is required. '
+        + 'Keep TransitEncryptionMode.REQUIRED (the default), or migrate clients to TLS with an AUTH token first.');
     }
     const logging = this.validateLogging(v, engineVersion, props.logging);
+    this.validateOwnLogGroups(v, props.logging);
     validateEventTopic(v, props.notificationTopic);
     const subnets = selectCacheSubnets(v, props.vpc, props.vpcSubnets);
     if (multiAz) {
@@ -771,7 +855,7 @@ export class SecureRedisCluster extends SecureRedisClusterBase {
       what,
     });
     this.securityGroup = network.securityGroup;
-    this.subnetGroup = createSubnetGroup(this, subnets!, what);
+    this.subnetGroup = createSubnetGroup(this, props.vpc, subnets!, what);
     this.connections = network.connections;
 
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.SNAPSHOT;
@@ -785,7 +869,8 @@ export class SecureRedisCluster extends SecureRedisClusterBase {
     if (authentication.token) {
       const authToken = authentication.token;
       const tokenSecret = authToken.secret ?? new secretsmanager.Secret(this, 'AuthToken', {
-        description: `AUTH token of the replication group ${groupId} (${this.node.path})`,
+        // Not the group id: the group refers to the secret, and the id is resolved by CloudFormation.
+        description: `AUTH token of the replication group ${this.node.path}`,
         encryptionKey: this.encryptionKey,
         secretName: authToken.generateOptions?.secretName,
         removalPolicy: authToken.generateOptions?.removalPolicy,
@@ -800,7 +885,7 @@ export class SecureRedisCluster extends SecureRedisClusterBase {
       // A dynamic reference: the token never appears in the template (cfn-lint W1011).
       tokenReference = (authToken.jsonField ? tokenSecret.secretValueFromJson(authToken.jsonField) : tokenSecret.secretValue).unsafeUnwrap();
     } else {
-      const bound = createUserGroup(this, groupId, authentication.cacheUsers!, this.encryptionKey);
+      const bound = createUserGroup(this, userIdBase, authentication.cacheUsers!, this.encryptionKey);
       this.userGroup = bound.userGroup;
       this.boundUsers = bound.users;
     }
@@ -809,16 +894,18 @@ export class SecureRedisCluster extends SecureRedisClusterBase {
 
     const logDeliveryConfigurations: elasticache.CfnReplicationGroup.LogDeliveryConfigurationRequestProperty[] = [];
     if (logging.slowLog) {
-      this.slowLogGroup = this.createLogGroup('SlowLog', logging.retention, removalPolicy);
+      this.slowLogGroup = props.logging?.slowLogGroup ?? this.createLogGroup('SlowLog', 'slow-log', logging.retention, removalPolicy);
       logDeliveryConfigurations.push(logDelivery('slow-log', this.slowLogGroup));
     }
     if (logging.engineLog) {
-      this.engineLogGroup = this.createLogGroup('EngineLog', logging.retention, removalPolicy);
+      this.engineLogGroup = props.logging?.engineLogGroup ?? this.createLogGroup('EngineLog', 'engine-log', logging.retention, removalPolicy);
       logDeliveryConfigurations.push(logDelivery('engine-log', this.engineLogGroup));
     }
 
     this.replicationGroup = new elasticache.CfnReplicationGroup(this, 'Resource', {
-      replicationGroupId: groupId,
+      // Derived from the values that cannot change in place (below), so that a change of any of
+      // them comes with a new id and CloudFormation can replace the group.
+      replicationGroupId: givenGroupId ?? replacementAwareName(this, MAX_GROUP_ID_LENGTH, () => replacementKey(this.replicationGroup, props.vpc)),
       replicationGroupDescription: props.description ?? `Managed by cdk-secure-elasticache: ${this.node.path}`,
       engine: engineVersion.engine,
       engineVersion: engineVersion.version,
@@ -858,7 +945,9 @@ export class SecureRedisCluster extends SecureRedisClusterBase {
       acknowledge(this.replicationGroup, 'userGroupAuthentication',
         `Here: ${this.describeUsers()}, of the user group ${this.userGroup.userGroupId}.`);
       Annotations.of(this).addWarningV2(`${WARNING_PREFIX}:userGroupReplacesAuthToken`,
-        'This group authenticates with RBAC users. If it ran with an AUTH token before, CloudFormation replaces it (AuthToken to UserGroupIds is not an in-place update): plan a migration window, or migrate with the ElastiCache API first.');
+        'This group authenticates with RBAC users. If it ran with an AUTH token before, CloudFormation replaces it (AuthToken to UserGroupIds is not an in-place update): '
+        + 'the new group starts empty, the old one leaves a final snapshot, and a replicationGroupId of your own must change in the same deploy. '
+        + 'Plan a migration window, or migrate with the ElastiCache API first.');
     }
     if (clusterMode) {
       // Without it, a change of NumNodeGroups replaces the group (CloudFormation UpdatePolicy docs).
@@ -866,9 +955,11 @@ export class SecureRedisCluster extends SecureRedisClusterBase {
     }
     this.node.defaultChild = this.replicationGroup;
 
-    this.replicationGroupId = groupId;
-    this.replicationGroupArn = groupArn(this, groupId);
-    this.nodeIds = nodeIdsOf(groupId, { clusterMode, shards, replicasPerShard });
+    // The resolved reference: the id CloudFormation created, whether given or derived.
+    this.replicationGroupId = this.replicationGroup.ref;
+    this.replicationGroupArn = groupArn(this, this.replicationGroupId);
+    this.nodeIds = nodeIdsOf(this.replicationGroupId, { clusterMode, shards, replicasPerShard });
+    this.topology = { clusterMode, shards, replicasPerShard };
 
     if (clusterMode) {
       this._configurationEndpoint = new CacheEndpoint(this.replicationGroup.attrConfigurationEndPointAddress, port);
@@ -1017,8 +1108,10 @@ export class SecureRedisCluster extends SecureRedisClusterBase {
     const vcpus = this.nodeTypeInfo?.vcpus;
     const lagSeconds = (options.replicationLag ?? Duration.seconds(30)).toSeconds();
     const specs: NodeAlarmSpec[] = [];
-    for (const nodeId of this.nodeIds) {
-      const prefix = nodeIdFragment(nodeId, this.replicationGroupId);
+    const fragments = nodeIdFragments(this.topology);
+    for (const [index, nodeId] of this.nodeIds.entries()) {
+      // From the node's position in its shard, never from the group id (a token).
+      const prefix = fragments[index];
       const at = { cacheClusterId: nodeId };
       if (vcpus !== undefined && vcpus <= 2) {
         specs.push({
@@ -1149,7 +1242,7 @@ export class SecureRedisCluster extends SecureRedisClusterBase {
     return days;
   }
 
-  private validateLogging(v: PropsValidator, engine: CacheEngineVersion, logging: CacheLogging = {}): Required<CacheLogging> {
+  private validateLogging(v: PropsValidator, engine: CacheEngineVersion, logging: CacheLogging = {}): Required<Pick<CacheLogging, 'slowLog' | 'engineLog' | 'retention'>> {
     v.check(logging.slowLog === true && !engine.supportsSlowLog,
       `logging.slowLog needs Valkey or Redis OSS 6.0+, not ${engine}. Upgrade the engine or set slowLog: false.`);
     v.check(logging.engineLog === true && !engine.supportsEngineLog,
@@ -1199,9 +1292,24 @@ export class SecureRedisCluster extends SecureRedisClusterBase {
     });
   }
 
+  private validateOwnLogGroups(v: PropsValidator, logging: CacheLogging = {}): void {
+    for (const [prop, group, on] of [['slowLogGroup', logging.slowLogGroup, logging.slowLog], ['engineLogGroup', logging.engineLogGroup, logging.engineLog]] as const) {
+      if (!group) continue;
+      v.check(on === false, `logging.${prop} is given but the log is off. Remove ${prop}, or turn the log on.`);
+      const name = group.logGroupName;
+      v.check(isLiteral(name) && !name.startsWith(VENDED_LOGS_PREFIX),
+        `logging.${prop} '${name}' is not under ${VENDED_LOGS_PREFIX}: ElastiCache log delivery to it adds to a CloudWatch Logs resource policy `
+        + `limited to 5,120 characters, which fills up in busy accounts. Name the group ${VENDED_LOGS_PREFIX}elasticache/..., or leave ${prop} unset.`);
+    }
+    v.check(logging.slowLogGroup !== undefined && logging.slowLogGroup === logging.engineLogGroup,
+      'logging.slowLogGroup and logging.engineLogGroup are the same log group. Give each log type its own group.');
+    v.check(logging.retention !== undefined && logging.slowLogGroup !== undefined && logging.engineLogGroup !== undefined,
+      'logging.retention applies to the log groups the construct creates, but both groups are your own. Set the retention on your groups, and remove retention.');
+  }
+
   /** Named by `logGroupName`; the key policy lets CloudWatch Logs use the key for this group only. */
-  private createLogGroup(id: string, retention: logs.RetentionDays, removalPolicy: RemovalPolicy): logs.ILogGroup {
-    return createEncryptedLogGroup(this, id, this.encryptionKey, { retention, removalPolicy });
+  private createLogGroup(id: string, logType: string, retention: logs.RetentionDays, removalPolicy: RemovalPolicy): logs.ILogGroup {
+    return createEncryptedLogGroup(this, id, logType, this.encryptionKey, { retention, removalPolicy });
   }
 }
 

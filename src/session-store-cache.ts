@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Token } from 'aws-cdk-lib';
+import { Duration, Fn, RemovalPolicy, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
@@ -15,7 +15,7 @@ import { AccessString, CacheAuthentication, CacheUser, CacheUserAuthenticationTy
 import { CacheEndpoint } from './cache-endpoint';
 import { CacheEngine, CacheEngineVersion } from './cache-engine-version';
 import { defaultAlarmTopic } from './private/alarm-topic';
-import { defaultCacheId, derivedId, validateCacheId } from './private/ids';
+import { defaultCacheId, derivedId, replacementAwareName, stackUuidFragment, validateCacheId } from './private/ids';
 import { createKey } from './private/keys';
 import { cacheMetric, createNodeAlarms, NodeAlarmSpec } from './private/metrics';
 import { checkZoneSpread, createCacheSecurity, selectCacheSubnets } from './private/network';
@@ -115,7 +115,13 @@ export interface ServerlessSessionStoreOptions {
   /**
    * The cache name: 1 to 40 letters, digits and hyphens, starting with a letter.
    *
-   * @default - a unique name derived from the construct path
+   * A name you give is fixed: CloudFormation cannot replace a resource with a fixed name, so a
+   * change that replaces the cache (`vpcSubnets`, `encryptionKey`) fails unless the same change
+   * gives a new `cacheName` (docs/updates-and-replacements.md).
+   *
+   * @default - `<construct path>-<hash>-<stack uuid>`, where the hash covers the properties that
+   * cannot change in place (subnets, key), so that a change of any of them gets a new name and
+   * replaces the cache
    */
   readonly cacheName?: string;
 
@@ -389,7 +395,7 @@ export class SessionStoreCache extends Construct implements ec2.IConnectable {
       this.secret = serverless.secret;
       this.connections = serverless.connections;
       this.username = serverless.username;
-      this.serverlessCacheName = serverless.cache.serverlessCacheName;
+      this.serverlessCacheName = serverless.cache.ref;
       this.serverlessUser = serverless.serverlessUser;
       this.endpoint = new CacheEndpoint(serverless.cache.attrEndpointAddress, Token.asNumber(serverless.cache.attrEndpointPort));
       this.readerEndpoint = new CacheEndpoint(serverless.cache.attrReaderEndpointAddress, Token.asNumber(serverless.cache.attrReaderEndpointPort));
@@ -546,8 +552,11 @@ export class SessionStoreCache extends Construct implements ec2.IConnectable {
   private createServerless(v: PropsValidator, props: SessionStoreCacheProps, options: ServerlessSessionStoreOptions) {
     const engine = props.engineVersion ?? CacheEngineVersion.VALKEY_8_2;
     // ElastiCache stores the name in lowercase; a token cannot be lowercased without breaking it.
-    const givenName = options.cacheName;
-    const cacheName = isLiteral(givenName) ? givenName.toLowerCase() : givenName ?? defaultCacheId(this, MAX_SERVERLESS_NAME_LENGTH);
+    const givenName = isLiteral(options.cacheName) ? options.cacheName.toLowerCase() : options.cacheName;
+    // User and user group ids are required and literal; they come from the given name or the
+    // construct path, not from the cache's own name, which is derived at synth (below).
+    // A name from a token cannot name users: their construct ids come from their names.
+    const userIdBase = isLiteral(givenName) ? givenName : defaultCacheId(this, MAX_SERVERLESS_NAME_LENGTH);
     const retention = props.backupRetention ?? Duration.days(15);
     validateCacheId(v, 'cacheName', options.cacheName, MAX_SERVERLESS_NAME_LENGTH);
     v.integerInRange('maxDataStorageGb', options.maxDataStorageGb, 1, 5000, 'ElastiCache Serverless allows 1 to 5,000 GB.');
@@ -582,13 +591,13 @@ export class SessionStoreCache extends Construct implements ec2.IConnectable {
     // RBAC: the application's password user, limited to the session keys and without
     // administrative commands (INFO stays allowed: clients such as ioredis send it on connect),
     // and the mandatory `default` user, switched off.
-    const username = derivedId(cacheName, 'app', MAX_SERVERLESS_NAME_LENGTH);
-    const accessString = AccessString.of(`on ~${this.keyPrefix}* +@all -@dangerous +info`);
+    const username = derivedId(userIdBase, 'app', MAX_SERVERLESS_NAME_LENGTH);
+    const accessString = AccessString.readWrite(`${this.keyPrefix}*`);
     // An IAM user's id is its name (ElastiCache user guide, "Authenticating with IAM").
     const appUser = options.iamAuthentication
       ? CacheUser.iam(username, { accessString })
       : CacheUser.password(username, { userId: username, accessString });
-    const group = createUserGroup(this, cacheName, [appUser], key);
+    const group = createUserGroup(this, userIdBase, [appUser], key);
     const bound = group.users.find((u) => u.user === appUser)!;
     const user = bound.resource;
     const secret = bound.secret;
@@ -598,8 +607,16 @@ export class SessionStoreCache extends Construct implements ec2.IConnectable {
       dataStorage: options.maxDataStorageGb !== undefined ? { maximum: options.maxDataStorageGb, unit: 'GB' } : undefined,
       ecpuPerSecond: options.maxEcpuPerSecond !== undefined ? { maximum: options.maxEcpuPerSecond } : undefined,
     };
-    const cache = new elasticache.CfnServerlessCache(this, 'Resource', {
-      serverlessCacheName: cacheName,
+    // ServerlessCacheName is required. Derived from the create-only properties of the schema
+    // (KmsKeyId, SubnetIds, SnapshotArnsToRestore), so that a change of any of them comes with a
+    // new name and CloudFormation can replace the cache. Read when the template is synthesized.
+    const serverlessCacheName = givenName ?? replacementAwareName(this, MAX_SERVERLESS_NAME_LENGTH, () => ({
+      KmsKeyId: cache.kmsKeyId,
+      SubnetIds: cache.subnetIds,
+      SnapshotArnsToRestore: cache.snapshotArnsToRestore,
+    }));
+    const cache: elasticache.CfnServerlessCache = new elasticache.CfnServerlessCache(this, 'Resource', {
+      serverlessCacheName,
       description: `Session store ${this.node.path}`,
       engine: engine.engine,
       majorEngineVersion: engine.version.split('.')[0],
@@ -610,10 +627,12 @@ export class SessionStoreCache extends Construct implements ec2.IConnectable {
       cacheUsageLimits: limits.dataStorage || limits.ecpuPerSecond ? limits : undefined,
       snapshotRetentionLimit: retentionDays,
       dailySnapshotTime: '03:00',
-      finalSnapshotName: props.removalPolicy === RemovalPolicy.RETAIN ? undefined : derivedId(cacheName, 'final', 40),
+      finalSnapshotName: props.removalPolicy === RemovalPolicy.RETAIN ? undefined : finalSnapshotName(serverlessCacheName, givenName !== undefined),
     });
     cache.applyRemovalPolicy(props.removalPolicy ?? RemovalPolicy.DESTROY);
 
+    // The resolved reference: the name CloudFormation created, given or derived.
+    const cacheName = cache.ref;
     this.createUsageAlarms(cacheName, options);
     this.rotateServerlessSecret(props, cache, key, network.securityGroup, bound, username, secret);
     const serverlessUser = {
@@ -633,7 +652,7 @@ export class SessionStoreCache extends Construct implements ec2.IConnectable {
     rotateSecrets(this, {
       // In password mode the function names the cache in its logs only: it changes the user and
       // tests the new password on the endpoint, and never calls the replication group API.
-      replicationGroupId: cache.serverlessCacheName,
+      replicationGroupId: cache.ref,
       replicationGroupArn: cache.attrArn,
       replicationGroup: cache,
       // Serverless caches take reads and writes on 6379 (ElastiCache user guide, "Serverless").
@@ -701,4 +720,15 @@ export class SessionStoreCache extends Construct implements ec2.IConnectable {
   private userSecret(user: CacheUser): secretsmanager.ISecret | undefined {
     return user.authenticationType === CacheUserAuthenticationType.IAM ? undefined : this.cluster!.userSecret(user.userName);
   }
+}
+
+/**
+ * The name of the final backup of a serverless cache. Backup names are unique per account and
+ * Region, and ElastiCache refuses to delete a cache whose final backup name is taken. A derived
+ * cache name changes with every replacement and carries the stack UUID, so each cache gets its
+ * own backup name. A given name is fixed: the stack UUID then keeps the backups of two creations
+ * of the stack apart. (Not the cache's `Ref`: a resource cannot refer to itself.)
+ */
+function finalSnapshotName(cacheName: string, nameIsGiven: boolean): string {
+  return nameIsGiven ? Fn.join('-', [cacheName, 'final', stackUuidFragment()]) : Fn.join('-', [cacheName, 'final']);
 }

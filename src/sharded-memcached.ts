@@ -7,7 +7,7 @@ import { Construct } from 'constructs';
 import { CacheEndpoint } from './cache-endpoint';
 import { MemcachedEngineVersion } from './memcached-engine-version';
 import { defaultAlarmTopic } from './private/alarm-topic';
-import { defaultCacheId, validateCacheId } from './private/ids';
+import { validateCacheId } from './private/ids';
 import { cacheMetric, createNodeAlarms, NodeAlarmSpec } from './private/metrics';
 import { checkZoneSpread, createCacheSecurity, createSubnetGroup, selectCacheSubnets } from './private/network';
 import { describeNodeType } from './private/node-types';
@@ -143,7 +143,11 @@ export interface ShardedMemcachedProps {
    * The cluster name: 1 to 50 letters, digits and hyphens, starting with a letter, without two
    * hyphens in a row or a trailing hyphen. ElastiCache stores it in lowercase.
    *
-   * @default - a unique name derived from the construct path
+   * A name you give is fixed: CloudFormation cannot replace a resource with a fixed name, so a
+   * change that replaces the cluster (`port`, `engineVersion` to another engine, subnets) fails
+   * unless the same change gives a new `clusterName` (docs/updates-and-replacements.md).
+   *
+   * @default - a unique name that CloudFormation generates, and generates anew on replacement
    */
   readonly clusterName?: string;
 }
@@ -385,8 +389,10 @@ export class ShardedMemcached extends ShardedMemcachedBase {
     const maintenanceWindow = props.maintenanceWindow ?? 'sun:05:00-sun:06:00';
     const crossAz = props.crossAz ?? (Token.isUnresolved(nodes) || nodes > 1);
     // ElastiCache stores the name in lowercase; a token cannot be lowercased without breaking it.
+    // Without a name, CloudFormation generates one, and a new one whenever it replaces the
+    // cluster: every create-only change (schema createOnlyProperties) then replaces cleanly.
     const givenName = props.clusterName;
-    const clusterName = isLiteral(givenName) ? givenName.toLowerCase() : givenName ?? defaultCacheId(this, MAX_CLUSTER_NAME_LENGTH);
+    const clusterName = isLiteral(givenName) ? givenName.toLowerCase() : givenName;
 
     const v = new PropsValidator(this);
     v.integerInRange('nodes', nodes, 1, 40, 'A Memcached cluster has 1 to 40 nodes.');
@@ -426,7 +432,7 @@ export class ShardedMemcached extends ShardedMemcachedBase {
       what,
     });
     this.securityGroup = network.securityGroup;
-    this.subnetGroup = createSubnetGroup(this, subnets!, what);
+    this.subnetGroup = createSubnetGroup(this, props.vpc, subnets!, what);
     this.connections = network.connections;
     this.parameterGroup = props.parameters
       ? createParameterGroup(this, engineVersion.parameterGroupFamily, props.parameters)
@@ -455,7 +461,8 @@ export class ShardedMemcached extends ShardedMemcachedBase {
     this.cacheCluster.applyRemovalPolicy(props.removalPolicy ?? RemovalPolicy.DESTROY);
     this.node.defaultChild = this.cacheCluster;
 
-    this.clusterName = clusterName;
+    // The resolved reference: the name CloudFormation created, given or generated.
+    this.clusterName = this.cacheCluster.ref;
     this.port = port;
     this.engineVersion = engineVersion;
     this.cacheNodeIds = nodeIdsOf(nodes);

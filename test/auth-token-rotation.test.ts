@@ -1,13 +1,14 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { ArnFormat, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { appSecurityGroup, egressVpc, importedVpc, newStack, TEST_ENV } from './fixtures';
+import { evaluate, SAMPLE_UUID_FRAGMENT } from './names';
 import { acknowledgements, expectedAcknowledgements, findings, teamRotationOptions } from './policy';
 import {
   AuthToken, RotationVpcEndpoints, SecretRotation, SecretRotationOptions, SecureRedisCluster, SecureRedisClusterProps,
@@ -134,7 +135,7 @@ describe('AUTH token rotation wiring (on by default)', () => {
     clustered.template.hasResourceProperties('AWS::Lambda::Function', {
       Environment: {
         Variables: {
-          REPLICATION_GROUP_ID: clustered.cache.replicationGroupId,
+          REPLICATION_GROUP_ID: clustered.stack.resolve(clustered.cache.replicationGroupId),
           CACHE_HOST: { 'Fn::GetAtt': [groupId, 'ConfigurationEndPoint.Address'] },
           CACHE_PORT: '6380',
           SECRET_JSON_FIELD: Match.absent(),
@@ -357,7 +358,7 @@ describe('AUTH token rotation wiring (on by default)', () => {
       },
     ]);
     expect(stack.resolve(cache.replicationGroupArn)).toEqual({
-      'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:elasticache:us-east-1:123456789012:replicationgroup:${cache.replicationGroupId}`]],
+      'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':elasticache:us-east-1:123456789012:replicationgroup:', stack.resolve(cache.replicationGroupId)]],
     });
     // The key policy grants the function nothing: the managed policy is the only grant.
     const keyPolicy = JSON.stringify(template.findResources('AWS::KMS::Key')[keyId].Properties.KeyPolicy);
@@ -382,7 +383,7 @@ describe('AUTH token rotation wiring (on by default)', () => {
 
   test('a secret of your own: the JSON field goes to the function; a secret known by name is matched with its suffix', () => {
     const { template } = build({
-      props: (stack) => ({ authToken: AuthToken.fromSecret(secretsmanager.Secret.fromSecretNameV2(stack, 'Token', 'prod/cache/auth'), 'token') }),
+      props: (stack) => ({ authToken: AuthToken.fromSecret(ownSecretUnderAwsManagedKey(stack), 'token') }),
     });
     template.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: { SECRET_JSON_FIELD: 'token' } } });
     template.hasResourceProperties('AWS::SecretsManager::RotationSchedule', {
@@ -394,8 +395,11 @@ describe('AUTH token rotation wiring (on by default)', () => {
     expect(statements.find((s: { Sid: string }) => s.Sid === 'NoOtherSecret').NotResource).toEqual(byName);
     template.hasResourceProperties('AWS::Lambda::Permission', { SourceArn: byName });
     template.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: { SECRET_ARN: byName } } });
-    // Its key is unknown here: no KMS statement (Secrets Manager's own key needs none).
-    expect(statements.map((s: { Sid: string }) => s.Sid)).not.toContain('UseTheSecretsKey');
+    // The AWS managed key, named by its alias: its key policy already lets the account use it
+    // through Secrets Manager, so the statement only states the intent.
+    expect(statements.find((s: { Sid: string }) => s.Sid === 'UseTheSecretsKey').Resource).toEqual({
+      'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':kms:us-east-1:123456789012:alias/aws/secretsmanager']],
+    });
   });
 
   test('a secret of your own with its key: the KMS statement names that key', () => {
@@ -411,24 +415,21 @@ describe('AUTH token rotation wiring (on by default)', () => {
   });
 
   test('the log group is encrypted with the cluster key, keeps the cache logs\' retention, and CloudWatch Logs may use the key for it only', () => {
-    const { template } = build({ props: () => ({ logging: { slowLog: false, engineLog: false, retention: logs.RetentionDays.SIX_MONTHS } }) });
+    const { stack, template } = build({ props: () => ({ logging: { slowLog: false, engineLog: false, retention: logs.RetentionDays.SIX_MONTHS } }) });
     const keyId = logicalId(template, 'AWS::KMS::Key', 'CacheKey');
-    const stackUuid = { 'Fn::Select': [2, { 'Fn::Split': ['/', { Ref: 'AWS::StackId' }] }] };
-    const name = '/aws/vendedlogs/elasticache/TestStack-Cache-AuthTokenRotation-32E62BA2-LogGroup-';
-    template.hasResource('AWS::Logs::LogGroup', {
-      Properties: { KmsKeyId: { 'Fn::GetAtt': [keyId, 'Arn'] }, RetentionInDays: 180, LogGroupName: { 'Fn::Join': ['', [name, stackUuid]] } },
-      DeletionPolicy: 'Retain',
-    });
+    const groups = template.findResources('AWS::Logs::LogGroup');
+    expect(Object.keys(groups)).toHaveLength(1);
+    const [group] = Object.values(groups);
+    expect(group).toMatchObject({ Properties: { KmsKeyId: { 'Fn::GetAtt': [keyId, 'Arn'] }, RetentionInDays: 180 }, DeletionPolicy: 'Retain' });
+    // The library's one naming scheme: under /aws/vendedlogs/, by stack, construct path and stack UUID.
+    const name = evaluate(stack, group.Properties.LogGroupName);
+    expect(name).toMatch(new RegExp(`^/aws/vendedlogs/elasticache/TestStack/teststack-cache-authtokenrotation-[0-9a-f]{8}-${SAMPLE_UUID_FRAGMENT}/rotation$`));
     const logsStatements = template.findResources('AWS::KMS::Key')[keyId].Properties.KeyPolicy.Statement
       .filter((st: { Principal?: { Service?: string } }) => st.Principal?.Service === 'logs.us-east-1.amazonaws.com');
     expect(logsStatements).toHaveLength(1);
-    expect(logsStatements[0].Condition).toEqual({
-      ArnLike: {
-        'kms:EncryptionContext:aws:logs:arn': [
-          { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:logs:us-east-1:123456789012:log-group:${name}`, stackUuid]] },
-        ],
-      },
-    });
+    expect(Object.keys(logsStatements[0].Condition)).toEqual(['ArnLike']);
+    expect(evaluate(stack, logsStatements[0].Condition.ArnLike['kms:EncryptionContext:aws:logs:arn']))
+      .toEqual([`arn:aws:logs:us-east-1:123456789012:log-group:${name}`]);
     build({ rotation: () => ({ logRetention: logs.RetentionDays.TWO_YEARS }) }).template
       .hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 731, KmsKeyId: Match.anyValue() });
   });
@@ -553,7 +554,7 @@ describe('cdk-nag with rotation on', () => {
     ['rotation-cluster-mode-off', { props: () => ({ clusterMode: false }) }],
     ['rotation-egress-subnets', { vpc: egressVpc }],
     ['rotation-own-json-secret', {
-      props: (stack) => ({ authToken: AuthToken.fromSecret(secretsmanager.Secret.fromSecretNameV2(stack, 'Token', 'prod/cache/auth'), 'token') }),
+      props: (stack) => ({ authToken: AuthToken.fromSecret(ownSecretUnderAwsManagedKey(stack), 'token') }),
       rotation: () => ({}),
     }],
     ['rotation-reserved-concurrency', { rotation: () => ({ reservedConcurrentExecutions: 1 }) }],
@@ -607,7 +608,7 @@ describe('cdk-nag with rotation on', () => {
       Description: Match.stringLikeRegexp('AUTH token rotation function'),
       ManagedPolicyArns: Match.arrayWith([{ Ref: eniLogicalId }]),
     });
-    const fn = Object.values(template.findResources('AWS::Lambda::Function', { Properties: { Description: Match.stringLikeRegexp('Rotates the AUTH token') } }))[0];
+    const fn = Object.entries(template.findResources('AWS::Lambda::Function')).find(([id]) => id.startsWith('CacheAuthTokenRotationFunction'))![1];
     expect(fn.DependsOn).toEqual(expect.arrayContaining([eniLogicalId]));
   });
 
@@ -647,3 +648,14 @@ describe('cfn-lint', () => {
     expect(result.status).toBe(0);
   });
 });
+
+/**
+ * A secret known by its name only (a partial ARN), under the AWS managed key aws/secretsmanager:
+ * rotation needs the key named, or it refuses the secret at synth.
+ */
+function ownSecretUnderAwsManagedKey(stack: Stack): secretsmanager.ISecret {
+  return secretsmanager.Secret.fromSecretAttributes(stack, 'Token', {
+    secretPartialArn: stack.formatArn({ service: 'secretsmanager', resource: 'secret', resourceName: 'prod/cache/auth', arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
+    encryptionKey: kms.Alias.fromAliasName(stack, 'TokenKey', 'alias/aws/secretsmanager'),
+  });
+}

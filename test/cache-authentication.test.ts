@@ -8,6 +8,7 @@ import * as elasticache from 'aws-cdk-lib/aws-elasticache';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { Construct } from 'constructs';
 import {
   AccessString, AuthToken, CacheAuthentication, CacheEngine, CacheEngineVersion, CacheUser, CacheUserAuthenticationType, SecureRedisCluster,
   SecureRedisClusterProps,
@@ -15,6 +16,7 @@ import {
 import { importedVpc, newStack } from './fixtures';
 import { acknowledgements, expectedAcknowledgements } from './policy';
 import { errorOf, expectExcludesRejectedPunctuation, expectInvalidConfiguration, logicalIdOf, onlyProps, VALID_ID } from './support';
+import { defaultCacheId } from '../src/private/ids';
 
 const USER = 'AWS::ElastiCache::User';
 const USER_GROUP = 'AWS::ElastiCache::UserGroup';
@@ -64,11 +66,14 @@ function flatten(value: unknown): string {
   if (v?.Ref === 'AWS::Partition') {
     return 'aws';
   }
+  if (typeof v?.Ref === 'string') {
+    return `<ref of ${v.Ref}>`;
+  }
   if (v?.['Fn::Join']) {
     const [separator, parts] = v['Fn::Join'];
     return (parts as unknown[]).map(flatten).join(separator);
   }
-  throw new Error(`not a literal, a join or the partition: ${JSON.stringify(value)}`);
+  throw new Error(`not a literal, a join, a reference or the partition: ${JSON.stringify(value)}`);
 }
 
 interface UserResource {
@@ -93,6 +98,11 @@ function groupProps(template: Template): Record<string, any> {
 
 function secretsOf(template: Template): Record<string, any> {
   return template.findResources(SECRET);
+}
+
+/** The base of derived user ids: the construct path words and a hash of stack name and path. */
+function userIdBase(cache: Construct): string {
+  return defaultCacheId(cache, 40);
 }
 
 function userArn(userId: string): string {
@@ -140,11 +150,11 @@ const PASSWORD_USERS = (): CacheUser[] => [
 
 describe('AccessString', () => {
   test.each([
-    { factory: 'readWrite()', access: AccessString.readWrite(), value: 'on ~* +@all -@dangerous +info' },
-    { factory: "readWrite('orders:*')", access: AccessString.readWrite('orders:*'), value: 'on ~orders:* +@all -@dangerous +info' },
-    { factory: "readWrite('sess:*')", access: AccessString.readWrite('sess:*'), value: 'on ~sess:* +@all -@dangerous +info' },
-    { factory: 'readOnly()', access: AccessString.readOnly(), value: 'on ~* -@all +@read +@connection +info' },
-    { factory: "readOnly('orders:*')", access: AccessString.readOnly('orders:*'), value: 'on ~orders:* -@all +@read +@connection +info' },
+    { factory: 'readWrite()', access: AccessString.readWrite(), value: 'on ~* +@all -@dangerous +info +cluster|slots +cluster|shards +cluster|nodes +cluster|info' },
+    { factory: "readWrite('orders:*')", access: AccessString.readWrite('orders:*'), value: 'on ~orders:* +@all -@dangerous +info +cluster|slots +cluster|shards +cluster|nodes +cluster|info' },
+    { factory: "readWrite('sess:*')", access: AccessString.readWrite('sess:*'), value: 'on ~sess:* +@all -@dangerous +info +cluster|slots +cluster|shards +cluster|nodes +cluster|info' },
+    { factory: 'readOnly()', access: AccessString.readOnly(), value: 'on ~* -@all +@read +hello +auth +ping +echo +client|setname +client|getname +client|id +select +readonly +readwrite +quit +info +cluster|slots +cluster|shards +cluster|nodes +cluster|info' },
+    { factory: "readOnly('orders:*')", access: AccessString.readOnly('orders:*'), value: 'on ~orders:* -@all +@read +hello +auth +ping +echo +client|setname +client|getname +client|id +select +readonly +readwrite +quit +info +cluster|slots +cluster|shards +cluster|nodes +cluster|info' },
     { factory: 'fullAccess()', access: AccessString.fullAccess(), value: 'on ~* +@all' },
     { factory: 'disabled()', access: AccessString.disabled(), value: 'off -@all' },
     { factory: "of('on ~cache:* +get +set')", access: AccessString.of('on ~cache:* +get +set'), value: 'on ~cache:* +get +set' },
@@ -175,7 +185,7 @@ describe('CacheUser and CacheAuthentication factories', () => {
 
     expect(user.authenticationType).toBe(CacheUserAuthenticationType.IAM);
     expect(user.userId).toBe('orders-api');
-    expect(user.accessString.value).toBe('on ~* -@all +@read +@connection +info');
+    expect(user.accessString.value).toBe('on ~* -@all +@read +hello +auth +ping +echo +client|setname +client|getname +client|id +select +readonly +readwrite +quit +info +cluster|slots +cluster|shards +cluster|nodes +cluster|info');
   });
 
   test('iam() makes one IAM user per name with the shared access string, readWrite when omitted', () => {
@@ -184,10 +194,10 @@ describe('CacheUser and CacheAuthentication factories', () => {
 
     expect(shared.token).toBeUndefined();
     expect(shared.cacheUsers!.map((u) => [u.userName, u.userId, u.authenticationType, u.accessString.value])).toEqual([
-      ['a', 'a', 'iam', 'on ~x:* -@all +@read +@connection +info'],
-      ['b', 'b', 'iam', 'on ~x:* -@all +@read +@connection +info'],
+      ['a', 'a', 'iam', 'on ~x:* -@all +@read +hello +auth +ping +echo +client|setname +client|getname +client|id +select +readonly +readwrite +quit +info +cluster|slots +cluster|shards +cluster|nodes +cluster|info'],
+      ['b', 'b', 'iam', 'on ~x:* -@all +@read +hello +auth +ping +echo +client|setname +client|getname +client|id +select +readonly +readwrite +quit +info +cluster|slots +cluster|shards +cluster|nodes +cluster|info'],
     ]);
-    expect(plain.cacheUsers![0].accessString.value).toBe('on ~* +@all -@dangerous +info');
+    expect(plain.cacheUsers![0].accessString.value).toBe('on ~* +@all -@dangerous +info +cluster|slots +cluster|shards +cluster|nodes +cluster|info');
   });
 
   test('authToken() without a token generates one; users() keeps the given users', () => {
@@ -212,8 +222,8 @@ describe('CacheAuthentication.users()', () => {
       expect(user.props.Engine).toBe('redis');
     }
     template.hasResourceProperties(USER_GROUP, { Engine: 'redis' });
-    expect(users['orders-app'].props.AccessString).toBe('on ~* +@all -@dangerous +info');
-    expect(users.reporting.props.AccessString).toBe('on ~orders:* -@all +@read +@connection +info');
+    expect(users['orders-app'].props.AccessString).toBe('on ~* +@all -@dangerous +info +cluster|slots +cluster|shards +cluster|nodes +cluster|info');
+    expect(users.reporting.props.AccessString).toBe('on ~orders:* -@all +@read +hello +auth +ping +echo +client|setname +client|getname +client|id +select +readonly +readwrite +quit +info +cluster|slots +cluster|shards +cluster|nodes +cluster|info');
     expect(users.admin.props.AccessString).toBe('on ~* +@all');
   });
 
@@ -236,9 +246,9 @@ describe('CacheAuthentication.users()', () => {
     const { template, cache } = withUsers(PASSWORD_USERS());
     const users = usersByName(template);
 
-    expect(users['orders-app'].props.UserId).toBe(`${cache.replicationGroupId}-orders-app`);
-    expect(users.reporting.props.UserId).toBe(`${cache.replicationGroupId}-reporting`);
-    expect(users.default.props.UserId).toBe(`${cache.replicationGroupId}-default`);
+    expect(users['orders-app'].props.UserId).toBe(`${userIdBase(cache)}-orders-app`);
+    expect(users.reporting.props.UserId).toBe(`${userIdBase(cache)}-reporting`);
+    expect(users.default.props.UserId).toBe(`${userIdBase(cache)}-default`);
     expect(users.admin.props.UserId).toBe('orders-admin');
   });
 
@@ -303,7 +313,7 @@ describe('CacheAuthentication.users()', () => {
       'Fn::Join': ['', [
         '{"username":"app","user_arn":"arn:',
         { Ref: 'AWS::Partition' },
-        `:elasticache:us-east-1:123456789012:user:${cache.replicationGroupId}-app"}`,
+        `:elasticache:us-east-1:123456789012:user:${userIdBase(cache)}-app"}`,
       ]],
     });
   });
@@ -321,7 +331,7 @@ describe('CacheAuthentication.users()', () => {
 
     expect(defaultUser.props).toEqual({
       Engine: 'redis',
-      UserId: `${cache.replicationGroupId}-default`,
+      UserId: `${userIdBase(cache)}-default`,
       UserName: 'default',
       AccessString: 'off -@all',
       NoPasswordRequired: true,
@@ -337,7 +347,7 @@ describe('CacheAuthentication.users()', () => {
     const users = usersByName(template);
 
     expect(Object.keys(users).sort()).toEqual(['app', 'default']);
-    expect(users.default.props.AccessString).toBe('on ~* -@all +@read +@connection +info');
+    expect(users.default.props.AccessString).toBe('on ~* -@all +@read +hello +auth +ping +echo +client|setname +client|getname +client|id +select +readonly +readwrite +quit +info +cluster|slots +cluster|shards +cluster|nodes +cluster|info');
     expect(users.default.props.NoPasswordRequired).toBeUndefined();
     expect(users.default.props.AuthenticationMode).toEqual({
       Type: 'password',
@@ -401,8 +411,8 @@ describe('CacheAuthentication.users()', () => {
   test('userSecret returns the secret of a password user', () => {
     const { cache } = withUsers(PASSWORD_USERS());
 
-    expect(cache.userSecret('orders-app').node.path).toBe('TestStack/Cache/User1Secret');
-    expect(cache.userSecret('reporting').node.path).toBe('TestStack/Cache/User2Secret');
+    expect(cache.userSecret('orders-app').node.path).toBe('TestStack/Cache/UserSecret:orders-app');
+    expect(cache.userSecret('reporting').node.path).toBe('TestStack/Cache/UserSecret:reporting');
     expect(cache.userSecret('orders-app')).not.toBe(cache.userSecret('reporting'));
   });
 
@@ -535,7 +545,7 @@ describe('CacheAuthentication.iam()', () => {
         Engine: 'redis',
         UserId: name,
         UserName: name,
-        AccessString: 'on ~orders:* +@all -@dangerous +info',
+        AccessString: 'on ~orders:* +@all -@dangerous +info +cluster|slots +cluster|shards +cluster|nodes +cluster|info',
         AuthenticationMode: { Type: 'iam' },
       });
     }
@@ -568,7 +578,7 @@ describe('CacheAuthentication.iam()', () => {
     cache.grantConnect(role);
 
     expect(connectResources(Template.fromStack(stack), role)).toEqual([
-      groupArn(cache.replicationGroupId),
+      groupArn(`<ref of ${logicalIdOf(cache.replicationGroup)}>`),
       userArn('orders-api'),
       userArn('orders-worker'),
     ]);
@@ -579,7 +589,7 @@ describe('CacheAuthentication.iam()', () => {
     const role = roleIn(stack);
     cache.grantConnect(role, 'orders-worker');
 
-    expect(connectResources(Template.fromStack(stack), role)).toEqual([groupArn(cache.replicationGroupId), userArn('orders-worker')]);
+    expect(connectResources(Template.fromStack(stack), role)).toEqual([groupArn(`<ref of ${logicalIdOf(cache.replicationGroup)}>`), userArn('orders-worker')]);
   });
 
   test('grantConnect without a name skips password users', () => {
@@ -587,7 +597,7 @@ describe('CacheAuthentication.iam()', () => {
     const role = roleIn(stack);
     cache.grantConnect(role);
 
-    expect(connectResources(Template.fromStack(stack), role)).toEqual([groupArn(cache.replicationGroupId), userArn('orders-api')]);
+    expect(connectResources(Template.fromStack(stack), role)).toEqual([groupArn(`<ref of ${logicalIdOf(cache.replicationGroup)}>`), userArn('orders-api')]);
   });
 
   test('grantConnect on a password user throws', () => {

@@ -9,9 +9,10 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import {
-  AuthToken, CacheEngineVersion, SecretRotation, SecureRedisCluster, SecureRedisClusterProps, TransitEncryptionMode,
+  AuthToken, CacheAuthentication, CacheEngineVersion, CacheUser, SecretRotation, SecureRedisCluster, SecureRedisClusterProps, TransitEncryptionMode,
 } from '../src';
 import { appSecurityGroup, egressVpc, eventTopic, importedVpc, newStack, TEST_ENV } from './fixtures';
+import { evaluate, SAMPLE_UUID_FRAGMENT } from './names';
 import {
   alarmsOf, Built, buildInFixtureVpc, DISALLOW_ALL_EGRESS, expectExcludesRejectedPunctuation, expectIngressOnlyFrom,
   expectNoCidrIngressAndNoEgress, expectSecretReadGrant, getAtt, ingressRules, logicalIdOf, onlyProps, PropsFactory,
@@ -713,14 +714,20 @@ describe('other properties', () => {
 });
 
 describe('replicationGroupId', () => {
-  test('is derived from the construct path: lowercase, at most 40 characters, valid', () => {
-    const { stack, cache } = build();
-    const id = cache.replicationGroupId;
+  /** The id CloudFormation creates the group with, given the sample stack UUID. */
+  function physicalId(built: Built<SecureRedisCluster>): string {
+    return evaluate(built.stack, built.cache.replicationGroupId);
+  }
+
+  test('is derived from the construct path, a hash and the stack UUID: lowercase, at most 40 characters, valid', () => {
+    const built = build();
+    const id = physicalId(built);
 
     expect(id).toMatch(VALID_ID);
     expect(id.length).toBeLessThanOrEqual(40);
-    expect(id).toMatch(/^teststack-cache-/);
-    Template.fromStack(stack).hasResourceProperties(REPLICATION_GROUP, { ReplicationGroupId: id });
+    expect(id).toMatch(new RegExp(`^teststack-cache-[0-9a-f]{8}-${SAMPLE_UUID_FRAGMENT}$`));
+    // Everything else refers to the group through its resolved reference.
+    expect(built.stack.resolve(built.cache.replicationGroupId)).toEqual({ Ref: logicalIdOf(built.cache.replicationGroup) });
   });
 
   test('is unique for constructs with the same id in different scopes', () => {
@@ -728,10 +735,11 @@ describe('replicationGroupId', () => {
     const vpc = importedVpc(stack);
     const a = new SecureRedisCluster(new Construct(stack, 'Orders'), 'Cache', { vpc });
     const b = new SecureRedisCluster(new Construct(stack, 'Orders2'), 'Cache', { vpc });
+    const [idA, idB] = evaluate(stack, [a.replicationGroupId, b.replicationGroupId]);
 
-    expect(a.replicationGroupId).not.toBe(b.replicationGroupId);
-    expect(a.replicationGroupId).toMatch(VALID_ID);
-    expect(b.replicationGroupId).toMatch(VALID_ID);
+    expect(idA).not.toBe(idB);
+    expect(idA).toMatch(VALID_ID);
+    expect(idB).toMatch(VALID_ID);
   });
 
   test('stays valid and unique for long paths that share a prefix', () => {
@@ -740,49 +748,85 @@ describe('replicationGroupId', () => {
     const deep = new Construct(new Construct(stack, 'ApplicationWithAVeryLongName'), 'AnotherRatherLongScopeName');
     const a = new SecureRedisCluster(deep, 'SessionStoreCacheA', { vpc });
     const b = new SecureRedisCluster(deep, 'SessionStoreCacheB', { vpc });
+    const ids: string[] = evaluate(stack, [a.replicationGroupId, b.replicationGroupId]);
 
-    for (const id of [a.replicationGroupId, b.replicationGroupId]) {
+    for (const id of ids) {
       expect(id).toMatch(VALID_ID);
       expect(id.length).toBeLessThanOrEqual(40);
     }
-    expect(a.replicationGroupId).not.toBe(b.replicationGroupId);
+    expect(ids[0]).not.toBe(ids[1]);
   });
 
   test('starts with a letter when the path starts with a digit', () => {
     const stack = new Stack(new App(), '1Stack', { stackName: 'one-stack', env: TEST_ENV });
     const cache = new SecureRedisCluster(stack, '2Cache', { vpc: importedVpc(stack) });
 
-    expect(cache.replicationGroupId).toMatch(VALID_ID);
-    expect(cache.replicationGroupId).toMatch(/^cache-1stack-2cache-/);
+    expect(evaluate(stack, cache.replicationGroupId)).toMatch(VALID_ID);
+    expect(evaluate(stack, cache.replicationGroupId)).toMatch(/^cache-1stack-2cache-/);
   });
 
-  test('a given id is lowercased', () => {
-    const { stack, cache } = build({ replicationGroupId: 'Orders-Cache' });
-
-    expect(cache.replicationGroupId).toBe('orders-cache');
-    Template.fromStack(stack).hasResourceProperties(REPLICATION_GROUP, { ReplicationGroupId: 'orders-cache' });
+  // The schema's create-only properties, cluster mode and AUTH token to users: each gets a new id,
+  // so that CloudFormation can replace the group. In-place changes keep the id.
+  test.each<[string, PropsFactory<SecureRedisClusterProps>]>([
+    ['port', { port: 6390 }],
+    ['encryptionKey', (s) => ({ encryptionKey: new kms.Key(s, 'OtherKey') })],
+    ['replicasPerShard (cluster mode)', { replicasPerShard: 2 }],
+    ['clusterMode', { clusterMode: false }],
+    ['snapshotName', { snapshotName: 'orders-backup' }],
+    ['authentication: users', { authentication: CacheAuthentication.users([CacheUser.password('orders-app')]) }],
+    ['nodeType to data tiering', { nodeType: 'cache.r6gd.xlarge' }],
+  ])('changes with %s', (_, props) => {
+    expect(physicalId(build(props))).not.toBe(physicalId(build()));
   });
 
-  test('the ARN uses the id', () => {
+  test.each<[string, PropsFactory<SecureRedisClusterProps>]>([
+    ['shards', { shards: 3 }],
+    ['nodeType', { nodeType: 'cache.r7g.large' }],
+    ['backupRetention', { backupRetention: Duration.days(20) }],
+    ['engineVersion', { engineVersion: CacheEngineVersion.VALKEY_8_1 }],
+    ['multiAz', { multiAz: false }],
+    ['maintenanceWindow', { maintenanceWindow: 'mon:05:00-mon:06:00' }],
+  ])('stays the same with %s, which changes in place', (_, props) => {
+    expect(physicalId(build(props))).toBe(physicalId(build()));
+  });
+
+  test('a given id is lowercased, and fixed', () => {
+    const built = build({ replicationGroupId: 'Orders-Cache' });
+
+    expect(physicalId(built)).toBe('orders-cache');
+    Template.fromStack(built.stack).hasResourceProperties(REPLICATION_GROUP, { ReplicationGroupId: 'orders-cache' });
+    expect(physicalId(build({ replicationGroupId: 'Orders-Cache', port: 6390 }))).toBe('orders-cache');
+  });
+
+  test('the ARN uses the resolved id', () => {
     const { stack, cache } = build({ replicationGroupId: 'orders' });
 
     expect(stack.resolve(cache.replicationGroupArn)).toEqual({
-      'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':elasticache:us-east-1:123456789012:replicationgroup:orders']],
+      'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':elasticache:us-east-1:123456789012:replicationgroup:', { Ref: logicalIdOf(cache.replicationGroup) }]],
     });
+    expect(evaluate(stack, cache.replicationGroupArn)).toBe('arn:aws:elasticache:us-east-1:123456789012:replicationgroup:orders');
   });
 });
 
 describe('nodeIds', () => {
   test('cluster mode off: <id>-001 for the primary, then the replicas', () => {
-    const { cache } = build({ replicationGroupId: 'orders', clusterMode: false, replicasPerShard: 2 });
+    const { stack, cache } = build({ replicationGroupId: 'orders', clusterMode: false, replicasPerShard: 2 });
 
-    expect(cache.nodeIds).toEqual(['orders-001', 'orders-002', 'orders-003']);
+    expect(evaluate(stack, cache.nodeIds)).toEqual(['orders-001', 'orders-002', 'orders-003']);
   });
 
   test('cluster mode on: <id>-<shard>-<node>', () => {
-    const { cache } = build({ replicationGroupId: 'orders', shards: 2, replicasPerShard: 1 });
+    const { stack, cache } = build({ replicationGroupId: 'orders', shards: 2, replicasPerShard: 1 });
 
-    expect(cache.nodeIds).toEqual(['orders-0001-001', 'orders-0001-002', 'orders-0002-001', 'orders-0002-002']);
+    expect(evaluate(stack, cache.nodeIds)).toEqual(['orders-0001-001', 'orders-0001-002', 'orders-0002-001', 'orders-0002-002']);
+  });
+
+  test('with a derived id, are joined from the group reference', () => {
+    const { stack, cache } = build({ shards: 2 });
+    const groupRef = { Ref: logicalIdOf(cache.replicationGroup) };
+
+    expect(stack.resolve(cache.nodeIds[3])).toEqual({ 'Fn::Join': ['', [groupRef, '-0002-002']] });
+    expect(evaluate(stack, cache.nodeIds[3])).toMatch(new RegExp(`^teststack-cache-[0-9a-f]{8}-${SAMPLE_UUID_FRAGMENT}-0002-002$`));
   });
 });
 
@@ -799,14 +843,14 @@ describe('metrics', () => {
     ['metricAuthenticationFailures', 'AuthenticationFailures', 'Sum'],
     ['metricSwapUsage', 'SwapUsage', 'Maximum'],
   ] as const)('%s reads %s of the first node, %s over 5 minutes', (method, metricName, statistic) => {
-    const { cache } = build({ replicationGroupId: 'orders', shards: 2 });
+    const { stack, cache } = build({ replicationGroupId: 'orders', shards: 2 });
     const metric = cache[method]();
 
     expect(metric.namespace).toBe('AWS/ElastiCache');
     expect(metric.metricName).toBe(metricName);
     expect(metric.statistic).toBe(statistic);
     expect(metric.period.toSeconds()).toBe(300);
-    expect(metric.dimensions).toEqual({ CacheClusterId: 'orders-0001-001' });
+    expect(evaluate(stack, metric.dimensions)).toEqual({ CacheClusterId: 'orders-0001-001' });
   });
 
   test('read the given node', () => {
@@ -824,12 +868,12 @@ describe('metrics', () => {
   });
 
   test('metric() reads any ElastiCache metric', () => {
-    const { cache } = build({ replicationGroupId: 'orders', clusterMode: false });
+    const { stack, cache } = build({ replicationGroupId: 'orders', clusterMode: false });
     const metric = cache.metric('NetworkBandwidthInAllowanceExceeded', { statistic: 'Sum' });
 
     expect(metric.namespace).toBe('AWS/ElastiCache');
     expect(metric.metricName).toBe('NetworkBandwidthInAllowanceExceeded');
-    expect(metric.dimensions).toEqual({ CacheClusterId: 'orders-001' });
+    expect(evaluate(stack, metric.dimensions)).toEqual({ CacheClusterId: 'orders-001' });
   });
 });
 
@@ -854,7 +898,7 @@ describe('addRecommendedAlarms', () => {
       ['ReplicationLag', 30],
     ] as const) {
       const alarms = alarmsOf(template, metricName);
-      expect(alarms.map((a) => a.Dimensions)).toEqual([nodeDimension('orders-001'), nodeDimension('orders-002')]);
+      expect(evaluate(stack, alarms.map((a) => a.Dimensions))).toEqual([nodeDimension('orders-001'), nodeDimension('orders-002')]);
       for (const alarm of alarms) {
         expect(alarm).toMatchObject({
           Namespace: 'AWS/ElastiCache',
@@ -872,10 +916,22 @@ describe('addRecommendedAlarms', () => {
 
     expect(alarmsOf(template, 'CPUUtilization')).toHaveLength(0);
     const cpu = alarmsOf(template, 'EngineCPUUtilization');
-    expect(cpu.map((a) => a.Dimensions)).toEqual(
+    expect(evaluate(stack, cpu.map((a) => a.Dimensions))).toEqual(
       ['orders-0001-001', 'orders-0001-002', 'orders-0002-001', 'orders-0002-002'].map(nodeDimension),
     );
     expect(cpu.map((a) => a.Threshold)).toEqual([90, 90, 90, 90]);
+  });
+
+  test('construct ids name the node by shard and position, not by the group id', () => {
+    const { stack, cache } = build({ shards: 2 });
+    const alarms = cache.addRecommendedAlarms();
+
+    expect(alarms.filter((a) => a.node.id.endsWith('Memory')).map((a) => a.node.id))
+      .toEqual(['Node0001001Memory', 'Node0001002Memory', 'Node0002001Memory', 'Node0002002Memory']);
+    const other = build({ shards: 2, port: 6390 });
+    other.cache.addRecommendedAlarms();
+    expect(Object.keys(Template.fromStack(other.stack).findResources('AWS::CloudWatch::Alarm')))
+      .toEqual(Object.keys(Template.fromStack(stack).findResources('AWS::CloudWatch::Alarm')));
   });
 
   test('take thresholds', () => {

@@ -21,11 +21,13 @@ import {
   SessionStoreDeployment,
 } from '../src';
 import { appSecurityGroup, encryptedTopic, eventTopic, importedVpc, newStack, oneZoneVpc } from './fixtures';
+import { evaluate, evaluateIn, SAMPLE_UUID_FRAGMENT } from './names';
 import { acknowledgements, expectedAcknowledgements, findings, teamRotationOptions } from './policy';
 import {
   alarmsOf, Built, buildInFixtureVpc, ELASTICACHE_ALLOWED_PUNCTUATION, errorHeader, errorOf, expectSecretReadGrant, getAtt,
   ingressRules, invalidConfigurationHeader, logicalIdOf, onlyProps, PropsFactory, resolveProps, VALID_ID,
 } from './support';
+import { defaultCacheId } from '../src/private/ids';
 
 const REPLICATION_GROUP = 'AWS::ElastiCache::ReplicationGroup';
 const SERVERLESS_CACHE = 'AWS::ElastiCache::ServerlessCache';
@@ -288,7 +290,7 @@ describe('serverless deployment', () => {
     template.hasResourceProperties(SERVERLESS_CACHE, {
       Engine: 'valkey',
       MajorEngineVersion: '8',
-      ServerlessCacheName: cache.serverlessCacheName,
+      ServerlessCacheName: { 'Fn::Join': ['-', Match.anyValue()] },
       Description: Match.stringLikeRegexp('TestStack/Sessions'),
     });
   });
@@ -384,13 +386,13 @@ describe('serverless deployment', () => {
   });
 
   test('keeps daily backups 15 days, taken at 03:00 UTC, and a final snapshot', () => {
-    const { stack, cache } = buildServerless();
+    const { stack } = buildServerless();
 
     Template.fromStack(stack).hasResource(SERVERLESS_CACHE, {
       Properties: Match.objectLike({
         SnapshotRetentionLimit: 15,
         DailySnapshotTime: '03:00',
-        FinalSnapshotName: `${cache.serverlessCacheName}-final`,
+        FinalSnapshotName: { 'Fn::Join': ['-', Match.anyValue()] },
       }),
       DeletionPolicy: 'Delete',
       UpdateReplacePolicy: 'Delete',
@@ -437,7 +439,7 @@ describe('serverless deployment', () => {
     expect(alarms[0]).toMatchObject({
       Namespace: 'AWS/ElastiCache',
       MetricName: 'BytesUsedForCache',
-      Dimensions: [{ Name: 'clusterId', Value: cache.serverlessCacheName }],
+      Dimensions: [{ Name: 'clusterId', Value: { Ref: logicalIdOf(cache.serverlessCache!) } }],
       Statistic: 'Maximum',
       Period: 60,
       Threshold: 0.75 * 10 * 1e9,
@@ -453,7 +455,7 @@ describe('serverless deployment', () => {
     expect(alarms[0]).toMatchObject({
       Namespace: 'AWS/ElastiCache',
       MetricName: 'ElastiCacheProcessingUnits',
-      Dimensions: [{ Name: 'clusterId', Value: cache.serverlessCacheName }],
+      Dimensions: [{ Name: 'clusterId', Value: { Ref: logicalIdOf(cache.serverlessCache!) } }],
       Statistic: 'Sum',
       Period: 60,
       Threshold: 0.75 * 5000 * 60,
@@ -527,7 +529,7 @@ describe('serverless RBAC', () => {
       Engine: 'redis',
       UserId: cache.username,
       UserName: cache.username,
-      AccessString: 'on ~sess:* +@all -@dangerous +info',
+      AccessString: 'on ~sess:* +@all -@dangerous +info +cluster|slots +cluster|shards +cluster|nodes +cluster|info',
     });
   });
 
@@ -535,21 +537,21 @@ describe('serverless RBAC', () => {
     const { stack } = buildServerless({}, { keyPrefix: 'app1:sess:' });
     const accessStrings = Object.values(Template.fromStack(stack).findResources(USER)).map((u: any) => u.Properties.AccessString);
 
-    expect(accessStrings).toContain('on ~app1:sess:* +@all -@dangerous +info');
+    expect(accessStrings).toContain('on ~app1:sess:* +@all -@dangerous +info +cluster|slots +cluster|shards +cluster|nodes +cluster|info');
     for (const accessString of accessStrings) {
       expect(accessString).not.toMatch(/~\*|allkeys|~sess:/);
     }
   });
 
   test('the default user is switched off and has no password', () => {
-    const { stack, cache } = buildServerless();
+    const { stack } = buildServerless();
     const defaults = Object.values(Template.fromStack(stack).findResources(USER))
       .map((u: any) => u.Properties)
       .filter((p) => p.UserName === 'default');
 
     expect(defaults).toEqual([{
       Engine: 'redis',
-      UserId: `${cache.serverlessCacheName}-default`,
+      UserId: `${userIdBase(stack)}-default`,
       UserName: 'default',
       AccessString: 'off -@all',
       NoPasswordRequired: true,
@@ -559,13 +561,13 @@ describe('serverless RBAC', () => {
   test('the user group holds the default user and the application user, and the cache uses it', () => {
     const { stack, cache } = buildServerless();
     const template = Template.fromStack(stack);
-    const defaultUser = cache.node.findChild('User0') as Construct;
+    const defaultUser = cache.node.findChild('User:default') as Construct;
 
     template.resourceCountIs(USER, 2);
     template.resourceCountIs(USER_GROUP, 1);
     template.hasResourceProperties(USER_GROUP, {
       Engine: 'redis',
-      UserGroupId: `${cache.serverlessCacheName}-users`,
+      UserGroupId: `${userIdBase(stack)}-users`,
       UserIds: [{ Ref: logicalIdOf(defaultUser) }, { Ref: logicalIdOf(cache.user!) }],
     });
     template.hasResourceProperties(SERVERLESS_CACHE, { UserGroupId: { Ref: logicalIdOf(cache.userGroup!) } });
@@ -605,22 +607,45 @@ describe('serverless RBAC', () => {
 });
 
 describe('serverless names', () => {
-  test('the default cache name is derived from the construct path: lowercase, at most 40 characters, valid', () => {
-    const { cache } = buildServerless();
+  test('the default cache name is derived from the construct path, a hash and the stack UUID: lowercase, at most 40 characters, valid', () => {
+    const { stack, cache } = buildServerless();
+    const name: string = evaluate(stack, cache.serverlessCacheName);
 
-    expect(cache.serverlessCacheName).toMatch(VALID_ID);
-    expect(cache.serverlessCacheName!.length).toBeLessThanOrEqual(40);
-    expect(cache.serverlessCacheName).toMatch(/^teststack-sessions-[a-z0-9]{8}$/);
-    expect(cache.username).toBe(`${cache.serverlessCacheName}-app`);
+    expect(name).toMatch(VALID_ID);
+    expect(name.length).toBeLessThanOrEqual(40);
+    expect(name).toMatch(new RegExp(`^teststack-sessions-[a-z0-9]{8}-${SAMPLE_UUID_FRAGMENT}$`));
+    expect(stack.resolve(cache.serverlessCacheName)).toEqual({ Ref: logicalIdOf(cache.serverlessCache!) });
+    // The users are named from the construct path, not from the cache name, which CloudFormation resolves.
+    expect(cache.username).toBe(`${userIdBase(stack)}-app`);
+    expect(cache.username).toMatch(/^teststack-sessions-[a-z0-9]{8}-app$/);
   });
 
-  test('a given cache name is lowercased and names the users, the group and the final snapshot', () => {
+  test('the default cache name changes with the key, which cannot change in place, and not otherwise', () => {
+    const nameOf = (options: ServerlessSessionStoreOptions, props: PropsFactory<SessionStoreCacheProps> = {}) => {
+      const { stack, cache } = buildServerless(options, props);
+      return evaluate(stack, cache.serverlessCacheName);
+    };
+    const base = nameOf({});
+    expect(nameOf({}, (s) => ({ encryptionKey: new kms.Key(s, 'OtherKey') }))).not.toBe(base);
+    expect(nameOf({ maxDataStorageGb: 10 })).toBe(base);
+    expect(nameOf({}, { backupRetention: Duration.days(3) })).toBe(base);
+  });
+
+  test('the final snapshot is named after the cache, so that every replacement gets a new one', () => {
+    const { stack, cache } = buildServerless();
+    const props = onlyProps(Template.fromStack(stack), SERVERLESS_CACHE);
+
+    expect(evaluateIn({}, stack, props.FinalSnapshotName)).toBe(`${evaluate(stack, cache.serverlessCacheName)}-final`);
+  });
+
+  test('a given cache name is lowercased and names the users, the group and the final snapshot, with the stack UUID', () => {
     const { stack, cache } = buildServerless({ cacheName: 'Shop-Sessions' });
     const template = Template.fromStack(stack);
 
-    expect(cache.serverlessCacheName).toBe('shop-sessions');
+    expect(evaluate(stack, cache.serverlessCacheName)).toBe('shop-sessions');
     expect(cache.username).toBe('shop-sessions-app');
-    template.hasResourceProperties(SERVERLESS_CACHE, { ServerlessCacheName: 'shop-sessions', FinalSnapshotName: 'shop-sessions-final' });
+    template.hasResourceProperties(SERVERLESS_CACHE, { ServerlessCacheName: 'shop-sessions' });
+    expect(evaluateIn({}, stack, onlyProps(template, SERVERLESS_CACHE).FinalSnapshotName)).toBe(`shop-sessions-final-${SAMPLE_UUID_FRAGMENT}`);
     template.hasResourceProperties(USER, { UserId: 'shop-sessions-app', UserName: 'shop-sessions-app' });
     template.hasResourceProperties(USER, { UserId: 'shop-sessions-default', UserName: 'default' });
     template.hasResourceProperties(USER_GROUP, { UserGroupId: 'shop-sessions-users' });
@@ -633,13 +658,14 @@ describe('serverless names', () => {
     const a = new SessionStoreCache(scope, 'SessionStoreA', { vpc, deployment: SessionStoreDeployment.serverless() });
     const b = new SessionStoreCache(scope, 'SessionStoreB', { vpc, deployment: SessionStoreDeployment.serverless() });
     const template = Template.fromStack(stack);
+    const resources = template.toJSON().Resources;
 
-    const namesOf = (cache: SessionStoreCache) => {
-      const users = [cache.user!, cache.node.findChild('User0') as Construct]
+    const namesOf = (cache: SessionStoreCache): string[] => {
+      const users = [cache.user!, cache.node.findChild('User:default') as Construct]
         .map((user) => (template.findResources(USER)[logicalIdOf(user)] as any).Properties.UserId);
       const group = (template.findResources(USER_GROUP)[logicalIdOf(cache.userGroup!)] as any).Properties.UserGroupId;
       const snapshot = (template.findResources(SERVERLESS_CACHE)[logicalIdOf(cache)] as any).Properties.FinalSnapshotName;
-      return [cache.serverlessCacheName!, ...users, group, snapshot];
+      return [evaluateIn(resources, stack, stack.resolve(cache.serverlessCacheName)), ...users, group, evaluateIn(resources, stack, snapshot)];
     };
     const namesA = namesOf(a);
     const namesB = namesOf(b);
@@ -647,7 +673,7 @@ describe('serverless names', () => {
     expect(namesA).toHaveLength(5);
     for (const name of [...namesA, ...namesB]) {
       expect(name).toMatch(VALID_ID);
-      expect(name.length).toBeLessThanOrEqual(40);
+      expect(name.length).toBeLessThanOrEqual(name.endsWith('-final') ? 46 : 40);
     }
     // User, group and snapshot ids are unique per account and Region.
     expect(new Set([...namesA, ...namesB]).size).toBe(10);
@@ -663,7 +689,7 @@ describe('serverless names', () => {
     expect(cache.username).toMatch(/^shop-x+-a1b2c3d4-app$/);
     expect(cache.username!.length).toBeLessThanOrEqual(40);
     template.hasResourceProperties(USER_GROUP, { UserGroupId: Match.stringLikeRegexp('^shop-x+-a1b2c3d4-users$') });
-    template.hasResourceProperties(SERVERLESS_CACHE, { FinalSnapshotName: Match.stringLikeRegexp('^shop-x+-a1b2c3d4-final$') });
+    expect(evaluateIn({}, stack, onlyProps(template, SERVERLESS_CACHE).FinalSnapshotName)).toBe(`${name}-final-${SAMPLE_UUID_FRAGMENT}`);
   });
 
   test('a cache name from a token reaches the template unchanged', () => {
@@ -671,7 +697,7 @@ describe('serverless names', () => {
     const template = Template.fromStack(stack);
 
     template.hasResourceProperties(SERVERLESS_CACHE, { ServerlessCacheName: { Ref: 'CacheName' } });
-    template.hasResourceProperties(USER, { UserId: { 'Fn::Join': ['', [{ Ref: 'CacheName' }, '-app']] } });
+    template.hasResourceProperties(USER, { UserId: `${userIdBase(stack)}-app` });
   });
 });
 
@@ -888,7 +914,7 @@ describe('node-based authentication', () => {
       SESSION_STORE_TLS: 'true',
       SESSION_STORE_AUTH: 'iam',
       SESSION_STORE_USERNAME: 'sessions-app',
-      SESSION_STORE_CACHE_NAME: cache.cluster!.replicationGroupId,
+      SESSION_STORE_CACHE_NAME: stack.resolve(cache.cluster!.replicationGroupId),
       SESSION_STORE_TTL_SECONDS: '86400',
       SESSION_STORE_KEY_PREFIX: 'sess:',
       SESSION_STORE_CLUSTER_MODE: 'false',
@@ -927,7 +953,7 @@ describe('serverless IAM authentication', () => {
       UserId: cache.username,
       UserName: cache.username,
       AuthenticationMode: { Type: 'iam' },
-      AccessString: 'on ~sess:* +@all -@dangerous +info',
+      AccessString: 'on ~sess:* +@all -@dangerous +info +cluster|slots +cluster|shards +cluster|nodes +cluster|info',
     });
   });
 
@@ -943,7 +969,7 @@ describe('serverless IAM authentication', () => {
       SESSION_STORE_TLS: 'true',
       SESSION_STORE_AUTH: 'iam',
       SESSION_STORE_USERNAME: cache.username,
-      SESSION_STORE_CACHE_NAME: cache.serverlessCacheName,
+      SESSION_STORE_CACHE_NAME: stack.resolve(cache.serverlessCacheName),
       SESSION_STORE_SERVERLESS: 'true',
       SESSION_STORE_TTL_SECONDS: '86400',
       SESSION_STORE_KEY_PREFIX: 'sess:',
@@ -1008,7 +1034,7 @@ describe('secretRotation (on by default)', () => {
           USER_ID: cache.username,
           CACHE_HOST: getAtt(cache, 'Endpoint.Address'),
           CACHE_PORT: '6379',
-          REPLICATION_GROUP_ID: cache.serverlessCacheName,
+          REPLICATION_GROUP_ID: stack.resolve(cache.serverlessCacheName),
         }),
       },
     });
@@ -1055,25 +1081,25 @@ describe('secretRotation (on by default)', () => {
 
 describe('metric()', () => {
   test('on nodes reads the primary node, average over 5 minutes', () => {
-    const { cache } = build();
+    const { stack, cache } = build();
     const metric = cache.metric('CurrConnections');
 
     expect(metric.namespace).toBe('AWS/ElastiCache');
     expect(metric.metricName).toBe('CurrConnections');
     expect(metric.statistic).toBe('Average');
     expect(metric.period.toSeconds()).toBe(300);
-    expect(metric.dimensions).toEqual({ CacheClusterId: `${cache.cluster!.replicationGroupId}-001` });
+    expect(stack.resolve(metric.dimensions)).toEqual({ CacheClusterId: { 'Fn::Join': ['', [{ Ref: logicalIdOf(cache.cluster!.replicationGroup) }, '-001']] } });
   });
 
   test('on serverless reads the cache by its clusterId dimension', () => {
-    const { cache } = buildServerless({ cacheName: 'shop-sessions' });
+    const { stack, cache } = buildServerless({ cacheName: 'shop-sessions' });
     const metric = cache.metric('ThrottledCmds', { statistic: cloudwatch.Stats.SUM, period: Duration.minutes(1) });
 
     expect(metric.namespace).toBe('AWS/ElastiCache');
     expect(metric.metricName).toBe('ThrottledCmds');
     expect(metric.statistic).toBe('Sum');
     expect(metric.period.toSeconds()).toBe(60);
-    expect(metric.dimensions).toEqual({ clusterId: 'shop-sessions' });
+    expect(evaluate(stack, metric.dimensions)).toEqual({ clusterId: 'shop-sessions' });
   });
 });
 
@@ -1089,14 +1115,14 @@ describe('addRecommendedAlarms()', () => {
     const { stack, cache } = build();
     const created = cache.addRecommendedAlarms();
     const template = Template.fromStack(stack);
-    const id = cache.cluster!.replicationGroupId;
+    const id = stack.resolve(cache.cluster!.replicationGroupId);
 
     expect(created).toHaveLength(10);
     template.resourceCountIs('AWS::CloudWatch::Alarm', 10);
     for (const metricName of ['CPUUtilization', 'DatabaseMemoryUsagePercentage', 'Evictions', 'CurrConnections', 'ReplicationLag']) {
       expect(alarmsOf(template, metricName).map((a) => a.Dimensions)).toEqual([
-        [{ Name: 'CacheClusterId', Value: `${id}-001` }],
-        [{ Name: 'CacheClusterId', Value: `${id}-002` }],
+        [{ Name: 'CacheClusterId', Value: { 'Fn::Join': ['', [id, '-001']] } }],
+        [{ Name: 'CacheClusterId', Value: { 'Fn::Join': ['', [id, '-002']] } }],
       ]);
     }
   });
@@ -1148,7 +1174,7 @@ describe('addRecommendedAlarms()', () => {
     expect(alarms).toEqual([expect.objectContaining({
       Namespace: 'AWS/ElastiCache',
       MetricName: 'ThrottledCmds',
-      Dimensions: [{ Name: 'clusterId', Value: cache.serverlessCacheName }],
+      Dimensions: [{ Name: 'clusterId', Value: { Ref: logicalIdOf(cache.serverlessCache!) } }],
       Statistic: 'Sum',
       Threshold: 0,
       ComparisonOperator: 'GreaterThanThreshold',
@@ -1435,3 +1461,8 @@ describe('synth-time rules', () => {
     })).not.toThrow();
   });
 });
+
+/** The base of the user ids of `Sessions` in `stack`: the construct path words and a hash of stack and path. */
+function userIdBase(stack: Stack): string {
+  return defaultCacheId(stack.node.findChild('Sessions'), 40);
+}

@@ -1,14 +1,14 @@
-import { App, CfnParameter, Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { CfnParameter, Duration, RemovalPolicy, Token } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as sns from 'aws-cdk-lib/aws-sns';
-import { Construct } from 'constructs';
 import { MemcachedAlarmsOptions, MemcachedEngineVersion, ShardedMemcached, ShardedMemcachedProps } from '../src';
-import { appSecurityGroup, encryptedTopic, eventTopic, importedVpc, newStack, oneZoneVpc, TEST_ENV } from './fixtures';
+import { appSecurityGroup, encryptedTopic, eventTopic, importedVpc, newStack, oneZoneVpc } from './fixtures';
+import { evaluate } from './names';
 import {
   alarmsOf, Built, buildInFixtureVpc, DISALLOW_ALL_EGRESS, expectIngressOnlyFrom, expectInvalidConfiguration,
-  expectNoCidrIngressAndNoEgress, getAtt, ingressRules, logicalIdOf, onlyProps, PropsFactory, securityGroupProps, VALID_ID,
+  expectNoCidrIngressAndNoEgress, getAtt, ingressRules, logicalIdOf, onlyProps, PropsFactory, securityGroupProps,
 } from './support';
 
 const CACHE_CLUSTER = 'AWS::ElastiCache::CacheCluster';
@@ -327,53 +327,19 @@ describe('other properties', () => {
 });
 
 describe('clusterName', () => {
-  test('is derived from the construct path: lowercase, at most 50 characters, valid', () => {
+  test('is left to CloudFormation by default, which generates a new one on every replacement', () => {
     const { stack, cache } = build();
-    const name = cache.clusterName;
 
-    expect(name).toMatch(VALID_ID);
-    expect(name.length).toBeLessThanOrEqual(50);
-    expect(name).toMatch(/^teststack-cache-[a-z0-9]{8}$/);
-    Template.fromStack(stack).hasResourceProperties(CACHE_CLUSTER, { ClusterName: name });
-  });
-
-  test('is unique for constructs with the same id in different scopes', () => {
-    const { stack } = newStack();
-    const vpc = importedVpc(stack);
-    const a = new ShardedMemcached(new Construct(stack, 'Catalog'), 'Cache', { vpc });
-    const b = new ShardedMemcached(new Construct(stack, 'Catalog2'), 'Cache', { vpc });
-
-    expect(a.clusterName).not.toBe(b.clusterName);
-    expect(a.clusterName).toMatch(VALID_ID);
-    expect(b.clusterName).toMatch(VALID_ID);
-  });
-
-  test('stays valid, short enough and unique for long paths that share a prefix', () => {
-    const { stack } = newStack();
-    const vpc = importedVpc(stack);
-    const deep = new Construct(new Construct(stack, 'ApplicationWithAVeryLongName'), 'AnotherRatherLongScopeNameForCaching');
-    const a = new ShardedMemcached(deep, 'ProductCatalogMemcachedA', { vpc });
-    const b = new ShardedMemcached(deep, 'ProductCatalogMemcachedB', { vpc });
-
-    for (const name of [a.clusterName, b.clusterName]) {
-      expect(name).toMatch(VALID_ID);
-      expect(name.length).toBeLessThanOrEqual(50);
-    }
-    expect(a.clusterName).not.toBe(b.clusterName);
-  });
-
-  test('starts with a letter when the path starts with a digit', () => {
-    const stack = new Stack(new App(), '1Stack', { stackName: 'one-stack', env: TEST_ENV });
-    const cache = new ShardedMemcached(stack, '2Cache', { vpc: importedVpc(stack) });
-
-    expect(cache.clusterName).toMatch(VALID_ID);
-    expect(cache.clusterName).toMatch(/^cache-1stack-2cache-/);
+    expect(onlyProps(Template.fromStack(stack), CACHE_CLUSTER).ClusterName).toBeUndefined();
+    // Everything else refers to the cluster through its resolved reference.
+    expect(stack.resolve(cache.clusterName)).toEqual({ Ref: logicalIdOf(cache.cacheCluster) });
+    expect(stack.resolve(cache.metricCpuUtilization().dimensions)).toEqual({ CacheClusterId: { Ref: logicalIdOf(cache.cacheCluster) }, CacheNodeId: '0001' });
   });
 
   test('a given name is lowercased', () => {
     const { stack, cache } = build({ clusterName: 'Catalog-Cache' });
 
-    expect(cache.clusterName).toBe('catalog-cache');
+    expect(evaluate(stack, cache.clusterName)).toBe('catalog-cache');
     Template.fromStack(stack).hasResourceProperties(CACHE_CLUSTER, { ClusterName: 'catalog-cache' });
   });
 
@@ -438,20 +404,20 @@ describe('metrics', () => {
     ['metricGetMisses', 'GetMisses', 'Sum'],
     ['metricFreeableMemory', 'FreeableMemory', 'Minimum'],
   ] as const)('%s reads %s of node 0001, %s over 5 minutes', (method, metricName, statistic) => {
-    const { cache } = build({ clusterName: 'catalog' });
+    const { stack, cache } = build({ clusterName: 'catalog' });
     const metric = cache[method]();
 
     expect(metric.namespace).toBe('AWS/ElastiCache');
     expect(metric.metricName).toBe(metricName);
     expect(metric.statistic).toBe(statistic);
     expect(metric.period.toSeconds()).toBe(300);
-    expect(metric.dimensions).toEqual({ CacheClusterId: 'catalog', CacheNodeId: '0001' });
+    expect(evaluate(stack, metric.dimensions)).toEqual({ CacheClusterId: 'catalog', CacheNodeId: '0001' });
   });
 
   test('read the given node', () => {
-    const { cache } = build({ clusterName: 'catalog' });
+    const { stack, cache } = build({ clusterName: 'catalog' });
 
-    expect(cache.metricEvictions({ cacheNodeId: '0003' }).dimensions).toEqual({ CacheClusterId: 'catalog', CacheNodeId: '0003' });
+    expect(evaluate(stack, cache.metricEvictions({ cacheNodeId: '0003' }).dimensions)).toEqual({ CacheClusterId: 'catalog', CacheNodeId: '0003' });
   });
 
   test('take a statistic and period', () => {
@@ -492,7 +458,7 @@ describe('addRecommendedAlarms', () => {
       ['CurrConnections', 'Maximum', 52000],
     ] as const) {
       const alarms = alarmsOf(template, metricName);
-      expect(alarms.map((a) => a.Dimensions)).toEqual(['0001', '0002', '0003'].map((n) => nodeDimensions('catalog', n)));
+      expect(evaluate(stack, alarms.map((a) => a.Dimensions))).toEqual(['0001', '0002', '0003'].map((n) => nodeDimensions('catalog', n)));
       for (const alarm of alarms) {
         expect(alarm).toMatchObject({
           Namespace: 'AWS/ElastiCache',

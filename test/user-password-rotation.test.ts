@@ -49,8 +49,8 @@ function userIdOf(template: Template, fragment: string): string {
 describe('RBAC password rotation wiring (on by default)', () => {
   test('a rotation schedule of 30 days on the user\'s secret, started once the group exists', () => {
     const { template, cache, rotations } = build();
-    const secretId = logicalId(template, 'AWS::SecretsManager::Secret', 'CacheUser1Secret');
-    const fnId = logicalId(template, 'AWS::Lambda::Function', 'CacheUser1PasswordRotationFunction');
+    const secretId = logicalId(template, 'AWS::SecretsManager::Secret', 'CacheUserSecretordersapp');
+    const fnId = logicalId(template, 'AWS::Lambda::Function', 'CacheUserordersappPasswordRotationFunction');
     const groupId = logicalId(template, 'AWS::ElastiCache::ReplicationGroup', 'Cache');
     template.resourceCountIs('AWS::SecretsManager::RotationSchedule', 1);
     template.hasResource('AWS::SecretsManager::RotationSchedule', {
@@ -71,9 +71,9 @@ describe('RBAC password rotation wiring (on by default)', () => {
     const fn = Object.values(template.findResources('AWS::Lambda::Function'))[0];
     const env = fn.Properties.Environment.Variables;
     expect(env).toMatchObject({
-      SECRET_ARN: { Ref: logicalId(template, 'AWS::SecretsManager::Secret', 'CacheUser1Secret') },
+      SECRET_ARN: { Ref: logicalId(template, 'AWS::SecretsManager::Secret', 'CacheUserSecretordersapp') },
       ROTATION_MODE: 'userPassword',
-      USER_ID: userIdOf(template, 'CacheUser1'),
+      USER_ID: userIdOf(template, 'CacheUserordersapp'),
       // The function authenticates as this user, never as a name read from the secret.
       USER_NAME: 'orders-app',
       SECRET_JSON_FIELD: 'password',
@@ -93,14 +93,14 @@ describe('RBAC password rotation wiring (on by default)', () => {
     template.resourceCountIs('AWS::Lambda::Function', 2);
     const fns = template.findResources('AWS::Lambda::Function');
     expect(Object.keys(fns).map((id) => id.replace(/Function[0-9A-F]{8}$/, '')).sort())
-      .toEqual(['CacheUser1PasswordRotation', 'CacheUser2PasswordRotation']);
+      .toEqual(['CacheUserordersappPasswordRotation', 'CacheUserreportingPasswordRotation']);
     expect(Object.values(fns).map((f) => f.Properties.Environment.Variables.USER_ID).sort())
-      .toEqual([userIdOf(template, 'CacheUser1'), userIdOf(template, 'CacheUser2')].sort());
+      .toEqual([userIdOf(template, 'CacheUserordersapp'), userIdOf(template, 'CacheUserreporting')].sort());
   });
 
   test('least privilege: ModifyUser and DescribeUsers on this user only, this secret only, its key through Secrets Manager only', () => {
     const { template } = build();
-    const secretId = logicalId(template, 'AWS::SecretsManager::Secret', 'CacheUser1Secret');
+    const secretId = logicalId(template, 'AWS::SecretsManager::Secret', 'CacheUserSecretordersapp');
     const keyId = logicalId(template, 'AWS::KMS::Key', 'CacheKey');
     const policies = template.findResources('AWS::IAM::ManagedPolicy');
     expect(Object.keys(policies)).toHaveLength(1);
@@ -108,7 +108,7 @@ describe('RBAC password rotation wiring (on by default)', () => {
     expect(statements.map((s) => s.Sid)).toEqual(['WriteOwnLogs', 'DescribeNetworkInterfacesAndSubnets', 'CreateInterfacesInOwnSubnets',
       'CreateInterfacesInOwnSubnetsOnly', 'ManageInterfacesInTheVpc', 'ChangeThisUsersPassword', 'KeepThePasswordMode',
       'RotateThisSecret', 'NoOtherSecret', 'UseTheSecretsKey']);
-    const userId = userIdOf(template, 'CacheUser1');
+    const userId = userIdOf(template, 'CacheUserordersapp');
     expect(statements[5]).toEqual({
       Sid: 'ChangeThisUsersPassword',
       Effect: 'Allow',
@@ -135,14 +135,14 @@ describe('RBAC password rotation wiring (on by default)', () => {
     });
     // No inline policies, nothing on the replication group or other users.
     template.resourceCountIs('AWS::IAM::Policy', 0);
-    expect(JSON.stringify(statements)).not.toMatch(/ModifyReplicationGroup|replicationgroup|CacheUser2Secret/);
+    expect(JSON.stringify(statements)).not.toMatch(/ModifyReplicationGroup|replicationgroup|CacheUserSecretreporting/);
   });
 
   test('the cache admits the function on its port; isolated subnets get endpoints without private DNS', () => {
     const { template } = build();
     template.resourceCountIs('AWS::EC2::VPCEndpoint', 2);
     template.allResourcesProperties('AWS::EC2::VPCEndpoint', { PrivateDnsEnabled: false });
-    const fnSg = logicalId(template, 'AWS::EC2::SecurityGroup', 'CacheUser1PasswordRotationSecurityGroup');
+    const fnSg = logicalId(template, 'AWS::EC2::SecurityGroup', 'CacheUserordersappPasswordRotationSecurityGroup');
     template.hasResourceProperties('AWS::EC2::SecurityGroupIngress', {
       SourceSecurityGroupId: { 'Fn::GetAtt': [fnSg, 'GroupId'] },
       FromPort: 6380,
@@ -158,8 +158,8 @@ describe('RBAC password rotation wiring (on by default)', () => {
       Properties: { GroupId: { 'Fn::GetAtt': [endpointSg, 'GroupId'] } },
     })).map((r) => [r.Properties.SourceSecurityGroupId['Fn::GetAtt'][0], r.Properties.FromPort]);
     expect(admitted.sort()).toEqual([
-      [logicalId(template, 'AWS::EC2::SecurityGroup', 'CacheUser1PasswordRotationSecurityGroup'), 443],
-      [logicalId(template, 'AWS::EC2::SecurityGroup', 'CacheUser2PasswordRotationSecurityGroup'), 443],
+      [logicalId(template, 'AWS::EC2::SecurityGroup', 'CacheUserordersappPasswordRotationSecurityGroup'), 443],
+      [logicalId(template, 'AWS::EC2::SecurityGroup', 'CacheUserreportingPasswordRotationSecurityGroup'), 443],
     ].sort());
     const urls = Object.values(template.findResources('AWS::Lambda::Function')).map((f) => f.Properties.Environment.Variables.SECRETS_MANAGER_ENDPOINT);
     expect(urls).toHaveLength(2);
@@ -185,7 +185,7 @@ describe('RBAC password rotation wiring (on by default)', () => {
 
   test('the user\'s password in the template is a dynamic reference without version: CloudFormation resolves AWSCURRENT', () => {
     const { template } = build();
-    const user = template.findResources('AWS::ElastiCache::User')[logicalId(template, 'AWS::ElastiCache::User', 'CacheUser1')];
+    const user = template.findResources('AWS::ElastiCache::User')[logicalId(template, 'AWS::ElastiCache::User', 'CacheUserordersapp')];
     const [, parts] = user.Properties.AuthenticationMode.Passwords[0]['Fn::Join'];
     expect(parts[0]).toBe('{{resolve:secretsmanager:');
     expect(parts[2]).toBe(':SecretString:password::}}');

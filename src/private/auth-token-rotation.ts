@@ -206,7 +206,7 @@ function attachRotation(cluster: Construct, target: RotationTarget, options: Sec
   Object.assign(environment, connectToApis(scope, subject.description, target.vpc, subnets!, securityGroup,
     options.vpcEndpoints ?? RotationVpcEndpoints.automatic()));
 
-  const logGroup = createEncryptedLogGroup(scope, 'LogGroup', target.encryptionKey, {
+  const logGroup = createEncryptedLogGroup(scope, 'LogGroup', 'rotation', target.encryptionKey, {
     retention: options.logRetention ?? target.logRetention,
     removalPolicy: target.removalPolicy,
   });

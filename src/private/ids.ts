@@ -1,5 +1,5 @@
 import { createHash } from 'crypto';
-import { Stack, Token } from 'aws-cdk-lib';
+import { Aws, Fn, Lazy, Stack, Token } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 import { isLiteral, PropsValidator } from './validation';
 
@@ -13,12 +13,7 @@ export function defaultCacheId(scope: IConstruct, maxLength: number): string {
   const stackName = Stack.of(scope).stackName;
   const seed = `${Token.isUnresolved(stackName) ? '' : stackName}/${scope.node.path}`;
   const hash = createHash('sha256').update(seed).digest('hex').slice(0, 8);
-  const words = scope.node.scopes.slice(1)
-    .map((s) => s.node.id.toLowerCase().replace(/[^a-z0-9]/g, ''))
-    .filter((w) => w.length > 0);
-  let base = words.join('-');
-  if (!/^[a-z]/.test(base)) base = `cache-${base}`;
-  base = base.slice(0, maxLength - hash.length - 1).replace(/-+$/, '');
+  const base = pathWords(scope).slice(0, maxLength - hash.length - 1).replace(/-+$/, '');
   return `${base}-${hash}`;
 }
 
@@ -47,4 +42,50 @@ export function derivedId(base: string, suffix: string, maxLength: number): stri
   const tail = base.slice(-8).replace(/^-+/, '');
   const head = base.slice(0, room - tail.length - 1).replace(/-+$/, '');
   return `${head}-${tail}-${suffix}`;
+}
+
+/**
+ * The first 8 hexadecimal digits of the stack's UUID (`AWS::StackId`), as a token. A stack that
+ * is deleted and created again under the same name gets a new UUID, so that names carrying it do
+ * not collide with resources that the first stack retained (RemovalPolicy.RETAIN, log groups).
+ */
+export function stackUuidFragment(): string {
+  return Fn.select(0, Fn.split('-', Fn.select(2, Fn.split('/', Aws.STACK_ID))));
+}
+
+/**
+ * A physical name that changes whenever a create-only property changes:
+ * `<words of the construct path>-<hash>-<stack uuid fragment>`, within `maxLength`.
+ *
+ * CloudFormation replaces a resource when a create-only property changes, by creating the new
+ * one first; a resource whose name stays the same cannot be replaced, and the update fails
+ * (CloudFormation user guide, "Name type"). The hash covers the stack name, the construct path
+ * and the values of `createOnly()` as they appear in the template (tokens resolved to their
+ * `Ref`/`Fn::GetAtt`), so a change of any of them gives a new name, and the replacement succeeds.
+ * The values are read when the template is synthesized, after every property has been set.
+ *
+ * The result is a token: use the resource's `Ref` wherever the name is needed.
+ */
+export function replacementAwareName(scope: IConstruct, maxLength: number, createOnly: () => unknown): string {
+  const stackName = Stack.of(scope).stackName;
+  // 8 hex digits of the hash, 8 of the stack UUID, two hyphens.
+  const room = maxLength - 18;
+  const words = pathWords(scope).slice(0, room).replace(/-+$/, '');
+  const hash = Lazy.string({
+    produce: () => {
+      const values = Stack.of(scope).resolve(createOnly());
+      const seed = JSON.stringify([Token.isUnresolved(stackName) ? '' : stackName, scope.node.path, values]);
+      return createHash('sha256').update(seed).digest('hex').slice(0, 8);
+    },
+  });
+  return Fn.join('-', [words, hash, stackUuidFragment()]);
+}
+
+/** The construct path below the stack as lowercase words joined by hyphens, starting with a letter. */
+function pathWords(scope: IConstruct): string {
+  const words = scope.node.scopes.slice(1)
+    .map((s) => s.node.id.toLowerCase().replace(/[^a-z0-9]/g, ''))
+    .filter((w) => w.length > 0);
+  const base = words.join('-');
+  return /^[a-z]/.test(base) ? base : `cache-${base}`;
 }

@@ -1,30 +1,9 @@
-import { ArnFormat, Fn, Lazy, Names, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Lazy, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-
-/**
- * The name of a log group the library creates, the one place where such names are made:
- * `/aws/vendedlogs/elasticache/<unique id of the log group's path>-<stack id's UUID>`.
- *
- * - Under `/aws/vendedlogs/`: ElastiCache's log delivery adds to a CloudWatch Logs resource policy
- *   limited to 5,120 characters, except for log groups under that prefix (CloudWatch Logs user
- *   guide, "Enabling logging from AWS services").
- * - Known before the log group exists, so that the key policy can name the group's ARN although
- *   the group depends on the key (a `GetAtt` of the group's ARN in the key policy is a cycle).
- * - Never a fixed physical name: the UUID of the stack id differs for each stack created, so a
- *   group kept after its stack was deleted never blocks a new one, and the path's unique id keeps
- *   the name stable across updates.
- */
-export function logGroupName(scope: Construct, id: string): string {
-  return `${logGroupNamePrefix(scope, id)}${Fn.select(2, Fn.split('/', Stack.of(scope).stackId))}`;
-}
-
-/** The part of `logGroupName` that is known at synth: all but the stack id's UUID. */
-function logGroupNamePrefix(scope: Construct, id: string): string {
-  return `/aws/vendedlogs/elasticache/${Names.uniqueResourceName(scope, { maxLength: 200, separator: '-' })}-${id}-`;
-}
+import { logGroupArn, logGroupArnPattern, logGroupName } from './log-groups';
 
 /** Options of an encrypted log group. */
 export interface EncryptedLogGroupOptions {
@@ -34,21 +13,16 @@ export interface EncryptedLogGroupOptions {
 }
 
 /**
- * A log group encrypted with `key`, named by `logGroupName`, whose ARN the key policy lists for
- * CloudWatch Logs.
+ * The log group `id` of `scope`, for `logType`, encrypted with `key`, named by `logGroupName`,
+ * whose ARN the key policy lists for CloudWatch Logs.
  */
-export function createEncryptedLogGroup(scope: Construct, id: string, key: kms.IKey, options: EncryptedLogGroupOptions): logs.LogGroup {
-  const name = logGroupName(scope, id);
-  const stack = Stack.of(scope);
+export function createEncryptedLogGroup(scope: Construct, id: string, logType: string, key: kms.IKey,
+  options: EncryptedLogGroupOptions): logs.LogGroup {
+  const name = logGroupName(scope, logType);
   // A key of another stack cannot name this stack's id (the stacks would reference each other):
-  // its policy names the group by the prefix of its name.
-  const sameStack = Stack.of(key) === stack;
-  allowLogsToUseKey(scope, key, stack.formatArn({
-    service: 'logs',
-    resource: 'log-group',
-    resourceName: sameStack ? name : `${logGroupNamePrefix(scope, id)}*`,
-    arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-  }));
+  // its policy names the group by the part of its name known at synth.
+  const sameStack = Stack.of(key) === Stack.of(scope);
+  allowLogsToUseKey(scope, key, sameStack ? logGroupArn(scope, name) : logGroupArnPattern(scope));
   return new logs.LogGroup(scope, id, {
     logGroupName: name,
     retention: options.retention,

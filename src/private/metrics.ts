@@ -50,8 +50,3 @@ export function createNodeAlarms(scope: Construct, specs: NodeAlarmSpec[], topic
     return alarm;
   });
 }
-
-/** A construct id fragment for a node id: `rg-0001-002` -> `Node0001002`. */
-export function nodeIdFragment(cacheClusterId: string, groupId: string): string {
-  return 'Node' + cacheClusterId.slice(groupId.length).replace(/[^0-9]/g, '');
-}

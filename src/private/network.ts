@@ -1,6 +1,7 @@
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as elasticache from 'aws-cdk-lib/aws-elasticache';
 import { Construct } from 'constructs';
+import { replacementAwareName } from './ids';
 import { isLiteral, PropsValidator } from './validation';
 
 /** What a cache construct needs for its security group. */
@@ -46,13 +47,23 @@ export function selectCacheSubnets(v: PropsValidator, vpc: ec2.IVpc, selection?:
   return selected;
 }
 
-/** The dedicated subnet group (AwsSolutions-AEC1, CT.ELASTICACHE.PR.6: not the default one). */
-export function createSubnetGroup(scope: Construct, subnets: ec2.SelectedSubnets, what: string): elasticache.CfnSubnetGroup {
+/**
+ * The dedicated subnet group (AwsSolutions-AEC1, CT.ELASTICACHE.PR.6: not the default one).
+ *
+ * Its name is derived from the VPC: ElastiCache cannot move a subnet group that a cache uses to
+ * the subnets of another VPC, so a change of VPC must replace the group, and with it the cache
+ * (`CacheSubnetGroupName` is create-only on both). Subnets of the same VPC change in place.
+ */
+export function createSubnetGroup(scope: Construct, vpc: ec2.IVpc, subnets: ec2.SelectedSubnets, what: string): elasticache.CfnSubnetGroup {
   return new elasticache.CfnSubnetGroup(scope, 'SubnetGroup', {
     description: `Subnets of the ${what} ${scope.node.path}`,
     subnetIds: subnets.subnetIds,
+    cacheSubnetGroupName: replacementAwareName(scope, MAX_SUBNET_GROUP_NAME_LENGTH, () => ({ VpcId: vpc.vpcId })),
   });
 }
+
+/** CacheSubnetGroupName: at most 255 characters (CreateCacheSubnetGroup API reference). */
+const MAX_SUBNET_GROUP_NAME_LENGTH = 255;
 
 /**
  * Creates the cache's own security group: no egress, no CIDR ingress, and ingress on the cache

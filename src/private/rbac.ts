@@ -81,6 +81,9 @@ export function validateUsers(v: PropsValidator, engine: CacheEngineVersion, gro
     v.check(isLiteral(userId) && /[A-Z]/.test(userId), `${what} '${userId}' must be lowercase (ElastiCache user ids are). Use '${userId.toLowerCase()}'.`);
     v.check(userId === 'default', `${what} 'default' is taken: every account and Region has a built-in user with that id. Choose another id.`);
     v.check(user.userName.length === 0 || /\s/.test(user.userName), `user name '${user.userName}' must be non-empty and contain no spaces.`);
+    // The user's construct id and those of its secret and rotation come from its name.
+    v.check(!isLiteral(user.userName), `user name ${JSON.stringify(user.userName)} comes from a token, but user names must be known at synth: `
+      + 'they name the users\' resources, which keeps them stable when the list changes. Give the name as a string.');
     v.check(user.passwordLength !== undefined && (user.passwordLength < 16 || user.passwordLength > 128 || !Number.isInteger(user.passwordLength)),
       `passwordLength of user '${user.userName}' must be an integer from 16 to 128, got ${user.passwordLength}.`);
   }
@@ -91,10 +94,24 @@ export function userArn(scope: Construct, userId: string): string {
   return Stack.of(scope).formatArn({ service: 'elasticache', resource: 'user', resourceName: userId, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
 }
 
+/** The construct id of the user named `userName`. */
+export function userConstructId(userName: string): string {
+  return `User:${userName}`;
+}
+
+/** The construct id of the secret of the password user named `userName`. */
+export function userSecretConstructId(userName: string): string {
+  return `UserSecret:${userName}`;
+}
+
 /** Creates the users, their secrets and the user group. */
 export function createUserGroup(scope: Construct, groupId: string, users: CacheUser[], key: kms.IKey): BoundUserGroup {
-  const bound: BoundCacheUser[] = planUsers(groupId, users).map(({ user, userId }, index) => {
-    const id = `User${index}`;
+  const bound: BoundCacheUser[] = planUsers(groupId, users).map(({ user, userId }) => {
+    // The construct ids come from the user name, never from the list position: removing or
+    // reordering users must leave the other users and their secrets as they are (UserId and
+    // UserName are create-only, and a secret that moved to another user would hold its password).
+    // Users and secrets have different prefixes, so that no user name can make the two collide.
+    const id = userConstructId(user.userName);
     const arn = userArn(scope, userId);
     const isDefaultOff = user.userName === 'default' && user.accessString.value === AccessString.disabled().value;
     if (user.authenticationType === CacheUserAuthenticationType.IAM) {
@@ -117,7 +134,7 @@ export function createUserGroup(scope: Construct, groupId: string, users: CacheU
       });
       return { user, userId, userArn: arn, resource };
     }
-    const secret = new secretsmanager.Secret(scope, `${id}Secret`, {
+    const secret = new secretsmanager.Secret(scope, userSecretConstructId(user.userName), {
       description: `Password of the ElastiCache user ${user.userName} (${userId}) of ${scope.node.path}`,
       encryptionKey: key,
       generateSecretString: {

@@ -44,6 +44,16 @@ export function rotateSecrets(scope: Construct, target: RotationTarget, secrets:
   v.check(rotation !== undefined && !secrets.authToken && secrets.users.length === 0,
     'secretRotation is enabled, but there is no secret to rotate: the users authenticate with IAM, whose auth tokens expire on their own. '
     + 'Leave secretRotation unset.');
+  // The function reads and writes the secret through Secrets Manager, which uses the secret's key
+  // on its behalf: a customer managed key must allow the function, which the construct grants only
+  // for a key it knows. A secret created in the app without a key is under the AWS managed key
+  // aws/secretsmanager, whose key policy lets the account use it through Secrets Manager.
+  const token = secrets.authToken?.secret;
+  v.check(rotation !== undefined && token !== undefined && token.encryptionKey === undefined && !(token instanceof secretsmanager.Secret),
+    `secretRotation is enabled, but the AUTH token secret ${token?.node.path} was given without its KMS key, and the rotation `
+    + 'function could not decrypt it (AccessDenied at run time). Give the key with the secret: '
+    + 'secretsmanager.Secret.fromSecretAttributes(this, id, { secretCompleteArn, encryptionKey }); '
+    + "for a secret under the AWS managed key, encryptionKey: kms.Alias.fromAliasName(this, 'SecretsKey', 'alias/aws/secretsmanager').");
   v.throwIfInvalid();
   const options = rotation?.options ?? {};
   if (secrets.authToken && (secrets.authToken.generated || rotation)) {
