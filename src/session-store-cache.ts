@@ -13,14 +13,14 @@ import { Construct } from 'constructs';
 import { AuthTokenRotationOptions } from './auth-token-rotation';
 import { AccessString, CacheAuthentication, CacheUser, CacheUserAuthenticationType } from './cache-authentication';
 import { CacheEndpoint } from './cache-endpoint';
-import { CacheEngine, CacheEngineVersion } from './cache-engine-version';
+import { CacheEngineVersion } from './cache-engine-version';
 import { addUserPasswordRotation } from './private/auth-token-rotation';
 import { defaultCacheId, derivedId, validateCacheId } from './private/ids';
 import { allowLogsToUseKey } from './private/log-key';
 import { cacheMetric, createNodeAlarms, NodeAlarmSpec } from './private/metrics';
-import { checkZoneSpread, createCacheSecurity, selectCacheSubnets } from './private/network';
+import { checkZoneSpread, createCacheSecurity, refuseWorldOpenIngress, selectCacheSubnets, validateAllowedConnections } from './private/network';
 import { BoundCacheUser, createUserGroup } from './private/rbac';
-import { isLiteral, PropsValidator } from './private/validation';
+import { isLiteral, PropsValidator, quote, validateEngineVersionText } from './private/validation';
 import { RecommendedAlarmsOptions, SecureRedisCluster } from './secure-redis-cluster';
 
 /**
@@ -251,6 +251,14 @@ export interface SessionStoreCacheProps {
   readonly allowedConnections?: ec2.IConnectable[];
 
   /**
+   * Admit the address ranges (CIDR peers, prefix lists) listed in `allowedConnections`.
+   * World-open ranges (`0.0.0.0/0`, `::/0`) are refused even then.
+   *
+   * @default false: only security groups may be listed in `allowedConnections`
+   */
+  readonly allowCidrIngress?: boolean;
+
+  /**
    * The KMS key for the data at rest and the secret.
    *
    * @default - a new key with rotation
@@ -353,16 +361,17 @@ export class SessionStoreCache extends Construct implements ec2.IConnectable {
     const deployment = props.deployment ?? SessionStoreDeployment.nodeBased();
 
     const v = new PropsValidator(this);
-    if (!this.sessionTtl.isUnresolved()) {
-      const seconds = this.sessionTtl.toSeconds({ integral: false });
-      v.check(!Number.isInteger(seconds) || seconds < 1,
-        `sessionTtl must be a whole number of seconds, at least 1, got ${this.sessionTtl.toHumanString()}.`);
-    }
-    v.check(isLiteral(this.keyPrefix) && (this.keyPrefix.length === 0 || /[\s*?[\]]/.test(this.keyPrefix)),
-      `keyPrefix '${this.keyPrefix}' must be non-empty and contain no spaces or glob characters (* ? [ ]), since it becomes an ACL key pattern. Use e.g. 'sess:'.`);
+    validateSessionSettings(v, this.sessionTtl, this.keyPrefix);
     const engine = props.engineVersion;
-    v.check(engine !== undefined && engine.engine === CacheEngine.REDIS && !!deployment.serverlessOptions && !engine.supportsIamAuthentication,
-      `serverless needs Valkey 7.2+ or Redis OSS 7.0+, not ${engine}. Leave engineVersion unset for Valkey 8.`);
+    if (engine !== undefined && deployment.serverlessOptions) {
+      // Serverless versions are checked as node-based ones are: known, spelled right, and served.
+      v.check(!engine.isKnown,
+        `engineVersion ${quote(engine.toString())} does not exist. Known ${engine.engine} versions: ${engine.knownVersions.join(', ')}. Leave engineVersion unset for Valkey 8.`);
+      validateEngineVersionText(v, engine.engine, engine.version, engine.parameterGroupFamily);
+      v.check(engine.isKnown && !engine.supportsServerless,
+        `serverless needs Valkey 7.2+ or Redis OSS 7.0+, not ${engine}. Leave engineVersion unset for Valkey 8.`);
+    }
+    validateAllowedConnections(v, props.allowedConnections, props.allowCidrIngress ?? false);
 
     if (deployment.serverlessOptions) {
       const serverless = this.createServerless(v, props, deployment.serverlessOptions);
@@ -382,8 +391,11 @@ export class SessionStoreCache extends Construct implements ec2.IConnectable {
       const clusterMode = options.clusterMode ?? false;
       const users = options.authentication?.cacheUsers;
       const sessionUser = users?.find((u) => u.userName !== 'default');
-      v.check(users !== undefined && !sessionUser, 'authentication lists only the user \'default\'. Add the application\'s user, e.g. '
-        + 'CacheAuthentication.users([CacheUser.password(\'sessions-app\')]); the default user is created switched off.');
+      // The store is always Multi-AZ: check it here, in the store's own words, before the cluster does.
+      v.integerInRange('replicas', options.replicas, 1, 5, 'The store keeps a replica in another zone to fail over to, and a shard has at most 5 replicas.');
+      checkZoneSpread(v, selectCacheSubnets(v, props.vpc, props.vpcSubnets), 'the node-based session store (a primary and a replica in two zones)', '');
+      v.check(users !== undefined && !sessionUser, 'authentication lists only the user "default". Add the application\'s user, e.g. '
+        + 'CacheAuthentication.users([CacheUser.password("sessions-app")]); the default user is created switched off.');
       v.throwIfInvalid();
       this.cluster = new SecureRedisCluster(this, 'Cluster', {
         vpc: props.vpc,
@@ -395,6 +407,7 @@ export class SessionStoreCache extends Construct implements ec2.IConnectable {
         replicasPerShard: options.replicas ?? 1,
         multiAz: true,
         allowedConnections: props.allowedConnections,
+        allowCidrIngress: props.allowCidrIngress,
         encryptionKey: props.encryptionKey,
         backupRetention: props.backupRetention,
         notificationTopic: props.notificationTopic,
@@ -498,13 +511,13 @@ export class SessionStoreCache extends Construct implements ec2.IConnectable {
     if (this.cluster) {
       if (!this.nodeUsers) return this.cluster.addAuthTokenRotation(options);
       if (!this.secret) {
-        throw new Error(`[${this.node.path}] addSecretRotation(): the session user '${this.username}' authenticates with IAM and has no secret `
+        throw new Error(`[${this.node.path}] addSecretRotation(): the session user ${quote(this.username)} authenticates with IAM and has no secret `
           + 'to rotate (its IAM auth tokens expire on their own). Leave rotation out.');
       }
       return this.cluster.addUserPasswordRotation(this.username!, options);
     }
     if (!this.secret) {
-      throw new Error(`[${this.node.path}] addSecretRotation(): the serverless application user '${this.username}' authenticates with IAM `
+      throw new Error(`[${this.node.path}] addSecretRotation(): the serverless application user ${quote(this.username)} authenticates with IAM `
         + 'and has no secret to rotate (its IAM auth tokens expire on their own). Leave rotation out.');
     }
     const { bound, key, securityGroup, removalPolicy, vpc, vpcSubnets } = this.serverlessUser!;
@@ -597,6 +610,7 @@ export class SessionStoreCache extends Construct implements ec2.IConnectable {
       ports: [SERVERLESS_PORT, SERVERLESS_READER_PORT],
       what: 'serverless session store',
     });
+    refuseWorldOpenIngress(this, network.securityGroup);
 
     const key = props.encryptionKey ?? new kms.Key(this, 'Key', {
       description: `Encrypts the sessions and the secret of ${this.node.path}`,
@@ -680,7 +694,7 @@ export class SessionStoreCache extends Construct implements ec2.IConnectable {
   private resolveConsumerUser(userName?: string): CacheUser | undefined {
     if (!this.nodeUsers) {
       if (userName !== undefined) {
-        throw new Error(`[${this.node.path}] grantSessionAccess was given the user '${userName}', but this session store `
+        throw new Error(`[${this.node.path}] grantSessionAccess was given the user ${quote(userName)}, but this session store `
           + (this.serverlessCache ? 'is serverless and has one application user of its own. Leave userName out.'
             : 'authenticates with an AUTH token. Leave userName out, or use deployment: SessionStoreDeployment.nodeBased({ authentication: CacheAuthentication.users([...]) }).'));
       }
@@ -690,7 +704,7 @@ export class SessionStoreCache extends Construct implements ec2.IConnectable {
     const user = this.nodeUsers.get(name);
     if (!user || name === 'default') {
       const names = [...this.nodeUsers.keys()].filter((n) => n !== 'default');
-      throw new Error(`[${this.node.path}] grantSessionAccess was given the user '${name}', which is not an application user of this `
+      throw new Error(`[${this.node.path}] grantSessionAccess was given the user ${quote(name)}, which is not an application user of this `
         + `session store. Use one of: ${names.join(', ')}.`);
     }
     return user;
@@ -700,4 +714,29 @@ export class SessionStoreCache extends Construct implements ec2.IConnectable {
   private userSecret(user: CacheUser): secretsmanager.ISecret | undefined {
     return user.authenticationType === CacheUserAuthenticationType.IAM ? undefined : this.cluster!.userSecret(user.userName);
   }
+}
+
+/**
+ * The longest TTL the store hands to applications: `SET ... EX` refuses more than
+ * 9,223,372,036,854,775 seconds (LLONG_MAX / 1000, less the current time: `getExpireMillisecondsOrReply`
+ * in Valkey and Redis OSS `t_string.c`), and applications parse `SESSION_STORE_TTL_SECONDS` as a
+ * number, which is exact only up to 2^53 - 1.
+ */
+const MAX_SESSION_TTL_SECONDS = Number.MAX_SAFE_INTEGER;
+
+/**
+ * The session TTL (whole seconds that `SET ... EX` accepts) and the key prefix, which becomes the
+ * ACL key pattern `~<prefix>*`: glob characters, a backslash (which would escape the trailing `*`)
+ * or spaces (which would split the rule) change what the pattern matches.
+ */
+function validateSessionSettings(v: PropsValidator, ttl: Duration, keyPrefix: string): void {
+  if (!ttl.isUnresolved()) {
+    const seconds = ttl.toSeconds({ integral: false });
+    v.check(!Number.isInteger(seconds) || seconds < 1,
+      `sessionTtl must be a whole number of seconds, at least 1, got ${quote(ttl.toHumanString())}.`);
+    v.check(Number.isInteger(seconds) && seconds > MAX_SESSION_TTL_SECONDS,
+      `sessionTtl is ${quote(seconds)} seconds, more than SET EX accepts and applications can read exactly (${MAX_SESSION_TTL_SECONDS}). Give a shorter Duration, e.g. Duration.days(30).`);
+  }
+  v.check(isLiteral(keyPrefix) && (keyPrefix.length === 0 || /[\s*?[\]\\]/.test(keyPrefix)),
+    `keyPrefix ${quote(keyPrefix)} must be non-empty and contain no spaces, glob characters (* ? [ ]) or backslashes, since it becomes the ACL key pattern ~<keyPrefix>*. Use e.g. "sess:".`);
 }

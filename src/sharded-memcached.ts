@@ -8,10 +8,10 @@ import { CacheEndpoint } from './cache-endpoint';
 import { MemcachedEngineVersion } from './memcached-engine-version';
 import { defaultCacheId, validateCacheId } from './private/ids';
 import { cacheMetric, createNodeAlarms, NodeAlarmSpec } from './private/metrics';
-import { checkZoneSpread, createCacheSecurity, createSubnetGroup, selectCacheSubnets } from './private/network';
-import { describeNodeType } from './private/node-types';
+import { checkZoneSpread, createCacheSecurity, createSubnetGroup, refuseWorldOpenIngress, selectCacheSubnets, validateAllowedConnections } from './private/network';
+import { describeNodeType, nodeFamilyProblem, suggestedNodeType } from './private/node-types';
 import { createParameterGroup } from './private/parameter-group';
-import { isLiteral, PropsValidator, validateEventTopic, validateMaintenanceWindow } from './private/validation';
+import { isLiteral, PropsValidator, quote, validateEngineVersionText, validateEventTopic, validateMaintenanceWindow } from './private/validation';
 
 /**
  * The default Memcached port: not the well-known 11211, which AwsSolutions-AEC5 flags and
@@ -84,6 +84,15 @@ export interface ShardedMemcachedProps {
    * @default - nobody: admit clients later with `cache.connections.allowDefaultPortFrom(client)`
    */
   readonly allowedConnections?: ec2.IConnectable[];
+
+  /**
+   * Admit the address ranges (CIDR peers, prefix lists) listed in `allowedConnections`: every
+   * address in them reaches a cache without authentication. World-open ranges (`0.0.0.0/0`,
+   * `::/0`) are refused even then.
+   *
+   * @default false: only security groups may be listed in `allowedConnections`
+   */
+  readonly allowCidrIngress?: boolean;
 
   /**
    * Security groups to attach in addition to the cache's own one.
@@ -384,16 +393,22 @@ export class ShardedMemcached extends ShardedMemcachedBase {
     v.check(!Token.isUnresolved(nodes) && crossAz && nodes === 1,
       'crossAz needs more than one node: a single node lives in one Availability Zone. Raise nodes, or set crossAz: false.');
     v.check(!engineVersion.isKnown,
-      `engineVersion '${engineVersion}' does not exist. Known versions: ${engineVersion.knownVersions.join(', ')}. For a newer one, give its parameterGroupFamily in MemcachedEngineVersion.of().`);
+      `engineVersion ${quote(engineVersion.toString())} does not exist. Known versions: ${engineVersion.knownVersions.join(', ')}. For a newer one, give its parameterGroupFamily in MemcachedEngineVersion.of().`);
     v.check(engineVersion.isKnown && tls && !engineVersion.supportsTls,
       `${engineVersion} has no TLS; in-transit encryption needs Memcached 1.6.12 or later. Use MemcachedEngineVersion.VER_1_6_22.`);
+    validateEngineVersionText(v, 'memcached', engineVersion.version, engineVersion.parameterGroupFamily);
     v.integerInRange('port', port, 1, 65535, `Leave it unset for ${DEFAULT_MEMCACHED_PORT}.`);
     if (isLiteral(nodeType)) {
       const info = describeNodeType(nodeType);
-      v.check(typeof info === 'string', `nodeType '${nodeType}' cannot be used: ${info}.`);
+      const shown = `nodeType ${quote(nodeType)}${props.nodeType === undefined ? ' (the default)' : ''}`;
+      v.check(typeof info === 'string', `${shown} cannot be used: ${info}.`);
       v.check(typeof info !== 'string' && info.dataTiering,
-        `nodeType '${nodeType}' is a data-tiering node, which Memcached does not support. Use an r7g or m7g node.`);
+        `${shown} is a data-tiering node, which Memcached does not support. Use an r7g or m7g node.`);
+      const problem = typeof info === 'string' || info.dataTiering ? undefined : nodeFamilyProblem(info, 'memcached', engineVersion.version);
+      v.check(engineVersion.isKnown && problem !== undefined,
+        `${shown} cannot run ${engineVersion}: ${problem}. Give nodeType: ${quote(suggestedNodeType('memcached', engineVersion.version))}, or upgrade the engine.`);
     }
+    validateAllowedConnections(v, props.allowedConnections, props.allowCidrIngress ?? false);
     validateCacheId(v, 'clusterName', props.clusterName, MAX_CLUSTER_NAME_LENGTH);
     v.check(props.removalPolicy === RemovalPolicy.SNAPSHOT,
       'removalPolicy is SNAPSHOT, but Memcached has no backups. Use RemovalPolicy.DESTROY (the default) or RETAIN.');
@@ -417,6 +432,7 @@ export class ShardedMemcached extends ShardedMemcachedBase {
       what,
     });
     this.securityGroup = network.securityGroup;
+    refuseWorldOpenIngress(this, network.securityGroup);
     this.subnetGroup = createSubnetGroup(this, subnets!, what);
     this.connections = network.connections;
     this.parameterGroup = props.parameters

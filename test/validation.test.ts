@@ -56,12 +56,12 @@ const rows: Row[] = [
   { case: 'port above 65535', props: { port: 65536 }, message: /port must be an integer from 1 to 65535, got 65536\. Leave it unset for 6380/ },
   { case: 'port not an integer', props: { port: 6380.5 }, message: /port must be an integer from 1 to 65535, got 6380\.5\./ },
   // Replication group id
-  { case: 'replicationGroupId too long', props: { replicationGroupId: 'a'.repeat(41) }, message: /replicationGroupId 'a{41}' has 41 characters; ElastiCache allows 1 to 40/ },
-  { case: 'replicationGroupId empty', props: { replicationGroupId: '' }, message: /replicationGroupId '' has 0 characters; ElastiCache allows 1 to 40/ },
-  { case: 'replicationGroupId starting with a digit', props: { replicationGroupId: '1orders' }, message: /replicationGroupId '1orders' must start with a letter and contain only letters, digits and hyphens/ },
-  { case: 'replicationGroupId with an underscore', props: { replicationGroupId: 'orders_cache' }, message: /replicationGroupId 'orders_cache' must start with a letter and contain only letters, digits and hyphens/ },
-  { case: 'replicationGroupId with two hyphens in a row', props: { replicationGroupId: 'orders--cache' }, message: /replicationGroupId 'orders--cache' must not contain two hyphens in a row/ },
-  { case: 'replicationGroupId ending with a hyphen', props: { replicationGroupId: 'orders-' }, message: /replicationGroupId 'orders-' must not .*end with a hyphen/ },
+  { case: 'replicationGroupId too long', props: { replicationGroupId: 'a'.repeat(41) }, message: /replicationGroupId "a{41}" has 41 characters; ElastiCache allows 1 to 40/ },
+  { case: 'replicationGroupId empty', props: { replicationGroupId: '' }, message: /replicationGroupId "" has 0 characters; ElastiCache allows 1 to 40/ },
+  { case: 'replicationGroupId starting with a digit', props: { replicationGroupId: '1orders' }, message: /replicationGroupId "1orders" must start with a letter and contain only letters, digits and hyphens/ },
+  { case: 'replicationGroupId with an underscore', props: { replicationGroupId: 'orders_cache' }, message: /replicationGroupId "orders_cache" must start with a letter and contain only letters, digits and hyphens/ },
+  { case: 'replicationGroupId with two hyphens in a row', props: { replicationGroupId: 'orders--cache' }, message: /replicationGroupId "orders--cache" must not contain two hyphens in a row/ },
+  { case: 'replicationGroupId ending with a hyphen', props: { replicationGroupId: 'orders-' }, message: /replicationGroupId "orders-" must not .*end with a hyphen/ },
   // Backups and windows
   { case: 'backupRetention above 35 days', props: { backupRetention: Duration.days(36) }, message: /backupRetention must be from 0 to 35 days, got 36 days\. ElastiCache keeps automatic backups at most 35 days/ },
   { case: 'backupRetention in fractional days', props: { backupRetention: Duration.hours(36) }, message: /backupRetention must be whole days, got 1 day 12 hours\./ },
@@ -71,44 +71,44 @@ const rows: Row[] = [
     props: (stack) => ({ backupRetention: Duration.days(numberParameter(stack, 'Days')) }),
     message: /backupRetention comes from a token, .* Give a literal Duration\.days\(n\)/,
   },
-  { case: 'malformed snapshotWindow', props: { snapshotWindow: '3:00-4:00' }, message: /snapshotWindow '3:00-4:00' is not of the form hh24:mi-hh24:mi \(UTC\), e\.g\. '03:00-04:00'/ },
-  { case: 'snapshotWindow shorter than 60 minutes', props: { snapshotWindow: '03:00-03:59' }, message: /snapshotWindow '03:00-03:59' is shorter than the 60 minutes ElastiCache requires/ },
+  { case: 'malformed snapshotWindow', props: { snapshotWindow: '3:00-4:00' }, message: /snapshotWindow "3:00-4:00" is not of the form hh24:mi-hh24:mi \(UTC\), e\.g\. "03:00-04:00"/ },
+  { case: 'snapshotWindow shorter than 60 minutes', props: { snapshotWindow: '03:00-03:59' }, message: /snapshotWindow "03:00-03:59" is shorter than the 60 minutes ElastiCache requires/ },
   {
     case: 'malformed maintenanceWindow',
     props: { maintenanceWindow: 'sunday:05:00-sunday:06:00' },
-    message: /maintenanceWindow 'sunday:05:00-sunday:06:00' is not of the form ddd:hh24:mi-ddd:hh24:mi \(UTC\), e\.g\. 'sun:05:00-sun:06:00'/,
+    message: /maintenanceWindow "sunday:05:00-sunday:06:00" is not of the form ddd:hh24:mi-ddd:hh24:mi \(UTC\), e\.g\. "sun:05:00-sun:06:00"/,
   },
-  { case: 'maintenanceWindow shorter than 60 minutes', props: { maintenanceWindow: 'sun:05:00-sun:05:30' }, message: /maintenanceWindow 'sun:05:00-sun:05:30' is shorter than the 60 minutes ElastiCache requires/ },
+  { case: 'maintenanceWindow shorter than 60 minutes', props: { maintenanceWindow: 'sun:05:00-sun:05:30' }, message: /maintenanceWindow "sun:05:00-sun:05:30" is shorter than the 60 minutes ElastiCache requires/ },
   {
     case: 'overlapping windows',
     props: { maintenanceWindow: 'mon:03:30-mon:04:30' },
-    message: /snapshotWindow '03:00-04:00' overlaps maintenanceWindow 'mon:03:30-mon:04:30'\. Move one of them/,
+    message: /snapshotWindow "03:00-04:00" overlaps maintenanceWindow "mon:03:30-mon:04:30"\. Move one of them/,
   },
   {
     case: 'overlapping windows, the snapshot window past midnight',
     props: { snapshotWindow: '23:30-00:30', maintenanceWindow: 'wed:00:00-wed:01:00' },
-    message: /snapshotWindow '23:30-00:30' overlaps maintenanceWindow 'wed:00:00-wed:01:00'\. Move one of them/,
+    message: /snapshotWindow "23:30-00:30" overlaps maintenanceWindow "wed:00:00-wed:01:00"\. Move one of them/,
   },
   {
     case: 'overlapping windows, the maintenance window past the end of the week',
     props: { snapshotWindow: '00:00-01:00', maintenanceWindow: 'sat:23:30-sun:00:30' },
-    message: /snapshotWindow '00:00-01:00' overlaps maintenanceWindow 'sat:23:30-sun:00:30'\. Move one of them/,
+    message: /snapshotWindow "00:00-01:00" overlaps maintenanceWindow "sat:23:30-sun:00:30"\. Move one of them/,
   },
   // Parameters
   {
     case: 'parameters together with parameterGroupName',
     props: { parameters: { 'maxmemory-policy': 'allkeys-lru' }, parameterGroupName: 'shared' },
-    message: /parameters and parameterGroupName 'shared' are both set\. Give parameters \(a group is created\) or the name of an existing group, not both/,
+    message: /parameters and parameterGroupName "shared" are both set\. Give parameters \(a group is created\) or the name of an existing group, not both/,
   },
   {
     case: 'cluster-enabled yes with cluster mode off',
     props: { clusterMode: false, parameters: { 'cluster-enabled': 'yes' } },
-    message: /parameters sets cluster-enabled to 'yes' but clusterMode is false\. Remove cluster-enabled/,
+    message: /parameters sets cluster-enabled to "yes" but clusterMode is false\. Remove cluster-enabled/,
   },
   {
     case: 'cluster-enabled no with cluster mode on',
     props: { parameters: { 'cluster-enabled': 'no' } },
-    message: /parameters sets cluster-enabled to 'no' but clusterMode is true\. Remove cluster-enabled/,
+    message: /parameters sets cluster-enabled to "no" but clusterMode is true\. Remove cluster-enabled/,
   },
   // AUTH token
   {
@@ -135,38 +135,38 @@ const rows: Row[] = [
   {
     case: 'unknown engine version',
     props: { engineVersion: CacheEngineVersion.of(CacheEngine.VALKEY, '9.9') },
-    message: /engineVersion 'valkey 9\.9' does not exist\. Known valkey versions: 7\.2, 8\.0, 8\.1, 8\.2, 9\.0, 9\.1\. For a newer one, give its parameterGroupFamily in CacheEngineVersion\.of\(\)/,
+    message: /engineVersion "valkey 9\.9" does not exist\. Known valkey versions: 7\.2, 8\.0, 8\.1, 8\.2, 9\.0, 9\.1\. For a newer one, give its parameterGroupFamily in CacheEngineVersion\.of\(\)/,
   },
   {
     case: 'preferred TLS on Redis OSS 6.2',
     props: { engineVersion: CacheEngineVersion.REDIS_6_2, transitEncryptionMode: TransitEncryptionMode.PREFERRED },
-    message: /transitEncryptionMode 'preferred' needs Valkey or Redis OSS 7\.0\.5\+, not redis 6\.2\. Upgrade the engine, or keep TLS required/,
+    message: /transitEncryptionMode "preferred" needs Valkey or Redis OSS 7\.0\.5\+, not redis 6\.2\. Upgrade the engine, or keep TLS required/,
   },
   // Node type
   {
     case: 'malformed node type',
     props: { nodeType: 'm7g.large' },
-    message: /nodeType 'm7g\.large' cannot be used: a node type has the form cache\.<family>\.<size>, e\.g\. cache\.m7g\.large/,
+    message: /nodeType "m7g\.large" cannot be used: a node type has the form cache\.<family>\.<size>, e\.g\. cache\.m7g\.large/,
   },
   {
     case: 'previous-generation node type',
     props: { nodeType: 'cache.t2.micro' },
-    message: /nodeType 'cache\.t2\.micro' cannot be used: the t2 family is previous generation .*use a current family such as m7g, r7g or t4g/,
+    message: /nodeType "cache\.t2\.micro" cannot be used: the t2 family is previous generation .*use a current family such as m7g, r7g or t4g/,
   },
   {
     case: 'unknown node family',
     props: { nodeType: 'cache.x9.large' },
-    message: /nodeType 'cache\.x9\.large' cannot be used: unknown node family 'x9'; current families are .*m7g/,
+    message: /nodeType "cache\.x9\.large" cannot be used: unknown node family "x9"; current families are .*m7g/,
   },
   {
     case: 'unknown node size',
     props: { nodeType: 'cache.m7g.huge' },
-    message: /nodeType 'cache\.m7g\.huge' cannot be used: the m7g family has no size 'huge'; available sizes are large, xlarge/,
+    message: /nodeType "cache\.m7g\.huge" cannot be used: the m7g family has no size "huge"; available sizes are large, xlarge/,
   },
   {
     case: 'r6gd on Redis OSS 6.0',
     props: { nodeType: 'cache.r6gd.xlarge', engineVersion: CacheEngineVersion.REDIS_6_0 },
-    message: /nodeType 'cache\.r6gd\.xlarge' uses data tiering, which redis 6\.0 does not support\. Use Valkey or Redis OSS 6\.2\+, or an r7g node/,
+    message: /nodeType "cache\.r6gd\.xlarge" uses data tiering, which redis 6\.0 does not support\. Use Valkey or Redis OSS 6\.2\+, or an r7g node/,
   },
   // Network
   {
@@ -218,11 +218,11 @@ test('every error of a configuration is reported in one throw', () => {
     nodeType: 'cache.t2.micro',
   })).toThrow(new RegExp([
     '^\\[TestStack/Cache\\] invalid configuration:',
-    "  - nodeType 'cache\\.t2\\.micro' cannot be used: .*",
+    '  - nodeType "cache\\.t2\\.micro" cannot be used: .*',
     '  - replicasPerShard must be an integer from 0 to 5, got 9\\..*',
     '  - port must be an integer from 1 to 65535, got 0\\..*',
-    "  - replicationGroupId '9orders' must start with a letter.*",
-    "  - snapshotWindow 'nightly' is not of the form .*$",
+    '  - replicationGroupId "9orders" must start with a letter.*',
+    '  - snapshotWindow "nightly" is not of the form .*$',
   ].join('\n')));
 });
 
