@@ -1388,8 +1388,8 @@ describe('synth-time rules', () => {
     })).toThrow(new RegExp([
       '^\\[TestStack/Sessions\\] invalid configuration:',
       '  - sessionTtl must be a whole number of seconds.*',
-      "  - keyPrefix '\\*' must be non-empty.*",
-      "  - cacheName "1sessions" must start with a letter.*",
+      '  - keyPrefix "\\*" must be non-empty.*',
+      '  - cacheName "1sessions" must start with a letter.*',
       '  - maxDataStorageGb must be an integer from 1 to 5000, got 0\\..*',
       '  - removalPolicy SNAPSHOT does not apply to serverless caches.*$',
     ].join('\n')));

@@ -1,11 +1,14 @@
-import { CfnParameter, Duration, Stack, Token } from 'aws-cdk-lib';
+import { App, CfnParameter, Duration, Stack, Token } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import {
-  AuthToken, CacheEngine, CacheEngineVersion, RecommendedAlarmsOptions, SecureRedisCluster, SecureRedisClusterProps, TransitEncryptionMode,
+  AccessString, AuthToken, CacheAuthentication, CacheEngine, CacheEngineVersion, CacheUser, MemcachedEngineVersion, RecommendedAlarmsOptions,
+  SecureRedisCluster, SecureRedisClusterProps, SessionStoreCache, SessionStoreCacheProps, SessionStoreDeployment, ShardedMemcached,
+  TransitEncryptionMode,
 } from '../src';
-import { encryptedTopic, importedVpc, newStack } from './fixtures';
-import { buildInFixtureVpc, expectInvalidConfiguration, PropsFactory } from './support';
+import { appSecurityGroup, encryptedTopic, importedVpc, newStack } from './fixtures';
+import { buildInFixtureVpc, errorOf, expectInvalidConfiguration, PropsFactory } from './support';
 
 /** A VPC with public subnets only. */
 function publicOnlyVpc(stack: Stack): ec2.IVpc {
@@ -321,4 +324,282 @@ test('addRecommendedAlarms accepts the bounds of its thresholds', () => {
   const cache = new SecureRedisCluster(stack, 'Cache', { vpc: importedVpc(stack) });
 
   expect(() => cache.addRecommendedAlarms({ cpuUtilizationPercent: 100, memoryUsagePercent: 1 })).not.toThrow();
+});
+
+// ElastiCache would refuse these at deploy, or deploy them open: refused at synth, for every
+// construct. Each row names the rule; docs/validation.md lists the rules with their sources.
+
+/** Props of any of the three constructs; each row gives those of its own. */
+type AnyProps = { [name: string]: any };
+
+interface ConstructRow {
+  readonly case: string;
+  readonly props: PropsFactory<AnyProps>;
+  readonly message: RegExp;
+}
+
+const CONSTRUCTS = {
+  SecureRedisCluster: { type: SecureRedisCluster, id: 'Cache' },
+  ShardedMemcached: { type: ShardedMemcached, id: 'Cache' },
+  SessionStoreCache: { type: SessionStoreCache, id: 'Sessions' },
+} as const;
+type ConstructName = keyof typeof CONSTRUCTS;
+
+function expectRefused(name: ConstructName, props: PropsFactory<AnyProps>, message: RegExp): void {
+  const { type, id } = CONSTRUCTS[name];
+  expectInvalidConfiguration(`TestStack/${id}`, message, () => buildInFixtureVpc(type as any, id, props as any));
+}
+
+function expectAccepted(name: ConstructName, props: PropsFactory<AnyProps>): void {
+  const { type, id } = CONSTRUCTS[name];
+  expect(() => {
+    const { stack } = buildInFixtureVpc(type as any, id, props as any);
+    Template.fromStack(stack);
+  }).not.toThrow();
+}
+
+const ALL_CONSTRUCTS: ConstructName[] = ['SecureRedisCluster', 'ShardedMemcached', 'SessionStoreCache'];
+
+describe('network exposure', () => {
+  const worldOpen: Array<[string, () => ec2.IPeer, string]> = [
+    ['ec2.Peer.anyIpv4()', () => ec2.Peer.anyIpv4(), '0.0.0.0/0'],
+    ['ec2.Peer.anyIpv6()', () => ec2.Peer.anyIpv6(), '::/0'],
+    ['ec2.Peer.ipv4("0.0.0.0/0")', () => ec2.Peer.ipv4('0.0.0.0/0'), '0.0.0.0/0'],
+    ['ec2.Peer.ipv6("::/0")', () => ec2.Peer.ipv6('::/0'), '::/0'],
+  ];
+  const exposureRows = ALL_CONSTRUCTS.flatMap((construct) => [
+    ...worldOpen.map(([what, peer, range]) => ({
+      construct,
+      case: `${what} in allowedConnections, even with allowCidrIngress`,
+      props: { allowedConnections: [peer()], allowCidrIngress: true },
+      message: new RegExp(`allowedConnections admits "${range.replace(/[./]/g, '\\$&')}", every address\\. Admit the clients' security groups instead`),
+    })),
+    {
+      construct,
+      case: 'a private CIDR without allowCidrIngress',
+      props: { allowedConnections: [ec2.Peer.ipv4('10.0.0.0/16')] },
+      message: /allowedConnections admits the address range "10\.0\.0\.0\/16", but allowCidrIngress is not set\. .* or set allowCidrIngress: true/,
+    },
+    {
+      construct,
+      case: 'a prefix list without allowCidrIngress',
+      props: { allowedConnections: [ec2.Peer.prefixList('pl-0123456789abcdef0')] },
+      message: /allowedConnections admits the address range "pl-0123456789abcdef0", but allowCidrIngress is not set/,
+    },
+    {
+      construct,
+      case: 'a CIDR that is a token',
+      props: (stack: Stack) => ({ allowedConnections: [ec2.Peer.ipv4(new CfnParameter(stack, 'Cidr').valueAsString)], allowCidrIngress: true }),
+      message: /allowedConnections has an address range that is a token, which cannot be checked at synth\. Give the CIDR as a literal/,
+    },
+  ]);
+
+  test.each(exposureRows)('$construct: $case', ({ construct, props, message }) => {
+    expectRefused(construct, props as PropsFactory<AnyProps>, message);
+  });
+
+  test.each(ALL_CONSTRUCTS)('%s: a narrow CIDR with allowCidrIngress reaches the template, on the cache port only', (construct) => {
+    const { type, id } = CONSTRUCTS[construct];
+    const { stack } = buildInFixtureVpc(type as any, id, { allowedConnections: [ec2.Peer.ipv4('10.1.0.0/16')], allowCidrIngress: true } as any);
+    const rules = Object.values(Template.fromStack(stack).findResources('AWS::EC2::SecurityGroup'))
+      .flatMap((sg: any) => sg.Properties.SecurityGroupIngress ?? []);
+    expect(rules.map((r: any) => r.CidrIp)).toContain('10.1.0.0/16');
+    expect(rules.every((r: any) => r.IpProtocol === 'tcp' && r.FromPort === r.ToPort)).toBe(true);
+  });
+
+  test.each(ALL_CONSTRUCTS)('%s: a security group needs no opt-in', (construct) => {
+    expectAccepted(construct, (stack, vpc) => ({ allowedConnections: [appSecurityGroup(stack, vpc)] }));
+  });
+
+  test.each(ALL_CONSTRUCTS)('%s: world-open ingress added later through connections fails the synth', (construct) => {
+    const { type, id } = CONSTRUCTS[construct];
+    const { stack } = buildInFixtureVpc(type as any, id, {} as any);
+    const cache = stack.node.findChild(id) as unknown as ec2.IConnectable;
+    cache.connections.allowDefaultPortFrom(ec2.Peer.anyIpv4());
+
+    const error = errorOf(() => (stack.node.root as App).synth());
+    // The node-based session store's security group is its cluster's.
+    const path = construct === 'SessionStoreCache' ? `${id}/Cluster` : id;
+    expect(error).toMatch(new RegExp(`\\[TestStack/${path}\\] the security group TestStack/${path}/SecurityGroup admits "0\\.0\\.0\\.0/0", every address\\. Admit the clients' security groups instead`));
+  });
+});
+
+describe('engine x node type x feature', () => {
+  const compatibilityRows: Array<ConstructRow & { construct: ConstructName }> = [
+    ...(['REDIS_4_0_10', 'REDIS_5_0_6', 'REDIS_6_0'] as const).map((name) => ({
+      construct: 'SecureRedisCluster' as ConstructName,
+      case: `Redis OSS ${CacheEngineVersion[name].version} with the default cache.m7g.large`,
+      props: { engineVersion: CacheEngineVersion[name] },
+      message: new RegExp(`nodeType "cache\\.m7g\\.large" \\(the default\\) cannot run redis ${CacheEngineVersion[name].version.replace(/\./g, '\\.')}: m7g nodes need Redis OSS 6\\.2 or later.* Give nodeType: "cache\\.m[56]g?\\.large", or upgrade the engine`),
+    })),
+    { construct: 'SecureRedisCluster', case: 'Redis OSS 5.0.6 on r7g', props: { engineVersion: CacheEngineVersion.REDIS_5_0_6, nodeType: 'cache.r7g.large' }, message: /nodeType "cache\.r7g\.large" cannot run redis 5\.0\.6: r7g nodes need Redis OSS 6\.2 or later/ },
+    { construct: 'SecureRedisCluster', case: 'Redis OSS 4.0.10 on m6g', props: { engineVersion: CacheEngineVersion.REDIS_4_0_10, nodeType: 'cache.m6g.large' }, message: /m6g nodes need Redis OSS 5\.0\.6 or later, not 4\.0\.10.* Give nodeType: "cache\.m5\.large"/ },
+    { construct: 'SecureRedisCluster', case: 'Redis OSS 4.0.10 on t4g', props: { engineVersion: CacheEngineVersion.REDIS_4_0_10, nodeType: 'cache.t4g.small' }, message: /t4g nodes need Redis OSS 5\.0\.6 or later/ },
+    { construct: 'SecureRedisCluster', case: 'data tiering (r6gd) on Redis OSS 6.0', props: { engineVersion: CacheEngineVersion.REDIS_6_0, nodeType: 'cache.r6gd.xlarge' }, message: /nodeType "cache\.r6gd\.xlarge" uses data tiering, which redis 6\.0 does not support/ },
+    { construct: 'SecureRedisCluster', case: 'IAM users on Redis OSS 6.2', props: { engineVersion: CacheEngineVersion.REDIS_6_2, authentication: CacheAuthentication.iam(['app']) }, message: /IAM authentication needs Valkey 7\.2\+ or Redis OSS 7\.0\+, not redis 6\.2/ },
+    { construct: 'SecureRedisCluster', case: 'RBAC users on Redis OSS 5.0.6', props: { engineVersion: CacheEngineVersion.REDIS_5_0_6, nodeType: 'cache.m6g.large', authentication: CacheAuthentication.users([CacheUser.password('app')]) }, message: /RBAC users need Valkey or Redis OSS 6\.0\+, not redis 5\.0\.6/ },
+    { construct: 'SecureRedisCluster', case: 'a parameter group family of another engine', props: { engineVersion: CacheEngineVersion.of(CacheEngine.VALKEY, '10.0', { parameterGroupFamily: 'redis7' }) }, message: /the parameter group family "redis7" of engineVersion "valkey 10\.0" disagrees with the engine, whose family is "valkey10"\. Give parameterGroupFamily: "valkey10"/ },
+    { construct: 'SecureRedisCluster', case: 'a family that disagrees with a known version', props: { engineVersion: CacheEngineVersion.of(CacheEngine.VALKEY, '8.1', { parameterGroupFamily: 'valkey7' }) }, message: /the parameter group family "valkey7" of engineVersion "valkey 8\.1" disagrees with the engine, whose family is "valkey8"/ },
+    { construct: 'SecureRedisCluster', case: 'a version that is not dotted numbers', props: { engineVersion: CacheEngineVersion.of(CacheEngine.VALKEY, 'latest', { parameterGroupFamily: 'valkey9' }) }, message: /engineVersion "latest" is not a valkey version: versions are dotted numbers such as "8\.1"/ },
+    { construct: 'ShardedMemcached', case: 'Memcached 1.5.10 on the default m7g? no: on m6g', props: { engineVersion: MemcachedEngineVersion.of('1.5.10'), transitEncryption: false, nodeType: 'cache.m6g.large' }, message: /nodeType "cache\.m6g\.large" cannot run memcached 1\.5\.10: m6g nodes need Memcached 1\.5\.16 or later.* Give nodeType: "cache\.m7g\.large"/ },
+    { construct: 'ShardedMemcached', case: 'Memcached 1.4.34 on t4g', props: { engineVersion: MemcachedEngineVersion.of('1.4.34'), transitEncryption: false, nodeType: 'cache.t4g.small' }, message: /t4g nodes need Memcached 1\.5\.16 or later, not 1\.4\.34/ },
+    { construct: 'ShardedMemcached', case: 'a Memcached family that disagrees with the version', props: { engineVersion: MemcachedEngineVersion.of('1.7.1', { parameterGroupFamily: 'memcached1.6' }) }, message: /the parameter group family "memcached1\.6" of engineVersion "memcached 1\.7\.1" disagrees with the engine, whose family is "memcached1\.7"/ },
+    { construct: 'SessionStoreCache', case: 'serverless Valkey 6.0, a version that does not exist', props: { deployment: SessionStoreDeployment.serverless(), engineVersion: CacheEngineVersion.of(CacheEngine.VALKEY, '6.0') }, message: /engineVersion "valkey 6\.0" does not exist\. Known valkey versions: 7\.2, 8\.0/ },
+    { construct: 'SessionStoreCache', case: 'serverless Redis OSS 6.2', props: { deployment: SessionStoreDeployment.serverless(), engineVersion: CacheEngineVersion.REDIS_6_2 }, message: /serverless needs Valkey 7\.2\+ or Redis OSS 7\.0\+, not redis 6\.2/ },
+    { construct: 'SessionStoreCache', case: 'serverless with a family of another engine', props: { deployment: SessionStoreDeployment.serverless(), engineVersion: CacheEngineVersion.of(CacheEngine.VALKEY, '10.0', { parameterGroupFamily: 'redis7' }) }, message: /parameter group family "redis7" .* disagrees with the engine/ },
+  ];
+
+  test.each(compatibilityRows)('$construct: $case', ({ construct, props, message }) => {
+    expectRefused(construct, props, message);
+  });
+
+  test('SessionStoreCache: node-based Redis OSS 6.0 with the default node type, reported by its cluster', () => {
+    expectInvalidConfiguration('TestStack/Sessions/Cluster', /nodeType "cache\.m7g\.large" \(the default\) cannot run redis 6\.0/,
+      () => buildInFixtureVpc(SessionStoreCache, 'Sessions', { engineVersion: CacheEngineVersion.REDIS_6_0 }));
+  });
+
+  test.each<[ConstructName, AnyProps]>([
+    ['SecureRedisCluster', { engineVersion: CacheEngineVersion.REDIS_6_0, nodeType: 'cache.m6g.large' }],
+    ['SecureRedisCluster', { engineVersion: CacheEngineVersion.REDIS_5_0_6, nodeType: 'cache.t4g.medium', multiAz: false, replicasPerShard: 0 }],
+    ['SecureRedisCluster', { engineVersion: CacheEngineVersion.REDIS_4_0_10, nodeType: 'cache.m5.large' }],
+    ['SecureRedisCluster', { engineVersion: CacheEngineVersion.REDIS_6_2, nodeType: 'cache.r6gd.xlarge' }],
+    ['SecureRedisCluster', { engineVersion: CacheEngineVersion.VALKEY_7_2, nodeType: 'cache.r6gd.xlarge' }],
+    ['SecureRedisCluster', { engineVersion: CacheEngineVersion.of(CacheEngine.VALKEY, '10.0', { parameterGroupFamily: 'valkey10' }) }],
+    ['ShardedMemcached', { engineVersion: MemcachedEngineVersion.of('1.5.16'), transitEncryption: false, nodeType: 'cache.t4g.small' }],
+    ['SessionStoreCache', { deployment: SessionStoreDeployment.serverless(), engineVersion: CacheEngineVersion.VALKEY_7_2 }],
+    ['SessionStoreCache', { deployment: SessionStoreDeployment.serverless(), engineVersion: CacheEngineVersion.REDIS_7_1 }],
+  ])('%s accepts %o', (construct, props) => {
+    expectAccepted(construct, props);
+  });
+});
+
+describe('tokens that would hide a conflict', () => {
+  const tokenRows: Array<ConstructRow & { construct: ConstructName }> = [
+    {
+      construct: 'SecureRedisCluster',
+      case: 'shards from a parameter with cluster mode off',
+      props: (stack) => ({ clusterMode: false, shards: new CfnParameter(stack, 'Shards', { type: 'Number' }).valueAsNumber }),
+      message: /shards comes from a token, but with clusterMode false the group has exactly one shard and the value would be ignored\. Leave shards unset, or set clusterMode: true/,
+    },
+    {
+      construct: 'SessionStoreCache',
+      case: 'shards from a parameter on a store with cluster mode off',
+      props: (stack) => ({ deployment: SessionStoreDeployment.nodeBased({ shards: new CfnParameter(stack, 'Shards', { type: 'Number' }).valueAsNumber }) }),
+      message: /shards comes from a token, but with clusterMode false .* Leave shards unset, or set clusterMode: true/,
+    },
+  ];
+  test.each(tokenRows)('$construct: $case', ({ construct, props, message }) => {
+    const path = construct === 'SessionStoreCache' ? 'TestStack/Sessions/Cluster' : 'TestStack/Cache';
+    const { type, id } = CONSTRUCTS[construct];
+    expectInvalidConfiguration(path, message, () => buildInFixtureVpc(type as any, id, props as any));
+  });
+
+  test('shards from a parameter with cluster mode on reaches NumNodeGroups', () => {
+    const { stack } = buildInFixtureVpc(SecureRedisCluster, 'Cache', (s) => ({ shards: new CfnParameter(s, 'Shards', { type: 'Number' }).valueAsNumber }));
+    Template.fromStack(stack).hasResourceProperties('AWS::ElastiCache::ReplicationGroup', { NumNodeGroups: { Ref: 'Shards' } });
+  });
+});
+
+describe('empty and malformed strings', () => {
+  const users = (accessString: AccessString) => ({ authentication: CacheAuthentication.users([CacheUser.password('app', { accessString })]) });
+  const stringRows: Array<ConstructRow & { construct: ConstructName }> = [
+    { construct: 'SecureRedisCluster', case: 'an empty description', props: { description: '' }, message: /description "" is empty\. ElastiCache requires a description/ },
+    { construct: 'SecureRedisCluster', case: 'a blank description', props: { description: ' \n' }, message: /description " \\n" is empty/ },
+    { construct: 'SecureRedisCluster', case: 'AccessString.of("")', props: users(AccessString.of('')), message: /accessString of user "app": the access string "" is empty\. Give rules such as/ },
+    { construct: 'SecureRedisCluster', case: 'an unknown category (+@al)', props: users(AccessString.of('on ~* +@al')), message: /accessString of user "app": the access string rule "\+@al" names the category "al", which does not exist\. Categories: all, keyspace/ },
+    { construct: 'SecureRedisCluster', case: 'a password in the access string', props: users(AccessString.of('on >secret ~* +@all')), message: /the access string rule ">secret" sets a password, which ElastiCache refuses in an access string/ },
+    { construct: 'SecureRedisCluster', case: 'nopass in the access string', props: users(AccessString.of('on nopass ~* +@all')), message: /the access string rule "nopass" sets a password/ },
+    { construct: 'SecureRedisCluster', case: 'a rule that is not ACL', props: users(AccessString.of('on ~* all')), message: /the access string rule "all" is not an ACL rule/ },
+    { construct: 'SecureRedisCluster', case: 'a command that is not a name', props: users(AccessString.of('on ~* +g$t')), message: /the access string rule "\+g\$t" does not name a command/ },
+    { construct: 'SecureRedisCluster', case: 'a key pattern ending in an escaping backslash', props: users(AccessString.readWrite('sess\\')), message: /the pattern of the access string rule "~sess\\\\" means something else than it seems: it ends with an escaping backslash/ },
+    { construct: 'SecureRedisCluster', case: 'a key pattern with an unclosed bracket', props: users(AccessString.readOnly('sess[1')), message: /the pattern of the access string rule "~sess\[1" means something else than it seems: it has an unclosed "\["/ },
+    { construct: 'SecureRedisCluster', case: 'an empty key pattern', props: users(AccessString.of('on ~ +@all')), message: /the pattern of the access string rule "~" means something else than it seems: it is empty/ },
+    { construct: 'SecureRedisCluster', case: 'a secret name with a space', props: { authToken: AuthToken.generated({ secretName: 'prod cache token' }) }, message: /authToken secretName "prod cache token" contains " ", which Secrets Manager refuses in names\. Use letters, digits and \/_\+=\.@- only/ },
+    { construct: 'SecureRedisCluster', case: 'a secret name with a colon and a star', props: { authToken: AuthToken.generated({ secretName: 'prod:cache*' }) }, message: /authToken secretName "prod:cache\*" contains ":", "\*", which Secrets Manager refuses/ },
+    { construct: 'SecureRedisCluster', case: 'an empty secret name', props: { authToken: AuthToken.generated({ secretName: '' }) }, message: /authToken secretName "" has 0 characters; Secrets Manager allows 1 to 512/ },
+    { construct: 'SecureRedisCluster', case: 'a secret name of 513 characters', props: { authToken: AuthToken.generated({ secretName: 'a'.repeat(513) }) }, message: /authToken secretName "a{513}" has 513 characters; Secrets Manager allows 1 to 512/ },
+    { construct: 'SessionStoreCache', case: 'a key prefix ending in a backslash', props: { keyPrefix: 'sess\\' }, message: /keyPrefix "sess\\\\" must be non-empty and contain no spaces, glob characters \(\* \? \[ \]\) or backslashes, since it becomes the ACL key pattern ~<keyPrefix>\*/ },
+    { construct: 'SessionStoreCache', case: 'a key prefix with a newline', props: { keyPrefix: 'sess\n' }, message: /keyPrefix "sess\\n" must be non-empty/ },
+    { construct: 'SessionStoreCache', case: 'a serverless key prefix with a backslash', props: { keyPrefix: 'a\\b:', deployment: SessionStoreDeployment.serverless() }, message: /keyPrefix "a\\\\b:" must be non-empty/ },
+  ];
+  test.each(stringRows)('$construct: $case', ({ construct, props, message }) => {
+    expectRefused(construct, props, message);
+  });
+
+  test.each([
+    'on ~* +@all -@dangerous +info',
+    'on ~app:* &* -@all +@read +@connection +client|setname',
+    'on %R~reports:* %W~jobs:* +@all',
+    'off -@all',
+    'on allkeys allchannels allcommands',
+    'on ~a\\*b* resetkeys ~c:* +@all',
+    'on ~* +@all (~temp:* +get)',
+  ])('accepts the access string %j', (value) => {
+    expectAccepted('SecureRedisCluster', users(AccessString.of(value)));
+  });
+
+  test('accepts a secret name with every character Secrets Manager allows', () => {
+    expectAccepted('SecureRedisCluster', { authToken: AuthToken.generated({ secretName: 'prod/cache_1+x=y.z@team-a' }) });
+  });
+});
+
+describe('limits', () => {
+  const manyUsers = (n: number) => Array.from({ length: n }, (_, i) => CacheUser.password(`app${i}`));
+  const limitRows: Array<ConstructRow & { construct: ConstructName }> = [
+    {
+      construct: 'SecureRedisCluster',
+      case: '100 users and the default one the library adds',
+      props: { authentication: CacheAuthentication.users(manyUsers(100)) },
+      message: /authentication has 101 users \(with the switched-off "default" user the library adds\), but a user group holds at most 100\./,
+    },
+    {
+      construct: 'SessionStoreCache',
+      case: 'a session TTL beyond what SET EX accepts',
+      props: { sessionTtl: Duration.days(200_000_000_000) },
+      message: /sessionTtl is 17280000000000000 seconds, more than SET EX accepts and applications can read exactly \(9007199254740991\)/,
+    },
+    ...[0, 2, 366, 10000].map((days) => ({
+      construct: 'SecureRedisCluster' as ConstructName,
+      case: `log retention of ${days} days`,
+      props: { logging: { retention: days as logs.RetentionDays } },
+      message: new RegExp(`logging\\.retention is ${days} days, which CloudWatch Logs does not offer\\. Use a logs\\.RetentionDays value`),
+    })),
+  ];
+  test.each(limitRows)('$construct: $case', ({ construct, props, message }) => {
+    expectRefused(construct, props, message);
+  });
+
+  test('99 users and the default one fill a user group', () => {
+    expectAccepted('SecureRedisCluster', { authentication: CacheAuthentication.users(manyUsers(99)) });
+  });
+
+  test.each([logs.RetentionDays.ONE_DAY, logs.RetentionDays.TEN_YEARS, logs.RetentionDays.INFINITE])('log retention %d is accepted', (retention) => {
+    expectAccepted('SecureRedisCluster', { logging: { retention } });
+  });
+
+  test('the longest session TTL that SET EX accepts and applications read exactly is accepted', () => {
+    expectAccepted('SessionStoreCache', { sessionTtl: Duration.seconds(Number.MAX_SAFE_INTEGER) });
+  });
+});
+
+describe('messages', () => {
+  test.each([
+    ['SessionStoreCache', 'replicas 0 names the store\'s own prop', { deployment: SessionStoreDeployment.nodeBased({ replicas: 0 }) },
+      /replicas must be an integer from 1 to 5, got 0\. The store keeps a replica in another zone/],
+    ['SessionStoreCache', 'replicas 6', { deployment: SessionStoreDeployment.nodeBased({ replicas: 6 }) }, /replicas must be an integer from 1 to 5, got 6\./],
+    ['SessionStoreCache', 'subnets in one zone, in the store\'s words', { vpcSubnets: { availabilityZones: ['us-east-1a'] } },
+      /the node-based session store \(a primary and a replica in two zones\) needs subnets in at least two Availability Zones, but the selected subnets are all in us-east-1a\. Select subnets in two or more zones\./],
+  ] as Array<[ConstructName, string, AnyProps, RegExp]>)('%s: %s', (construct, _case, props, message) => {
+    expectRefused(construct, props, message);
+    const error = errorOf(() => buildInFixtureVpc(SessionStoreCache, 'Sessions', props as SessionStoreCacheProps));
+    expect(error).not.toMatch(/replicasPerShard|multiAz/);
+  });
+
+  test('public subnets of a VPC defined in the app are named by path, not by token', () => {
+    const { stack } = newStack();
+    const vpc = new ec2.Vpc(stack, 'AppVpc', { maxAzs: 2, natGateways: 0 });
+    const error = errorOf(() => new SecureRedisCluster(stack, 'Cache', { vpc, vpcSubnets: { subnetType: ec2.SubnetType.PUBLIC } }));
+    expect(error).toMatch(/vpcSubnets selects public subnets \(TestStack\/AppVpc\/PublicSubnet1, TestStack\/AppVpc\/PublicSubnet2\)/);
+    expect(error).not.toMatch(/\$\{Token/);
+  });
 });

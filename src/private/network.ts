@@ -98,7 +98,8 @@ const WORLD_OPEN = ['0.0.0.0/0', '::/0'];
 /** What a source of `allowedConnections` admits, when it is an address range rather than a security group. */
 function rangeOf(source: ec2.IConnectable): string | undefined {
   const peer = source as Partial<ec2.IPeer>;
-  if (typeof peer.toIngressRuleConfig !== 'function' || !peer.canInlineRule) return undefined;
+  // Security groups are peers too, but their rule names a group (sourceSecurityGroupId), not a range.
+  if (typeof peer.toIngressRuleConfig !== 'function') return undefined;
   const rule = peer.toIngressRuleConfig();
   return rule.cidrIp ?? rule.cidrIpv6 ?? rule.sourcePrefixListId;
 }
@@ -136,7 +137,8 @@ export function refuseWorldOpenIngress(scope: Construct, securityGroup: ec2.ISec
     validate: () => {
       const cfn = securityGroup.node.defaultChild;
       if (!(cfn instanceof ec2.CfnSecurityGroup)) return [];
-      const rules = (Stack.of(scope).resolve(cfn.securityGroupIngress) ?? []) as Array<{ cidrIp?: string; cidrIpv6?: string; CidrIp?: string; CidrIpv6?: string }>;
+      type Rule = { cidrIp?: string; cidrIpv6?: string; CidrIp?: string; CidrIpv6?: string };
+      const rules = (Stack.of(scope).resolve(cfn.securityGroupIngress) ?? []) as Rule[];
       return rules
         .map((r) => r.cidrIp ?? r.CidrIp ?? r.cidrIpv6 ?? r.CidrIpv6)
         .filter((range): range is string => range !== undefined && WORLD_OPEN.includes(range))
