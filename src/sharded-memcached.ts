@@ -19,6 +19,8 @@ import { isLiteral, PropsValidator, quote, validateEngineVersionText, validateEv
  */
 const DEFAULT_MEMCACHED_PORT = 11212;
 const MAX_CLUSTER_NAME_LENGTH = 50;
+/** Nodes per Memcached cluster, by default (ElastiCache user guide, "Managing clusters"). */
+const MEMCACHED_NODE_QUOTA = 60;
 
 /**
  * Properties of a `ShardedMemcached`.
@@ -35,7 +37,8 @@ export interface ShardedMemcachedProps {
   readonly vpcSubnets?: ec2.SubnetSelection;
 
   /**
-   * The number of nodes, 1 to 40. The client spreads keys over them.
+   * The number of nodes, at least 1; above the default quota of 60 nodes per cluster, ask AWS
+   * to raise it first. The client spreads keys over them.
    *
    * @default 3
    */
@@ -389,7 +392,10 @@ export class ShardedMemcached extends ShardedMemcachedBase {
     const clusterName = isLiteral(givenName) ? givenName.toLowerCase() : givenName ?? defaultCacheId(this, MAX_CLUSTER_NAME_LENGTH);
 
     const v = new PropsValidator(this);
-    v.integerInRange('nodes', nodes, 1, 40, 'A Memcached cluster has 1 to 40 nodes.');
+    // A Memcached cluster has 1 to 60 nodes by default, a quota AWS raises on request (ElastiCache
+    // user guide, "Managing clusters"; the API reference's older "1 to 40" was the same quota).
+    v.check(!Token.isUnresolved(nodes) && (!Number.isInteger(nodes) || nodes < 1),
+      `nodes must be a whole number, at least 1, got ${quote(nodes)}. A Memcached cluster has 1 to 60 nodes (more with a raised quota).`);
     v.check(!Token.isUnresolved(nodes) && crossAz && nodes === 1,
       'crossAz needs more than one node: a single node lives in one Availability Zone. Raise nodes, or set crossAz: false.');
     v.check(!engineVersion.isKnown,
@@ -418,6 +424,10 @@ export class ShardedMemcached extends ShardedMemcachedBase {
     const zones = crossAz ? checkZoneSpread(v, subnets, 'crossAz', ', or set crossAz: false') : [];
     v.throwIfInvalid();
 
+    if (!Token.isUnresolved(nodes) && nodes > MEMCACHED_NODE_QUOTA) {
+      Annotations.of(this).addWarningV2('cdk-secure-elasticache:nodeQuota',
+        `${nodes} nodes exceed the default quota of ${MEMCACHED_NODE_QUOTA} nodes per Memcached cluster: ask AWS for a higher quota before deploying.`);
+    }
     if (!tls) {
       Annotations.of(this).addWarningV2('cdk-secure-elasticache:memcachedWithoutTls',
         'transitEncryption is off: cache traffic, keys and values cross the network in clear text.');

@@ -158,7 +158,7 @@ const redisProps: fc.Arbitrary<Build> = engineVersion.chain((engine) => fc.recor
 
 const memcachedProps: fc.Arbitrary<Build> = fc.constantFrom(...MEMCACHED).chain((version) => fc.record({
   nodeType: fc.constantFrom(...nodeTypesFor('memcached', version)),
-  nodes: fc.integer({ min: 1, max: 40 }),
+  nodes: fc.integer({ min: 1, max: 60 }),
   port: port(11211),
   maintenanceWindow: windows.map((w) => w.maintenanceWindow),
   parameters: fc.option(fc.constant({ max_item_size: '2097152' }), { nil: undefined }),
@@ -310,7 +310,7 @@ const redisMutations: fc.Arbitrary<Mutation> = fc.oneof(
 );
 
 const memcachedMutations: fc.Arbitrary<Mutation> = fc.oneof(
-  fc.oneof(fc.integer({ min: 41, max: 1000 }), fc.integer({ min: -10, max: 0 })).map((nodes) => ({ prop: 'nodes', props: { nodes } })),
+  fc.oneof(fc.integer({ min: -10, max: 0 }), notInteger).map((nodes) => ({ prop: 'nodes', props: { nodes } })),
   fc.oneof(fc.integer({ min: 65536, max: 1_000_000 }), fc.integer({ min: -100, max: 0 })).map((p) => ({ prop: 'port', props: { port: p } })),
   badId.map((clusterName) => ({ prop: 'clusterName', props: { clusterName } })),
   badWindow.map((maintenanceWindow) => ({ prop: 'maintenanceWindow', props: { maintenanceWindow } })),

@@ -656,9 +656,8 @@ describe('synth-time rules', () => {
 
   const rows: Row[] = [
     // Nodes and zones
-    { case: 'no nodes', props: { nodes: 0 }, message: /nodes must be an integer from 1 to 40, got 0\. A Memcached cluster has 1 to 40 nodes\./ },
-    { case: 'more than 40 nodes', props: { nodes: 41 }, message: /nodes must be an integer from 1 to 40, got 41\. A Memcached cluster has 1 to 40 nodes\./ },
-    { case: 'a fractional node count', props: { nodes: 2.5 }, message: /nodes must be an integer from 1 to 40, got 2\.5\. A Memcached cluster has 1 to 40 nodes\./ },
+    { case: 'no nodes', props: { nodes: 0 }, message: /nodes must be a whole number, at least 1, got 0\. A Memcached cluster has 1 to 60 nodes \(more with a raised quota\)\./ },
+    { case: 'a fractional node count', props: { nodes: 2.5 }, message: /nodes must be a whole number, at least 1, got 2\.5\. A Memcached cluster has 1 to 60 nodes/ },
     {
       case: 'crossAz on a single node',
       props: { nodes: 1, crossAz: true },
@@ -791,14 +790,14 @@ describe('synth-time rules', () => {
 
     expect(() => new ShardedMemcached(stack, 'Cache', {
       vpc: importedVpc(stack),
-      nodes: 41,
+      nodes: 0,
       port: 0,
       nodeType: 'cache.t2.micro',
       clusterName: '9catalog',
       removalPolicy: RemovalPolicy.SNAPSHOT,
     })).toThrow(new RegExp([
       '^\\[TestStack/Cache\\] invalid configuration:',
-      '  - nodes must be an integer from 1 to 40, got 41\\..*',
+      '  - nodes must be a whole number, at least 1, got 0\\..*',
       '  - port must be an integer from 1 to 65535, got 0\\..*',
       '  - nodeType "cache\\.t2\\.micro" cannot be used: .*',
       '  - clusterName "9catalog" must start with a letter.*',
@@ -811,7 +810,7 @@ describe('synth-time rules', () => {
 
     expect(() => new ShardedMemcached(stack, 'Cache', {
       vpc: importedVpc(stack),
-      nodes: 40,
+      nodes: 60,
       port: 65535,
       clusterName: 'a'.repeat(50),
       maintenanceWindow: 'sun:05:00-sun:06:00',

@@ -1,5 +1,5 @@
 import { App, CfnParameter, Duration, Stack, Token } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import {
@@ -567,6 +567,13 @@ describe('limits', () => {
   ];
   test.each(limitRows)('$construct: $case', ({ construct, props, message }) => {
     expectRefused(construct, props, message);
+  });
+
+  test('Memcached above the default quota of 60 nodes: a warning, since AWS raises the quota on request', () => {
+    const { stack } = buildInFixtureVpc(ShardedMemcached, 'Cache', { nodes: 61 });
+    Annotations.fromStack(stack).hasWarning('/TestStack/Cache', Match.stringLikeRegexp('61 nodes exceed the default quota of 60 nodes per Memcached cluster'));
+    const { stack: within } = buildInFixtureVpc(ShardedMemcached, 'Cache', { nodes: 60 });
+    Annotations.fromStack(within).hasNoWarning('/TestStack/Cache', Match.stringLikeRegexp('quota'));
   });
 
   test('99 users and the default one fill a user group', () => {
