@@ -708,7 +708,7 @@ export class SecureRedisCluster extends SecureRedisClusterBase {
     this.replicasPerShard = replicasPerShard;
     this.port = port;
 
-    // Every rule below is listed with its source in the README, "Validation at synth".
+    // Every rule below is listed with its source in docs/validation.md.
     const v = new PropsValidator(this);
     this.nodeTypeInfo = this.validateNodeType(v, nodeType, engineVersion, props.nodeType === undefined);
     this.validateEngine(v, engineVersion, transitMode);
