@@ -736,6 +736,9 @@ export class SecureRedisCluster extends SecureRedisClusterBase {
     validateDescription(v, 'description', props.description);
     validateLogRetention(v, 'logging.retention', props.logging?.retention);
     validateSecretName(v, 'authToken secretName', authentication.token?.generateOptions?.secretName);
+    const jsonField = authentication.token?.jsonField;
+    v.check(isLiteral(jsonField) && jsonField.trim().length === 0,
+      `authToken jsonField ${quote(jsonField)} is empty: the dynamic reference would name no field. Give the JSON field that holds the token, or leave it out for a plain-text secret.`);
     validateAllowedConnections(v, props.allowedConnections, props.allowCidrIngress ?? false);
     const subnets = selectCacheSubnets(v, props.vpc, props.vpcSubnets);
     if (multiAz) {

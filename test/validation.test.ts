@@ -2,6 +2,7 @@ import { App, CfnParameter, Duration, Stack, Token } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import {
   AccessString, AuthToken, CacheAuthentication, CacheEngine, CacheEngineVersion, CacheUser, MemcachedEngineVersion, RecommendedAlarmsOptions,
   SecureRedisCluster, SecureRedisClusterProps, SessionStoreCache, SessionStoreCacheProps, SessionStoreDeployment, ShardedMemcached,
@@ -516,6 +517,12 @@ describe('empty and malformed strings', () => {
     { construct: 'SecureRedisCluster', case: 'an empty key pattern', props: users(AccessString.of('on ~ +@all')), message: /the pattern of the access string rule "~" means something else than it seems: it is empty/ },
     { construct: 'SecureRedisCluster', case: 'a secret name with a space', props: { authToken: AuthToken.generated({ secretName: 'prod cache token' }) }, message: /authToken secretName "prod cache token" contains " ", which Secrets Manager refuses in names\. Use letters, digits and \/_\+=\.@- only/ },
     { construct: 'SecureRedisCluster', case: 'a secret name with a colon and a star', props: { authToken: AuthToken.generated({ secretName: 'prod:cache*' }) }, message: /authToken secretName "prod:cache\*" contains ":", "\*", which Secrets Manager refuses/ },
+    {
+      construct: 'SecureRedisCluster',
+      case: 'an empty JSON field of the AUTH token secret',
+      props: (stack: Stack) => ({ authToken: AuthToken.fromSecret(secretsmanager.Secret.fromSecretNameV2(stack, 'Token', 'prod/token'), '') }),
+      message: /authToken jsonField "" is empty: the dynamic reference would name no field/,
+    },
     { construct: 'SecureRedisCluster', case: 'an empty secret name', props: { authToken: AuthToken.generated({ secretName: '' }) }, message: /authToken secretName "" has 0 characters; Secrets Manager allows 1 to 512/ },
     { construct: 'SecureRedisCluster', case: 'a secret name of 513 characters', props: { authToken: AuthToken.generated({ secretName: 'a'.repeat(513) }) }, message: /authToken secretName "a{513}" has 513 characters; Secrets Manager allows 1 to 512/ },
     { construct: 'SessionStoreCache', case: 'a key prefix ending in a backslash', props: { keyPrefix: 'sess\\' }, message: /keyPrefix "sess\\\\" must be non-empty and contain no spaces, glob characters \(\* \? \[ \]\) or backslashes, since it becomes the ACL key pattern ~<keyPrefix>\*/ },
