@@ -211,7 +211,11 @@ const nodeBasedSessions: fc.Arbitrary<Build> = fc.constantFrom(...VALKEY, '6.2',
 
 const serverlessSessions: fc.Arbitrary<Build> = fc.record({
   common: sessionCommon,
-  engine: fc.constantFrom(...VALKEY.map((v) => CacheEngineVersion.of(CacheEngine.VALKEY, v)), CacheEngineVersion.REDIS_7_0, CacheEngineVersion.REDIS_7_1),
+  engine: fc.constantFrom(
+    ...VALKEY.map((v) => CacheEngineVersion.of(CacheEngine.VALKEY, v)),
+    CacheEngineVersion.REDIS_7_0,
+    CacheEngineVersion.REDIS_7_1,
+  ),
   maxDataStorageGb: fc.option(fc.integer({ min: 1, max: 5000 }), { nil: undefined }),
   maxEcpuPerSecond: fc.option(fc.integer({ min: 1000, max: 15_000_000 }), { nil: undefined }),
   iamAuthentication: fc.boolean(),
@@ -281,6 +285,8 @@ interface Mutation {
   readonly props: Record<string, unknown>;
 }
 
+/** The retention periods CloudWatch Logs offers (AWS::Logs::LogGroup schema), and CDK's INFINITE. */
+const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653, 9999];
 const notInteger = fc.double({ min: 0.01, max: 1000, noNaN: true }).filter((d) => !Number.isInteger(d));
 /** An id with a character ElastiCache refuses, or a bad start or end. */
 const badId = fc.oneof(
@@ -301,7 +307,7 @@ const redisMutations: fc.Arbitrary<Mutation> = fc.oneof(
   badWindow.map((snapshotWindow) => ({ prop: 'snapshotWindow', props: { snapshotWindow } })),
   badWindow.map((maintenanceWindow) => ({ prop: 'maintenanceWindow', props: { maintenanceWindow } })),
   fc.stringMatching(/^\s{0,4}$/).map((d) => ({ prop: 'description', props: { description: d } })),
-  fc.integer({ min: 0, max: 10_000 }).filter((d) => ![1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653, 9999].includes(d))
+  fc.integer({ min: 0, max: 10_000 }).filter((d) => !LOG_RETENTION_DAYS.includes(d))
     .map((retention) => ({ prop: 'logging.retention', props: { logging: { retention } } })),
   worldOpen.map((peer) => ({ prop: 'allowedConnections', props: { allowedConnections: [peer] } })),
   fc.stringMatching(/^cache\.[a-z]{1,3}[0-9]\.(huge|tiny|[0-9]{3}xlarge)$/).map((nodeType) => ({ prop: 'nodeType', props: { nodeType } })),
