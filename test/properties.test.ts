@@ -24,7 +24,7 @@ import { errorOf } from './support';
  *   PROPERTY_RUNS=500 PROPERTY_SEED=$RANDOM npx jest test/properties.test.ts
  * A failure prints its seed and path; rerun with that PROPERTY_SEED to reproduce it.
  */
-const RUNS = Number(process.env.PROPERTY_RUNS ?? 15);
+const RUNS = Number(process.env.PROPERTY_RUNS ?? 10);
 const SEED = Number(process.env.PROPERTY_SEED ?? 20261202);
 const PARAMS = { numRuns: RUNS, seed: SEED };
 /** Invalid props are cheap (nothing is synthesized, nothing is linted): try more of them. */

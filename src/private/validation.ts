@@ -142,6 +142,8 @@ export function validateEventTopic(v: PropsValidator, topic: sns.ITopic | undefi
 
 /** A user value as it appears in messages: quoted, with spaces and newlines visible. */
 export function quote(value: unknown): string {
+  // JSON has no NaN or Infinity: JSON.stringify would print them as null.
+  if (typeof value === 'number' && !Number.isFinite(value)) return String(value);
   return JSON.stringify(value) ?? String(value);
 }
 
