@@ -590,10 +590,18 @@ export class SessionStoreCache extends Construct implements ec2.IConnectable {
     v.integerInRange('maxDataStorageGb', options.maxDataStorageGb, 1, 5000, 'ElastiCache Serverless allows 1 to 5,000 GB.');
     v.integerInRange('maxEcpuPerSecond', options.maxEcpuPerSecond, 1000, 15_000_000, 'ElastiCache Serverless allows 1,000 to 15,000,000 ECPUs per second.');
     let retentionDays = 15;
+    // A token would otherwise be replaced by the default of 15 days, unseen.
+    v.check(retention.isUnresolved(),
+      'backupRetention comes from a token, but the construct needs the number of days at synth (SnapshotRetentionLimit). Give a literal Duration.days(n).');
     if (!retention.isUnresolved()) {
       retentionDays = retention.toHours({ integral: false }) / 24;
       v.check(!Number.isInteger(retentionDays) || retentionDays < 1 || retentionDays > 35,
-        `backupRetention must be whole days from 1 to 35 on serverless, got ${retention.toHumanString()}.`);
+        `backupRetention must be whole days from 1 to 35 on serverless, got ${quote(retention.toHumanString())}.`);
+    }
+    // The usage alarms fire at 75% of a limit, which CloudFormation cannot compute from a token.
+    for (const [name, limit] of [['maxDataStorageGb', options.maxDataStorageGb], ['maxEcpuPerSecond', options.maxEcpuPerSecond]] as const) {
+      v.check(limit !== undefined && Token.isUnresolved(limit),
+        `${name} comes from a token, but its alarm threshold (75% of the limit) must be computed at synth. Give a number.`);
     }
     v.check(props.notificationTopic !== undefined,
       'notificationTopic is set, but serverless caches publish no ElastiCache events to SNS. Give the topic as alarmTopic for the usage alarms.');

@@ -1255,17 +1255,17 @@ describe('synth-time rules', () => {
     {
       case: 'serverless backupRetention of 0 days',
       props: { deployment: serverless(), backupRetention: Duration.days(0) },
-      message: /backupRetention must be whole days from 1 to 35 on serverless, got 0 days\./,
+      message: /backupRetention must be whole days from 1 to 35 on serverless, got "0 days"\./,
     },
     {
       case: 'serverless backupRetention of 36 days',
       props: { deployment: serverless(), backupRetention: Duration.days(36) },
-      message: /backupRetention must be whole days from 1 to 35 on serverless, got 36 days\./,
+      message: /backupRetention must be whole days from 1 to 35 on serverless, got "36 days"\./,
     },
     {
       case: 'serverless backupRetention in fractional days',
       props: { deployment: serverless(), backupRetention: Duration.hours(36) },
-      message: /backupRetention must be whole days from 1 to 35 on serverless, got 1 day 12 hours\./,
+      message: /backupRetention must be whole days from 1 to 35 on serverless, got "1 day 12 hours"\./,
     },
     {
       case: 'removalPolicy SNAPSHOT on serverless',

@@ -475,7 +475,8 @@ describe('engine x node type x feature', () => {
 });
 
 describe('tokens that would hide a conflict', () => {
-  const tokenRows: Array<ConstructRow & { construct: ConstructName }> = [
+  /** `at`: the path that reports the error, when the session store's cluster does. */
+  const tokenRows: Array<ConstructRow & { construct: ConstructName; at?: string }> = [
     {
       construct: 'SecureRedisCluster',
       case: 'shards from a parameter with cluster mode off',
@@ -485,12 +486,34 @@ describe('tokens that would hide a conflict', () => {
     {
       construct: 'SessionStoreCache',
       case: 'shards from a parameter on a store with cluster mode off',
+      at: 'TestStack/Sessions/Cluster',
       props: (stack) => ({ deployment: SessionStoreDeployment.nodeBased({ shards: new CfnParameter(stack, 'Shards', { type: 'Number' }).valueAsNumber }) }),
       message: /shards comes from a token, but with clusterMode false .* Leave shards unset, or set clusterMode: true/,
     },
+    {
+      construct: 'SessionStoreCache',
+      case: 'serverless backupRetention from a parameter (it would become the default 15 days)',
+      props: (stack) => ({
+        deployment: SessionStoreDeployment.serverless(),
+        backupRetention: Duration.days(new CfnParameter(stack, 'Days', { type: 'Number' }).valueAsNumber),
+      }),
+      message: /backupRetention comes from a token, but the construct needs the number of days at synth \(SnapshotRetentionLimit\)\. Give a literal Duration\.days\(n\)/,
+    },
+    {
+      construct: 'SessionStoreCache',
+      case: 'serverless maxDataStorageGb from a parameter (its alarm threshold would be garbage)',
+      props: (stack) => ({ deployment: SessionStoreDeployment.serverless({ maxDataStorageGb: new CfnParameter(stack, 'Gb', { type: 'Number' }).valueAsNumber }) }),
+      message: /maxDataStorageGb comes from a token, but its alarm threshold \(75% of the limit\) must be computed at synth\. Give a number\./,
+    },
+    {
+      construct: 'SessionStoreCache',
+      case: 'serverless maxEcpuPerSecond from a parameter',
+      props: (stack) => ({ deployment: SessionStoreDeployment.serverless({ maxEcpuPerSecond: new CfnParameter(stack, 'Ecpu', { type: 'Number' }).valueAsNumber }) }),
+      message: /maxEcpuPerSecond comes from a token, but its alarm threshold/,
+    },
   ];
-  test.each(tokenRows)('$construct: $case', ({ construct, props, message }) => {
-    const path = construct === 'SessionStoreCache' ? 'TestStack/Sessions/Cluster' : 'TestStack/Cache';
+  test.each(tokenRows)('$construct: $case', ({ construct, props, message, at }) => {
+    const path = at ?? `TestStack/${CONSTRUCTS[construct].id}`;
     const { type, id } = CONSTRUCTS[construct];
     expectInvalidConfiguration(path, message, () => buildInFixtureVpc(type as any, id, props as any));
   });
