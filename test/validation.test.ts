@@ -367,6 +367,7 @@ describe('network exposure', () => {
     ['ec2.Peer.anyIpv6()', () => ec2.Peer.anyIpv6(), '::/0'],
     ['ec2.Peer.ipv4("0.0.0.0/0")', () => ec2.Peer.ipv4('0.0.0.0/0'), '0.0.0.0/0'],
     ['ec2.Peer.ipv6("::/0")', () => ec2.Peer.ipv6('::/0'), '::/0'],
+    ['ec2.Peer.ipv6("0:0::/0"), spelled otherwise', () => ec2.Peer.ipv6('0:0::/0'), '0:0::/0'],
   ];
   const exposureRows = ALL_CONSTRUCTS.flatMap((construct) => [
     ...worldOpen.map(([what, peer, range]) => ({

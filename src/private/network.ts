@@ -92,8 +92,13 @@ export function checkZoneSpread(v: PropsValidator, subnets: ec2.SelectedSubnets 
   return zones;
 }
 
-/** The ranges that admit every address: nothing but the cache's own authentication stands in the way. */
-const WORLD_OPEN = ['0.0.0.0/0', '::/0'];
+/**
+ * A range that admits every address (prefix length 0: `0.0.0.0/0`, `::/0`, however spelled):
+ * nothing but the cache's own authentication stands in the way.
+ */
+function isWorldOpen(range: string): boolean {
+  return /\/0+$/.test(range.trim());
+}
 
 /** What a source of `allowedConnections` admits, when it is an address range rather than a security group. */
 function rangeOf(source: ec2.IConnectable): string | undefined {
@@ -118,7 +123,7 @@ export function validateAllowedConnections(v: PropsValidator, sources: ec2.IConn
     if (!isLiteral(range)) {
       v.check(true, 'allowedConnections has an address range that is a token, which cannot be checked at synth. '
         + 'Give the CIDR as a literal (e.g. ec2.Peer.ipv4("10.0.0.0/16")), or admit a security group instead.');
-    } else if (WORLD_OPEN.includes(range)) {
+    } else if (isWorldOpen(range)) {
       v.check(true, `allowedConnections admits ${quote(range)}, every address. Admit the clients' security groups instead `
         + '(e.g. allowedConnections: [appService]), or a narrow range with allowCidrIngress: true.');
     } else {
@@ -141,7 +146,7 @@ export function refuseWorldOpenIngress(scope: Construct, securityGroup: ec2.ISec
       const rules = (Stack.of(scope).resolve(cfn.securityGroupIngress) ?? []) as Rule[];
       return rules
         .map((r) => r.cidrIp ?? r.CidrIp ?? r.cidrIpv6 ?? r.CidrIpv6)
-        .filter((range): range is string => range !== undefined && WORLD_OPEN.includes(range))
+        .filter((range): range is string => range !== undefined && isLiteral(range) && isWorldOpen(range))
         .map((range) => `[${scope.node.path}] the security group ${securityGroup.node.path} admits ${quote(range)}, every address. `
           + 'Admit the clients\' security groups instead (cache.connections.allowDefaultPortFrom(appService)).');
     },
