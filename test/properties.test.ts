@@ -24,11 +24,11 @@ import { errorOf } from './support';
  *   PROPERTY_RUNS=500 PROPERTY_SEED=$RANDOM npx jest test/properties.test.ts
  * A failure prints its seed and path; rerun with that PROPERTY_SEED to reproduce it.
  */
-const RUNS = Number(process.env.PROPERTY_RUNS ?? 10);
+const RUNS = Number(process.env.PROPERTY_RUNS ?? 8);
 const SEED = Number(process.env.PROPERTY_SEED ?? 20261202);
 const PARAMS = { numRuns: RUNS, seed: SEED };
 /** Invalid props are cheap (nothing is synthesized, nothing is linted): try more of them. */
-const INVALID_PARAMS = { numRuns: RUNS * 8, seed: SEED };
+const INVALID_PARAMS = { numRuns: RUNS * 10, seed: SEED };
 /** cfn-lint takes about half a second per template on a busy CI machine. */
 const LINT_TIMEOUT_MS = 60_000 + RUNS * 4 * 1_000;
 
