@@ -155,6 +155,14 @@ export class CacheEngineVersion {
     return this.engine === CacheEngine.VALKEY || this.atLeast(6, 2);
   }
 
+  /**
+   * ElastiCache Serverless: Valkey 7.2+, Redis OSS 7.0+ (ElastiCache user guide, "Supported
+   * engine versions" for serverless caches).
+   */
+  public get supportsServerless(): boolean {
+    return this.engine === CacheEngine.VALKEY ? this.atLeast(7, 2) : this.atLeast(7, 0);
+  }
+
   /** A readable name, e.g. `valkey 8.1`. */
   public toString(): string {
     return `${this.engine} ${this.version}`;

@@ -22,14 +22,15 @@ import { createKey } from './private/keys';
 import { VENDED_LOGS_PREFIX } from './private/log-groups';
 import { createEncryptedLogGroup } from './private/log-key';
 import { createNodeAlarms, nodeMetric, NodeAlarmSpec } from './private/metrics';
-import { checkZoneSpread, createCacheSecurity, createSubnetGroup, selectCacheSubnets } from './private/network';
-import { describeNodeType, NodeTypeInfo } from './private/node-types';
+import { checkZoneSpread, createCacheSecurity, createSubnetGroup, refuseWorldOpenIngress, selectCacheSubnets, validateAllowedConnections } from './private/network';
+import { describeNodeType, nodeFamilyProblem, NodeTypeInfo, suggestedNodeType } from './private/node-types';
 import { createParameterGroup } from './private/parameter-group';
 import { BoundCacheUser, createUserGroup, validateUsers } from './private/rbac';
 import { grantReadSecret } from './private/secret-grant';
 import { rotateSecrets } from './private/secret-rotation';
 import {
-  DAY_MINUTES, dailyOverlapsWeekly, isLiteral, parseDailyWindow, PropsValidator, rangeLength, validateEventTopic, validateMaintenanceWindow,
+  DAY_MINUTES, dailyOverlapsWeekly, isLiteral, parseDailyWindow, PropsValidator, quote, rangeLength, validateDescription, validateEngineVersionText,
+  validateEventTopic, validateLogRetention, validateMaintenanceWindow, validateSecretName,
 } from './private/validation';
 
 const WARNING_PREFIX = 'cdk-secure-elasticache';
@@ -178,6 +179,14 @@ export interface SecureRedisClusterProps {
    * @default - nobody: admit clients later with `cache.connections.allowDefaultPortFrom(client)`
    */
   readonly allowedConnections?: ec2.IConnectable[];
+
+  /**
+   * Admit the address ranges (CIDR peers, prefix lists) listed in `allowedConnections`.
+   * World-open ranges (`0.0.0.0/0`, `::/0`) are refused even then.
+   *
+   * @default false: only security groups may be listed in `allowedConnections`
+   */
+  readonly allowCidrIngress?: boolean;
 
   /**
    * Security groups to attach in addition to the cache's own one.
@@ -809,9 +818,9 @@ export class SecureRedisCluster extends SecureRedisClusterBase {
     this.replicasPerShard = replicasPerShard;
     this.port = port;
 
-    // Every rule below is listed with its source in the README, "Validation at synth".
+    // Every rule below is listed with its source in docs/validation.md.
     const v = new PropsValidator(this);
-    this.nodeTypeInfo = this.validateNodeType(v, nodeType, engineVersion);
+    this.nodeTypeInfo = this.validateNodeType(v, nodeType, engineVersion, props.nodeType === undefined);
     this.validateEngine(v, engineVersion, transitMode);
     this.validateTopology(v, { clusterMode, shards, replicasPerShard }, multiAz);
     v.check(!Token.isUnresolved(port) && (!Number.isInteger(port) || port < 1 || port > 65535),
@@ -820,10 +829,10 @@ export class SecureRedisCluster extends SecureRedisClusterBase {
     validateCacheId(v, 'replicationGroupId', props.replicationGroupId, MAX_GROUP_ID_LENGTH);
     const retentionDays = this.validateBackups(v, backupRetention, snapshotWindow, maintenanceWindow);
     v.check(props.parameters !== undefined && props.parameterGroupName !== undefined,
-      `parameters and parameterGroupName '${props.parameterGroupName}' are both set. Give parameters (a group is created) or the name of an existing group, not both.`);
+      `parameters and parameterGroupName ${quote(props.parameterGroupName)} are both set. Give parameters (a group is created) or the name of an existing group, not both.`);
     const clusterEnabledParam = props.parameters?.['cluster-enabled'];
     v.check(clusterEnabledParam !== undefined && clusterEnabledParam !== (clusterMode ? 'yes' : 'no'),
-      `parameters sets cluster-enabled to '${clusterEnabledParam}' but clusterMode is ${clusterMode}. Remove cluster-enabled: the construct sets it from clusterMode.`);
+      `parameters sets cluster-enabled to ${quote(clusterEnabledParam)} but clusterMode is ${clusterMode}. Remove cluster-enabled: the construct sets it from clusterMode.`);
     v.check(props.authToken !== undefined && props.authentication !== undefined,
       'authToken and authentication are both set. Give authentication: CacheAuthentication.authToken(token) alone, or authToken alone.');
     const authentication = props.authentication ?? CacheAuthentication.authToken(props.authToken);
@@ -839,6 +848,13 @@ export class SecureRedisCluster extends SecureRedisClusterBase {
     const logging = this.validateLogging(v, engineVersion, props.logging);
     this.validateOwnLogGroups(v, props.logging);
     validateEventTopic(v, props.notificationTopic);
+    validateDescription(v, 'description', props.description);
+    validateLogRetention(v, 'logging.retention', props.logging?.retention);
+    validateSecretName(v, 'authToken secretName', authentication.token?.generateOptions?.secretName);
+    const jsonField = authentication.token?.jsonField;
+    v.check(isLiteral(jsonField) && jsonField.trim().length === 0,
+      `authToken jsonField ${quote(jsonField)} is empty: the dynamic reference would name no field. Give the JSON field that holds the token, or leave it out for a plain-text secret.`);
+    validateAllowedConnections(v, props.allowedConnections, props.allowCidrIngress ?? false);
     const subnets = selectCacheSubnets(v, props.vpc, props.vpcSubnets);
     if (multiAz) {
       checkZoneSpread(v, subnets, 'multiAz', ', or set multiAz: false');
@@ -855,6 +871,7 @@ export class SecureRedisCluster extends SecureRedisClusterBase {
       what,
     });
     this.securityGroup = network.securityGroup;
+    refuseWorldOpenIngress(this, network.securityGroup);
     this.subnetGroup = createSubnetGroup(this, props.vpc, subnets!, what);
     this.connections = network.connections;
 
@@ -1178,24 +1195,29 @@ export class SecureRedisCluster extends SecureRedisClusterBase {
     return user;
   }
 
-  private validateNodeType(v: PropsValidator, nodeType: string, engine: CacheEngineVersion): NodeTypeInfo | undefined {
+  private validateNodeType(v: PropsValidator, nodeType: string, engine: CacheEngineVersion, isDefault: boolean): NodeTypeInfo | undefined {
     if (!isLiteral(nodeType)) return undefined;
     const info = describeNodeType(nodeType);
+    const shown = `nodeType ${quote(nodeType)}${isDefault ? ' (the default)' : ''}`;
     if (typeof info === 'string') {
-      v.check(true, `nodeType '${nodeType}' cannot be used: ${info}.`);
+      v.check(true, `${shown} cannot be used: ${info}.`);
       return undefined;
     }
     // r6gd nodes always tier data to SSD, which needs Valkey or Redis OSS 6.2+ (user guide, "Data tiering").
     v.check(info.dataTiering && !engine.supportsDataTiering,
-      `nodeType '${nodeType}' uses data tiering, which ${engine} does not support. Use Valkey or Redis OSS 6.2+, or an r7g node.`);
+      `${shown} uses data tiering, which ${engine} does not support. Use Valkey or Redis OSS 6.2+, or an r7g node.`);
+    const problem = info.dataTiering ? undefined : nodeFamilyProblem(info, engine.engine, engine.version);
+    v.check(engine.isKnown && problem !== undefined,
+      `${shown} cannot run ${engine}: ${problem}. Give nodeType: ${quote(suggestedNodeType(engine.engine, engine.version))}, or upgrade the engine.`);
     return info;
   }
 
   private validateEngine(v: PropsValidator, engine: CacheEngineVersion, transitMode: TransitEncryptionMode): void {
     v.check(!engine.isKnown,
-      `engineVersion '${engine}' does not exist. Known ${engine.engine} versions: ${engine.knownVersions.join(', ')}. For a newer one, give its parameterGroupFamily in CacheEngineVersion.of().`);
+      `engineVersion ${quote(engine.toString())} does not exist. Known ${engine.engine} versions: ${engine.knownVersions.join(', ')}. For a newer one, give its parameterGroupFamily in CacheEngineVersion.of().`);
+    validateEngineVersionText(v, engine.engine, engine.version, engine.parameterGroupFamily);
     v.check(transitMode === TransitEncryptionMode.PREFERRED && !engine.supportsTransitEncryptionMode,
-      `transitEncryptionMode 'preferred' needs Valkey or Redis OSS 7.0.5+, not ${engine}. Upgrade the engine, or keep TLS required.`);
+      `transitEncryptionMode "preferred" needs Valkey or Redis OSS 7.0.5+, not ${engine}. Upgrade the engine, or keep TLS required.`);
   }
 
   private validateTopology(v: PropsValidator, t: Topology, multiAz: boolean): void {
@@ -1203,11 +1225,15 @@ export class SecureRedisCluster extends SecureRedisClusterBase {
     v.integerInRange('shards', t.shards, 1, 500, 'Valkey and Redis OSS 5.0.6+ allow up to 500 shards.');
     if (!Token.isUnresolved(t.shards)) {
       v.check(!t.clusterMode && t.shards > 1,
-        `shards is ${t.shards} but clusterMode is false. Cluster mode disabled means exactly one shard: set clusterMode: true to shard writes.`);
+        `shards is ${quote(t.shards)} but clusterMode is false. Cluster mode disabled means exactly one shard: set clusterMode: true to shard writes.`);
+    } else {
+      // With cluster mode off there is no NumNodeGroups: the token would be dropped unseen.
+      v.check(!t.clusterMode,
+        'shards comes from a token, but with clusterMode false the group has exactly one shard and the value would be ignored. Leave shards unset, or set clusterMode: true.');
     }
     if (!Token.isUnresolved(t.replicasPerShard)) {
       v.check(multiAz && t.replicasPerShard < 1,
-        `multiAz needs at least one replica per shard to fail over to, but replicasPerShard is ${t.replicasPerShard}. Set replicasPerShard to 1 or more, or multiAz: false.`);
+        `multiAz needs at least one replica per shard to fail over to, but replicasPerShard is ${quote(t.replicasPerShard)}. Set replicasPerShard to 1 or more, or multiAz: false.`);
     } else {
       // NumCacheClusters is replicasPerShard + 1, and CloudFormation has no arithmetic: a token
       // would give one node less than asked and AutomaticFailoverEnabled false.
@@ -1231,13 +1257,13 @@ export class SecureRedisCluster extends SecureRedisClusterBase {
     const daily = isLiteral(snapshotWindow) ? parseDailyWindow(snapshotWindow) : undefined;
     const weekly = validateMaintenanceWindow(v, maintenanceWindow);
     if (isLiteral(snapshotWindow)) {
-      v.check(!daily, `snapshotWindow '${snapshotWindow}' is not of the form hh24:mi-hh24:mi (UTC), e.g. '03:00-04:00'.`);
+      v.check(!daily, `snapshotWindow ${quote(snapshotWindow)} is not of the form hh24:mi-hh24:mi (UTC), e.g. "03:00-04:00".`);
       v.check(!!daily && rangeLength(daily.start, daily.end, DAY_MINUTES) < 60,
-        `snapshotWindow '${snapshotWindow}' is shorter than the 60 minutes ElastiCache requires.`);
+        `snapshotWindow ${quote(snapshotWindow)} is shorter than the 60 minutes ElastiCache requires.`);
     }
     if (daily && weekly && days > 0) {
       v.check(dailyOverlapsWeekly(daily, weekly),
-        `snapshotWindow '${snapshotWindow}' overlaps maintenanceWindow '${maintenanceWindow}'. Move one of them: a backup and maintenance in the same hour delay each other.`);
+        `snapshotWindow ${quote(snapshotWindow)} overlaps maintenanceWindow ${quote(maintenanceWindow)}. Move one of them: a backup and maintenance in the same hour delay each other.`);
     }
     return days;
   }

@@ -13,16 +13,17 @@ import { Construct } from 'constructs';
 import { SecretRotation } from './auth-token-rotation';
 import { AccessString, CacheAuthentication, CacheUser, CacheUserAuthenticationType } from './cache-authentication';
 import { CacheEndpoint } from './cache-endpoint';
-import { CacheEngine, CacheEngineVersion } from './cache-engine-version';
+import { CacheEngineVersion } from './cache-engine-version';
 import { defaultAlarmTopic } from './private/alarm-topic';
 import { defaultCacheId, derivedId, replacementAwareName, stackUuidFragment, validateCacheId } from './private/ids';
 import { createKey } from './private/keys';
 import { cacheMetric, createNodeAlarms, NodeAlarmSpec } from './private/metrics';
-import { checkZoneSpread, createCacheSecurity, selectCacheSubnets } from './private/network';
+import { checkZoneSpread, createCacheSecurity, refuseWorldOpenIngress, selectCacheSubnets, validateAllowedConnections } from './private/network';
 import { BoundCacheUser, createUserGroup } from './private/rbac';
 import { grantReadSecret } from './private/secret-grant';
 import { rotateSecrets } from './private/secret-rotation';
-import { isLiteral, PropsValidator } from './private/validation';
+import { validateSessionSettings } from './private/validate-session-props';
+import { isLiteral, PropsValidator, quote, validateEngineVersionText } from './private/validation';
 import { RecommendedAlarmsOptions, SecureRedisCluster } from './secure-redis-cluster';
 
 /**
@@ -259,6 +260,14 @@ export interface SessionStoreCacheProps {
   readonly allowedConnections?: ec2.IConnectable[];
 
   /**
+   * Admit the address ranges (CIDR peers, prefix lists) listed in `allowedConnections`.
+   * World-open ranges (`0.0.0.0/0`, `::/0`) are refused even then.
+   *
+   * @default false: only security groups may be listed in `allowedConnections`
+   */
+  readonly allowCidrIngress?: boolean;
+
+  /**
    * The KMS key for the data at rest and the secret.
    *
    * @default - a new key with rotation
@@ -376,16 +385,17 @@ export class SessionStoreCache extends Construct implements ec2.IConnectable {
     const deployment = props.deployment ?? SessionStoreDeployment.nodeBased();
 
     const v = new PropsValidator(this);
-    if (!this.sessionTtl.isUnresolved()) {
-      const seconds = this.sessionTtl.toSeconds({ integral: false });
-      v.check(!Number.isInteger(seconds) || seconds < 1,
-        `sessionTtl must be a whole number of seconds, at least 1, got ${this.sessionTtl.toHumanString()}.`);
-    }
-    v.check(isLiteral(this.keyPrefix) && (this.keyPrefix.length === 0 || /[\s*?[\]]/.test(this.keyPrefix)),
-      `keyPrefix '${this.keyPrefix}' must be non-empty and contain no spaces or glob characters (* ? [ ]), since it becomes an ACL key pattern. Use e.g. 'sess:'.`);
+    validateSessionSettings(v, this.sessionTtl, this.keyPrefix);
     const engine = props.engineVersion;
-    v.check(engine !== undefined && engine.engine === CacheEngine.REDIS && !!deployment.serverlessOptions && !engine.supportsIamAuthentication,
-      `serverless needs Valkey 7.2+ or Redis OSS 7.0+, not ${engine}. Leave engineVersion unset for Valkey 8.`);
+    if (engine !== undefined && deployment.serverlessOptions) {
+      // Serverless versions are checked as node-based ones are: known, spelled right, and served.
+      v.check(!engine.isKnown,
+        `engineVersion ${quote(engine.toString())} does not exist. Known ${engine.engine} versions: ${engine.knownVersions.join(', ')}. Leave engineVersion unset for Valkey 8.`);
+      validateEngineVersionText(v, engine.engine, engine.version, engine.parameterGroupFamily);
+      v.check(engine.isKnown && !engine.supportsServerless,
+        `serverless needs Valkey 7.2+ or Redis OSS 7.0+, not ${engine}. Leave engineVersion unset for Valkey 8.`);
+    }
+    validateAllowedConnections(v, props.allowedConnections, props.allowCidrIngress ?? false);
 
     if (deployment.serverlessOptions) {
       const serverless = this.createServerless(v, props, deployment.serverlessOptions);
@@ -405,8 +415,11 @@ export class SessionStoreCache extends Construct implements ec2.IConnectable {
       const clusterMode = options.clusterMode ?? false;
       const users = options.authentication?.cacheUsers;
       const sessionUser = users?.find((u) => u.userName !== 'default');
-      v.check(users !== undefined && !sessionUser, 'authentication lists only the user \'default\'. Add the application\'s user, e.g. '
-        + 'CacheAuthentication.users([CacheUser.password(\'sessions-app\')]); the default user is created switched off.');
+      // The store is always Multi-AZ: check it here, in the store's own words, before the cluster does.
+      v.integerInRange('replicas', options.replicas, 1, 5, 'The store keeps a replica in another zone to fail over to, and a shard has at most 5 replicas.');
+      checkZoneSpread(v, selectCacheSubnets(v, props.vpc, props.vpcSubnets), 'the node-based session store (a primary and a replica in two zones)', '');
+      v.check(users !== undefined && !sessionUser, 'authentication lists only the user "default". Add the application\'s user, e.g. '
+        + 'CacheAuthentication.users([CacheUser.password("sessions-app")]); the default user is created switched off.');
       v.throwIfInvalid();
       this.cluster = new SecureRedisCluster(this, 'Cluster', {
         vpc: props.vpc,
@@ -418,6 +431,7 @@ export class SessionStoreCache extends Construct implements ec2.IConnectable {
         replicasPerShard: options.replicas ?? 1,
         multiAz: true,
         allowedConnections: props.allowedConnections,
+        allowCidrIngress: props.allowCidrIngress,
         encryptionKey: props.encryptionKey,
         backupRetention: props.backupRetention,
         notificationTopic: props.notificationTopic,
@@ -562,10 +576,18 @@ export class SessionStoreCache extends Construct implements ec2.IConnectable {
     v.integerInRange('maxDataStorageGb', options.maxDataStorageGb, 1, 5000, 'ElastiCache Serverless allows 1 to 5,000 GB.');
     v.integerInRange('maxEcpuPerSecond', options.maxEcpuPerSecond, 1000, 15_000_000, 'ElastiCache Serverless allows 1,000 to 15,000,000 ECPUs per second.');
     let retentionDays = 15;
+    // A token would otherwise be replaced by the default of 15 days, unseen.
+    v.check(retention.isUnresolved(),
+      'backupRetention comes from a token, but the construct needs the number of days at synth (SnapshotRetentionLimit). Give a literal Duration.days(n).');
     if (!retention.isUnresolved()) {
       retentionDays = retention.toHours({ integral: false }) / 24;
       v.check(!Number.isInteger(retentionDays) || retentionDays < 1 || retentionDays > 35,
-        `backupRetention must be whole days from 1 to 35 on serverless, got ${retention.toHumanString()}.`);
+        `backupRetention must be whole days from 1 to 35 on serverless, got ${quote(retention.toHumanString())}.`);
+    }
+    // The usage alarms fire at 75% of a limit, which CloudFormation cannot compute from a token.
+    for (const [name, limit] of [['maxDataStorageGb', options.maxDataStorageGb], ['maxEcpuPerSecond', options.maxEcpuPerSecond]] as const) {
+      v.check(limit !== undefined && Token.isUnresolved(limit),
+        `${name} comes from a token, but its alarm threshold (75% of the limit) must be computed at synth. Give a number.`);
     }
     v.check(props.notificationTopic !== undefined,
       'notificationTopic is set, but serverless caches publish no ElastiCache events to SNS. Give the topic as alarmTopic for the usage alarms.');
@@ -582,6 +604,7 @@ export class SessionStoreCache extends Construct implements ec2.IConnectable {
       ports: [SERVERLESS_PORT, SERVERLESS_READER_PORT],
       what: 'serverless session store',
     });
+    refuseWorldOpenIngress(this, network.securityGroup);
 
     const key = props.encryptionKey ?? createKey(this, 'Key', {
       description: `Encrypts the sessions and the secret of ${this.node.path}`,
@@ -700,7 +723,7 @@ export class SessionStoreCache extends Construct implements ec2.IConnectable {
   private resolveConsumerUser(userName?: string): CacheUser | undefined {
     if (!this.nodeUsers) {
       if (userName !== undefined) {
-        throw new Error(`[${this.node.path}] grantSessionAccess was given the user '${userName}', but this session store `
+        throw new Error(`[${this.node.path}] grantSessionAccess was given the user ${quote(userName)}, but this session store `
           + (this.serverlessCache ? 'is serverless and has one application user of its own. Leave userName out.'
             : 'authenticates with an AUTH token. Leave userName out, or use deployment: SessionStoreDeployment.nodeBased({ authentication: CacheAuthentication.users([...]) }).'));
       }
@@ -710,7 +733,7 @@ export class SessionStoreCache extends Construct implements ec2.IConnectable {
     const user = this.nodeUsers.get(name);
     if (!user || name === 'default') {
       const names = [...this.nodeUsers.keys()].filter((n) => n !== 'default');
-      throw new Error(`[${this.node.path}] grantSessionAccess was given the user '${name}', which is not an application user of this `
+      throw new Error(`[${this.node.path}] grantSessionAccess was given the user ${quote(name)}, which is not an application user of this `
         + `session store. Use one of: ${names.join(', ')}.`);
     }
     return user;

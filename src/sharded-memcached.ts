@@ -9,10 +9,10 @@ import { MemcachedEngineVersion } from './memcached-engine-version';
 import { defaultAlarmTopic } from './private/alarm-topic';
 import { validateCacheId } from './private/ids';
 import { cacheMetric, createNodeAlarms, NodeAlarmSpec } from './private/metrics';
-import { checkZoneSpread, createCacheSecurity, createSubnetGroup, selectCacheSubnets } from './private/network';
-import { describeNodeType } from './private/node-types';
+import { checkZoneSpread, createCacheSecurity, createSubnetGroup, refuseWorldOpenIngress, selectCacheSubnets, validateAllowedConnections } from './private/network';
+import { describeNodeType, nodeFamilyProblem, suggestedNodeType } from './private/node-types';
 import { createParameterGroup } from './private/parameter-group';
-import { isLiteral, PropsValidator, validateEventTopic, validateMaintenanceWindow } from './private/validation';
+import { isLiteral, PropsValidator, quote, validateEngineVersionText, validateEventTopic, validateMaintenanceWindow } from './private/validation';
 
 /**
  * The default Memcached port: not the well-known 11211, which AwsSolutions-AEC5 flags and
@@ -20,6 +20,8 @@ import { isLiteral, PropsValidator, validateEventTopic, validateMaintenanceWindo
  */
 const DEFAULT_MEMCACHED_PORT = 11212;
 const MAX_CLUSTER_NAME_LENGTH = 50;
+/** Nodes per Memcached cluster, by default (ElastiCache user guide, "Managing clusters"). */
+const MEMCACHED_NODE_QUOTA = 60;
 
 /**
  * Properties of a `ShardedMemcached`.
@@ -36,7 +38,8 @@ export interface ShardedMemcachedProps {
   readonly vpcSubnets?: ec2.SubnetSelection;
 
   /**
-   * The number of nodes, 1 to 40. The client spreads keys over them.
+   * The number of nodes, at least 1; above the default quota of 60 nodes per cluster, ask AWS
+   * to raise it first. The client spreads keys over them.
    *
    * @default 3
    */
@@ -85,6 +88,15 @@ export interface ShardedMemcachedProps {
    * @default - nobody: admit clients later with `cache.connections.allowDefaultPortFrom(client)`
    */
   readonly allowedConnections?: ec2.IConnectable[];
+
+  /**
+   * Admit the address ranges (CIDR peers, prefix lists) listed in `allowedConnections`: every
+   * address in them reaches a cache without authentication. World-open ranges (`0.0.0.0/0`,
+   * `::/0`) are refused even then.
+   *
+   * @default false: only security groups may be listed in `allowedConnections`
+   */
+  readonly allowCidrIngress?: boolean;
 
   /**
    * Security groups to attach in addition to the cache's own one.
@@ -395,20 +407,29 @@ export class ShardedMemcached extends ShardedMemcachedBase {
     const clusterName = isLiteral(givenName) ? givenName.toLowerCase() : givenName;
 
     const v = new PropsValidator(this);
-    v.integerInRange('nodes', nodes, 1, 40, 'A Memcached cluster has 1 to 40 nodes.');
+    // A Memcached cluster has 1 to 60 nodes by default, a quota AWS raises on request (ElastiCache
+    // user guide, "Managing clusters"; the API reference's older "1 to 40" was the same quota).
+    v.check(!Token.isUnresolved(nodes) && (!Number.isInteger(nodes) || nodes < 1),
+      `nodes must be a whole number, at least 1, got ${quote(nodes)}. A Memcached cluster has 1 to 60 nodes (more with a raised quota).`);
     v.check(!Token.isUnresolved(nodes) && crossAz && nodes === 1,
       'crossAz needs more than one node: a single node lives in one Availability Zone. Raise nodes, or set crossAz: false.');
     v.check(!engineVersion.isKnown,
-      `engineVersion '${engineVersion}' does not exist. Known versions: ${engineVersion.knownVersions.join(', ')}. For a newer one, give its parameterGroupFamily in MemcachedEngineVersion.of().`);
+      `engineVersion ${quote(engineVersion.toString())} does not exist. Known versions: ${engineVersion.knownVersions.join(', ')}. For a newer one, give its parameterGroupFamily in MemcachedEngineVersion.of().`);
     v.check(engineVersion.isKnown && tls && !engineVersion.supportsTls,
       `${engineVersion} has no TLS; in-transit encryption needs Memcached 1.6.12 or later. Use MemcachedEngineVersion.VER_1_6_22.`);
+    validateEngineVersionText(v, 'memcached', engineVersion.version, engineVersion.parameterGroupFamily);
     v.integerInRange('port', port, 1, 65535, `Leave it unset for ${DEFAULT_MEMCACHED_PORT}.`);
     if (isLiteral(nodeType)) {
       const info = describeNodeType(nodeType);
-      v.check(typeof info === 'string', `nodeType '${nodeType}' cannot be used: ${info}.`);
+      const shown = `nodeType ${quote(nodeType)}${props.nodeType === undefined ? ' (the default)' : ''}`;
+      v.check(typeof info === 'string', `${shown} cannot be used: ${info}.`);
       v.check(typeof info !== 'string' && info.dataTiering,
-        `nodeType '${nodeType}' is a data-tiering node, which Memcached does not support. Use an r7g or m7g node.`);
+        `${shown} is a data-tiering node, which Memcached does not support. Use an r7g or m7g node.`);
+      const problem = typeof info === 'string' || info.dataTiering ? undefined : nodeFamilyProblem(info, 'memcached', engineVersion.version);
+      v.check(engineVersion.isKnown && problem !== undefined,
+        `${shown} cannot run ${engineVersion}: ${problem}. Give nodeType: ${quote(suggestedNodeType('memcached', engineVersion.version))}, or upgrade the engine.`);
     }
+    validateAllowedConnections(v, props.allowedConnections, props.allowCidrIngress ?? false);
     validateCacheId(v, 'clusterName', props.clusterName, MAX_CLUSTER_NAME_LENGTH);
     v.check(props.removalPolicy === RemovalPolicy.SNAPSHOT,
       'removalPolicy is SNAPSHOT, but Memcached has no backups. Use RemovalPolicy.DESTROY (the default) or RETAIN.');
@@ -418,6 +439,10 @@ export class ShardedMemcached extends ShardedMemcachedBase {
     const zones = crossAz ? checkZoneSpread(v, subnets, 'crossAz', ', or set crossAz: false') : [];
     v.throwIfInvalid();
 
+    if (!Token.isUnresolved(nodes) && nodes > MEMCACHED_NODE_QUOTA) {
+      Annotations.of(this).addWarningV2('cdk-secure-elasticache:nodeQuota',
+        `${nodes} nodes exceed the default quota of ${MEMCACHED_NODE_QUOTA} nodes per Memcached cluster: ask AWS for a higher quota before deploying.`);
+    }
     if (!tls) {
       Annotations.of(this).addWarningV2('cdk-secure-elasticache:memcachedWithoutTls',
         'transitEncryption is off: cache traffic, keys and values cross the network in clear text.');
@@ -432,6 +457,7 @@ export class ShardedMemcached extends ShardedMemcachedBase {
       what,
     });
     this.securityGroup = network.securityGroup;
+    refuseWorldOpenIngress(this, network.securityGroup);
     this.subnetGroup = createSubnetGroup(this, props.vpc, subnets!, what);
     this.connections = network.connections;
     this.parameterGroup = props.parameters

@@ -237,7 +237,7 @@ describe('CacheAuthentication.users()', () => {
   });
 
   test('RBAC works from Redis OSS 6.0 on', () => {
-    const { template } = withUsers([CacheUser.password('app')], { engineVersion: CacheEngineVersion.REDIS_6_0, clusterMode: false });
+    const { template } = withUsers([CacheUser.password('app')], { engineVersion: CacheEngineVersion.REDIS_6_0, nodeType: 'cache.m6g.large', clusterMode: false });
 
     expect(Object.keys(usersByName(template)).sort()).toEqual(['app', 'default']);
   });
@@ -715,7 +715,7 @@ describe('validation', () => {
     {
       case: 'duplicate user names',
       props: users(CacheUser.password('app'), CacheUser.iam('app')),
-      message: /user names must be unique, but app appear more than once\./,
+      message: /user names must be unique, but "app" appear more than once\./,
     },
     {
       case: 'duplicate given user ids',
@@ -735,82 +735,82 @@ describe('validation', () => {
     {
       case: 'user id starting with a digit',
       props: withId('1app'),
-      message: /userId of user 'app' '1app' must start with a letter and contain only letters, digits and hyphens\./,
+      message: /userId of user "app" "1app" must start with a letter and contain only letters, digits and hyphens\./,
     },
     {
       case: 'user id with an underscore',
       props: withId('orders_app'),
-      message: /userId of user 'app' 'orders_app' must start with a letter and contain only letters, digits and hyphens\./,
+      message: /userId of user "app" "orders_app" must start with a letter and contain only letters, digits and hyphens\./,
     },
     {
       case: 'user id with two hyphens in a row',
       props: withId('orders--app'),
-      message: /userId of user 'app' 'orders--app' must not contain two hyphens in a row or end with a hyphen\./,
+      message: /userId of user "app" "orders--app" must not contain two hyphens in a row or end with a hyphen\./,
     },
     {
       case: 'user id ending with a hyphen',
       props: withId('orders-app-'),
-      message: /userId of user 'app' 'orders-app-' must not contain two hyphens in a row or end with a hyphen\./,
+      message: /userId of user "app" "orders-app-" must not contain two hyphens in a row or end with a hyphen\./,
     },
     {
       case: 'user id longer than 40 characters',
       props: withId(`o${'a'.repeat(40)}`),
-      message: /userId of user 'app' 'oa{40}' has 41 characters; ElastiCache allows 1 to 40\./,
+      message: /userId of user "app" "oa{40}" has 41 characters; ElastiCache allows 1 to 40\./,
     },
     {
       case: 'empty user id',
       props: withId(''),
-      message: /userId of user 'app' '' has 0 characters; ElastiCache allows 1 to 40\./,
+      message: /userId of user "app" "" has 0 characters; ElastiCache allows 1 to 40\./,
     },
     {
       case: 'IAM user name that is not a valid id',
       props: { authentication: CacheAuthentication.iam(['orders_api']) },
-      message: /IAM user name \(also its id\) 'orders_api' must start with a letter and contain only letters, digits and hyphens\./,
+      message: /IAM user name \(also its id\) "orders_api" must start with a letter and contain only letters, digits and hyphens\./,
     },
     {
       case: 'IAM user name with uppercase letters',
       props: { authentication: CacheAuthentication.iam(['OrdersApi']) },
-      message: /IAM user name \(also its id\) 'OrdersApi' must be lowercase \(ElastiCache user ids are\)\. Use 'ordersapi'\./,
+      message: /IAM user name \(also its id\) "OrdersApi" must be lowercase \(ElastiCache user ids are\)\. Use "ordersapi"\./,
     },
     {
       case: 'user id default, taken by the built-in user',
       props: { authentication: CacheAuthentication.users([CacheUser.password('app', { userId: 'default' })]) },
-      message: /userId of user 'app' 'default' is taken: every account and Region has a built-in user with that id\. Choose another id\./,
+      message: /userId of user "app" "default" is taken: every account and Region has a built-in user with that id\. Choose another id\./,
     },
     {
       case: 'IAM user name ending with a hyphen',
       props: { authentication: CacheAuthentication.iam(['orders-']) },
-      message: /IAM user name \(also its id\) 'orders-' must not contain two hyphens in a row or end with a hyphen\./,
+      message: /IAM user name \(also its id\) "orders-" must not contain two hyphens in a row or end with a hyphen\./,
     },
     {
       case: 'IAM user name longer than 40 characters',
       props: { authentication: CacheAuthentication.iam([`i${'a'.repeat(40)}`]) },
-      message: /IAM user name \(also its id\) 'ia{40}' has 41 characters; ElastiCache allows 1 to 40\./,
+      message: /IAM user name \(also its id\) "ia{40}" has 41 characters; ElastiCache allows 1 to 40\./,
     },
     {
       case: 'user name with a space',
       props: users(CacheUser.password('orders app')),
-      message: /user name 'orders app' must be non-empty and contain no spaces\./,
+      message: /user name "orders app" must be non-empty and contain no spaces\./,
     },
     {
       case: 'empty user name',
       props: users(CacheUser.password('')),
-      message: /user name '' must be non-empty and contain no spaces\./,
+      message: /user name "" must be non-empty and contain no spaces\./,
     },
     {
       case: 'passwordLength below 16',
       props: users(CacheUser.password('app', { passwordLength: 15 })),
-      message: /passwordLength of user 'app' must be an integer from 16 to 128, got 15\./,
+      message: /passwordLength of user "app" must be an integer from 16 to 128, got 15\./,
     },
     {
       case: 'passwordLength above 128',
       props: users(CacheUser.password('app', { passwordLength: 129 })),
-      message: /passwordLength of user 'app' must be an integer from 16 to 128, got 129\./,
+      message: /passwordLength of user "app" must be an integer from 16 to 128, got 129\./,
     },
     {
       case: 'passwordLength not an integer',
       props: users(CacheUser.password('app', { passwordLength: 20.5 })),
-      message: /passwordLength of user 'app' must be an integer from 16 to 128, got 20\.5\./,
+      message: /passwordLength of user "app" must be an integer from 16 to 128, got 20\.5\./,
     },
   ];
 
@@ -833,9 +833,9 @@ describe('validation', () => {
       CacheUser.iam('bad_name'),
     )));
 
-    expect(error).toMatch(/user names must be unique, but app appear more than once/);
-    expect(error).toMatch(/IAM user name \(also its id\) 'bad_name' must start with a letter/);
-    expect(error).toMatch(/passwordLength of user 'app' must be an integer from 16 to 128, got 8/);
+    expect(error).toMatch(/user names must be unique, but "app" appear more than once/);
+    expect(error).toMatch(/IAM user name \(also its id\) "bad_name" must start with a letter/);
+    expect(error).toMatch(/passwordLength of user "app" must be an integer from 16 to 128, got 8/);
   });
 });
 

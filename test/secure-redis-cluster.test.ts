@@ -207,7 +207,8 @@ describe('encryption in transit', () => {
     ['6.0', CacheEngineVersion.REDIS_6_0],
     ['6.2', CacheEngineVersion.REDIS_6_2],
   ])('Redis OSS %s keeps TLS on but omits the mode it predates', (_, engineVersion) => {
-    templateOf({ engineVersion }).hasResourceProperties(REPLICATION_GROUP, {
+    // cache.m5.large: the default m7g nodes need Redis OSS 6.2+ (ElastiCache "Supported node types").
+    templateOf({ engineVersion, nodeType: 'cache.m5.large' }).hasResourceProperties(REPLICATION_GROUP, {
       TransitEncryptionEnabled: true,
       TransitEncryptionMode: Match.absent(),
     });
@@ -664,7 +665,7 @@ describe('logs', () => {
   });
 
   test('Redis OSS 6.0 gets only the slow log by default', () => {
-    const { stack, cache } = build({ engineVersion: CacheEngineVersion.REDIS_6_0 });
+    const { stack, cache } = build({ engineVersion: CacheEngineVersion.REDIS_6_0, nodeType: 'cache.m6g.large' });
     const template = Template.fromStack(stack);
 
     expect(cache.engineLogGroup).toBeUndefined();
@@ -675,7 +676,7 @@ describe('logs', () => {
   });
 
   test('Redis OSS 5.0.6 gets no logs by default', () => {
-    const template = templateOf({ engineVersion: CacheEngineVersion.REDIS_5_0_6 });
+    const template = templateOf({ engineVersion: CacheEngineVersion.REDIS_5_0_6, nodeType: 'cache.m6g.large' });
 
     template.resourceCountIs('AWS::Logs::LogGroup', 0);
     template.hasResourceProperties(REPLICATION_GROUP, { LogDeliveryConfigurations: Match.absent() });

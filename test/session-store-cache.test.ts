@@ -1220,21 +1220,21 @@ describe('synth-time rules', () => {
 
   const rows: Row[] = [
     // Sessions
-    { case: 'sessionTtl with a fraction of a second', props: { sessionTtl: Duration.millis(1500) }, message: /sessionTtl must be a whole number of seconds, at least 1, got 1 second 500 millis\./ },
-    { case: 'sessionTtl of zero', props: { sessionTtl: Duration.seconds(0) }, message: /sessionTtl must be a whole number of seconds, at least 1, got 0 seconds\./ },
+    { case: 'sessionTtl with a fraction of a second', props: { sessionTtl: Duration.millis(1500) }, message: /sessionTtl must be a whole number of seconds, at least 1, got "1 second 500 millis"\./ },
+    { case: 'sessionTtl of zero', props: { sessionTtl: Duration.seconds(0) }, message: /sessionTtl must be a whole number of seconds, at least 1, got "0 seconds"\./ },
     {
       case: 'keyPrefix empty',
       props: { keyPrefix: '' },
-      message: /keyPrefix '' must be non-empty and contain no spaces or glob characters \(\* \? \[ \]\), since it becomes an ACL key pattern\. Use e\.g\. 'sess:'\./,
+      message: /keyPrefix "" must be non-empty and contain no spaces, glob characters \(\* \? \[ \]\) or backslashes, since it becomes the ACL key pattern ~<keyPrefix>\*\. Use e\.g\. "sess:"\./,
     },
-    { case: 'keyPrefix with a star', props: { keyPrefix: 'sess*' }, message: /keyPrefix 'sess\*' must be non-empty and contain no spaces or glob characters .* Use e\.g\. 'sess:'\./ },
-    { case: 'keyPrefix with a question mark', props: { keyPrefix: 'sess?:' }, message: /keyPrefix 'sess\?:' must be non-empty and contain no spaces or glob characters .* Use e\.g\. 'sess:'\./ },
-    { case: 'keyPrefix with a bracket', props: { keyPrefix: 'sess[1]:' }, message: /keyPrefix 'sess\[1\]:' must be non-empty and contain no spaces or glob characters .* Use e\.g\. 'sess:'\./ },
-    { case: 'keyPrefix with a space', props: { keyPrefix: 'my sess:' }, message: /keyPrefix 'my sess:' must be non-empty and contain no spaces or glob characters .* Use e\.g\. 'sess:'\./ },
+    { case: 'keyPrefix with a star', props: { keyPrefix: 'sess*' }, message: /keyPrefix "sess\*" must be non-empty and contain no spaces, glob characters .* Use e\.g\. "sess:"\./ },
+    { case: 'keyPrefix with a question mark', props: { keyPrefix: 'sess?:' }, message: /keyPrefix "sess\?:" must be non-empty and contain no spaces, glob characters .* Use e\.g\. "sess:"\./ },
+    { case: 'keyPrefix with a bracket', props: { keyPrefix: 'sess[1]:' }, message: /keyPrefix "sess\[1\]:" must be non-empty and contain no spaces, glob characters .* Use e\.g\. "sess:"\./ },
+    { case: 'keyPrefix with a space', props: { keyPrefix: 'my sess:' }, message: /keyPrefix "my sess:" must be non-empty and contain no spaces, glob characters .* Use e\.g\. "sess:"\./ },
     {
       case: 'keyPrefix with a glob character on serverless',
       props: { deployment: serverless(), keyPrefix: 'sess:*' },
-      message: /keyPrefix 'sess:\*' must be non-empty and contain no spaces or glob characters .* Use e\.g\. 'sess:'\./,
+      message: /keyPrefix "sess:\*" must be non-empty and contain no spaces, glob characters .* Use e\.g\. "sess:"\./,
     },
     // Serverless engine
     {
@@ -1257,26 +1257,26 @@ describe('synth-time rules', () => {
       message: /maxEcpuPerSecond must be an integer from 1000 to 15000000, got 15000001\. ElastiCache Serverless allows 1,000 to 15,000,000 ECPUs per second\./,
     },
     // Cache name
-    { case: 'cacheName of 41 characters', props: { deployment: serverless({ cacheName: 'a'.repeat(41) }) }, message: /cacheName 'a{41}' has 41 characters; ElastiCache allows 1 to 40\./ },
+    { case: 'cacheName of 41 characters', props: { deployment: serverless({ cacheName: 'a'.repeat(41) }) }, message: /cacheName "a{41}" has 41 characters; ElastiCache allows 1 to 40\./ },
     {
       case: 'cacheName starting with a digit',
       props: { deployment: serverless({ cacheName: '1sessions' }) },
-      message: /cacheName '1sessions' must start with a letter and contain only letters, digits and hyphens\./,
+      message: /cacheName "1sessions" must start with a letter and contain only letters, digits and hyphens\./,
     },
     {
       case: 'cacheName with a dot',
       props: { deployment: serverless({ cacheName: 'shop.sessions' }) },
-      message: /cacheName 'shop\.sessions' must start with a letter and contain only letters, digits and hyphens\./,
+      message: /cacheName "shop\.sessions" must start with a letter and contain only letters, digits and hyphens\./,
     },
     {
       case: 'cacheName with two hyphens in a row',
       props: { deployment: serverless({ cacheName: 'shop--sessions' }) },
-      message: /cacheName 'shop--sessions' must not contain two hyphens in a row or end with a hyphen\./,
+      message: /cacheName "shop--sessions" must not contain two hyphens in a row or end with a hyphen\./,
     },
     {
       case: 'cacheName ending with a hyphen',
       props: { deployment: serverless({ cacheName: 'sessions-' }) },
-      message: /cacheName 'sessions-' must not contain two hyphens in a row or end with a hyphen\./,
+      message: /cacheName "sessions-" must not contain two hyphens in a row or end with a hyphen\./,
     },
     // Events
     {
@@ -1288,17 +1288,17 @@ describe('synth-time rules', () => {
     {
       case: 'serverless backupRetention of 0 days',
       props: { deployment: serverless(), backupRetention: Duration.days(0) },
-      message: /backupRetention must be whole days from 1 to 35 on serverless, got 0 days\./,
+      message: /backupRetention must be whole days from 1 to 35 on serverless, got "0 days"\./,
     },
     {
       case: 'serverless backupRetention of 36 days',
       props: { deployment: serverless(), backupRetention: Duration.days(36) },
-      message: /backupRetention must be whole days from 1 to 35 on serverless, got 36 days\./,
+      message: /backupRetention must be whole days from 1 to 35 on serverless, got "36 days"\./,
     },
     {
       case: 'serverless backupRetention in fractional days',
       props: { deployment: serverless(), backupRetention: Duration.hours(36) },
-      message: /backupRetention must be whole days from 1 to 35 on serverless, got 1 day 12 hours\./,
+      message: /backupRetention must be whole days from 1 to 35 on serverless, got "1 day 12 hours"\./,
     },
     {
       case: 'removalPolicy SNAPSHOT on serverless',
@@ -1325,7 +1325,7 @@ describe('synth-time rules', () => {
     {
       case: 'users without an application user',
       props: { deployment: SessionStoreDeployment.nodeBased({ authentication: CacheAuthentication.users([CacheUser.password('default')]) }) },
-      message: /authentication lists only the user 'default'\. Add the application's user, e\.g\. CacheAuthentication\.users\(\[CacheUser\.password\('sessions-app'\)\]\)/,
+      message: /authentication lists only the user "default"\. Add the application's user, e\.g\. CacheAuthentication\.users\(\[CacheUser\.password\("sessions-app"\)\]\)/,
     },
     {
       case: 'a user named for a store with an AUTH token',
@@ -1333,7 +1333,7 @@ describe('synth-time rules', () => {
         new SessionStoreCache(stack, 'Sessions', { vpc }).grantSessionAccess(SessionStoreConsumer.lambdaFunction(lambdaFunction(stack, vpc)), 'web');
       },
       path: 'TestStack/Sessions',
-      message: /grantSessionAccess was given the user 'web', but this session store authenticates with an AUTH token\. Leave userName out, or use deployment: SessionStoreDeployment\.nodeBased\(\{ authentication: CacheAuthentication\.users\(\[\.\.\.\]\) \}\)\./,
+      message: /grantSessionAccess was given the user "web", but this session store authenticates with an AUTH token\. Leave userName out, or use deployment: SessionStoreDeployment\.nodeBased\(\{ authentication: CacheAuthentication\.users\(\[\.\.\.\]\) \}\)\./,
     },
     {
       case: 'a user named for a serverless store',
@@ -1342,7 +1342,7 @@ describe('synth-time rules', () => {
           .grantSessionAccess(SessionStoreConsumer.lambdaFunction(lambdaFunction(stack, vpc)), 'web');
       },
       path: 'TestStack/Sessions',
-      message: /grantSessionAccess was given the user 'web', but this session store is serverless and has one application user of its own\. Leave userName out\./,
+      message: /grantSessionAccess was given the user "web", but this session store is serverless and has one application user of its own\. Leave userName out\./,
     },
     {
       case: 'a user that the store does not have',
@@ -1351,7 +1351,7 @@ describe('synth-time rules', () => {
           .grantSessionAccess(SessionStoreConsumer.lambdaFunction(lambdaFunction(stack, vpc)), 'mobile');
       },
       path: 'TestStack/Sessions',
-      message: /grantSessionAccess was given the user 'mobile', which is not an application user of this session store\. Use one of: web\./,
+      message: /grantSessionAccess was given the user "mobile", which is not an application user of this session store\. Use one of: web\./,
     },
     {
       case: 'the default user named as the consumer\'s user',
@@ -1364,7 +1364,7 @@ describe('synth-time rules', () => {
         }).grantSessionAccess(SessionStoreConsumer.lambdaFunction(lambdaFunction(stack, vpc)), 'default');
       },
       path: 'TestStack/Sessions',
-      message: /grantSessionAccess was given the user 'default', which is not an application user of this session store\. Use one of: web\./,
+      message: /grantSessionAccess was given the user "default", which is not an application user of this session store\. Use one of: web\./,
     },
     {
       case: 'secret rotation for an IAM session user',
@@ -1426,8 +1426,8 @@ describe('synth-time rules', () => {
     })).toThrow(new RegExp([
       '^\\[TestStack/Sessions\\] invalid configuration:',
       '  - sessionTtl must be a whole number of seconds.*',
-      "  - keyPrefix '\\*' must be non-empty.*",
-      "  - cacheName '1sessions' must start with a letter.*",
+      '  - keyPrefix "\\*" must be non-empty.*',
+      '  - cacheName "1sessions" must start with a letter.*',
       '  - maxDataStorageGb must be an integer from 1 to 5000, got 0\\..*',
       '  - removalPolicy SNAPSHOT does not apply to serverless caches.*$',
     ].join('\n')));

@@ -627,9 +627,8 @@ describe('synth-time rules', () => {
 
   const rows: Row[] = [
     // Nodes and zones
-    { case: 'no nodes', props: { nodes: 0 }, message: /nodes must be an integer from 1 to 40, got 0\. A Memcached cluster has 1 to 40 nodes\./ },
-    { case: 'more than 40 nodes', props: { nodes: 41 }, message: /nodes must be an integer from 1 to 40, got 41\. A Memcached cluster has 1 to 40 nodes\./ },
-    { case: 'a fractional node count', props: { nodes: 2.5 }, message: /nodes must be an integer from 1 to 40, got 2\.5\. A Memcached cluster has 1 to 40 nodes\./ },
+    { case: 'no nodes', props: { nodes: 0 }, message: /nodes must be a whole number, at least 1, got 0\. A Memcached cluster has 1 to 60 nodes \(more with a raised quota\)\./ },
+    { case: 'a fractional node count', props: { nodes: 2.5 }, message: /nodes must be a whole number, at least 1, got 2\.5\. A Memcached cluster has 1 to 60 nodes/ },
     {
       case: 'crossAz on a single node',
       props: { nodes: 1, crossAz: true },
@@ -649,7 +648,7 @@ describe('synth-time rules', () => {
     {
       case: 'an unknown engine version',
       props: { engineVersion: MemcachedEngineVersion.of('1.7.1') },
-      message: /engineVersion 'memcached 1\.7\.1' does not exist\. Known versions: .*1\.6\.22\. For a newer one, give its parameterGroupFamily in MemcachedEngineVersion\.of\(\)\./,
+      message: /engineVersion "memcached 1\.7\.1" does not exist\. Known versions: .*1\.6\.22\. For a newer one, give its parameterGroupFamily in MemcachedEngineVersion\.of\(\)\./,
     },
     {
       case: 'TLS on Memcached 1.6.6',
@@ -669,61 +668,61 @@ describe('synth-time rules', () => {
     {
       case: 'a malformed node type',
       props: { nodeType: 'm7g.large' },
-      message: /nodeType 'm7g\.large' cannot be used: a node type has the form cache\.<family>\.<size>, e\.g\. cache\.m7g\.large\./,
+      message: /nodeType "m7g\.large" cannot be used: a node type has the form cache\.<family>\.<size>, e\.g\. cache\.m7g\.large\./,
     },
     {
       case: 'a previous-generation t2 node',
       props: { nodeType: 'cache.t2.micro' },
-      message: /nodeType 'cache\.t2\.micro' cannot be used: the t2 family is previous generation .*use a current family such as m7g, r7g or t4g\./,
+      message: /nodeType "cache\.t2\.micro" cannot be used: the t2 family is previous generation .*use a current family such as m7g, r7g or t4g\./,
     },
     {
       case: 'an unknown node family',
       props: { nodeType: 'cache.x9.large' },
-      message: /nodeType 'cache\.x9\.large' cannot be used: unknown node family 'x9'; current families are .*m7g.*\./,
+      message: /nodeType "cache\.x9\.large" cannot be used: unknown node family "x9"; current families are .*m7g.*\./,
     },
     {
       case: 'an r6gd data-tiering node',
       props: { nodeType: 'cache.r6gd.xlarge' },
-      message: /nodeType 'cache\.r6gd\.xlarge' is a data-tiering node, which Memcached does not support\. Use an r7g or m7g node\./,
+      message: /nodeType "cache\.r6gd\.xlarge" is a data-tiering node, which Memcached does not support\. Use an r7g or m7g node\./,
     },
     // Cluster name
-    { case: 'clusterName of 51 characters', props: { clusterName: 'a'.repeat(51) }, message: /clusterName 'a{51}' has 51 characters; ElastiCache allows 1 to 50\./ },
-    { case: 'clusterName empty', props: { clusterName: '' }, message: /clusterName '' has 0 characters; ElastiCache allows 1 to 50\./ },
+    { case: 'clusterName of 51 characters', props: { clusterName: 'a'.repeat(51) }, message: /clusterName "a{51}" has 51 characters; ElastiCache allows 1 to 50\./ },
+    { case: 'clusterName empty', props: { clusterName: '' }, message: /clusterName "" has 0 characters; ElastiCache allows 1 to 50\./ },
     {
       case: 'clusterName starting with a digit',
       props: { clusterName: '9catalog' },
-      message: /clusterName '9catalog' must start with a letter and contain only letters, digits and hyphens\./,
+      message: /clusterName "9catalog" must start with a letter and contain only letters, digits and hyphens\./,
     },
     {
       case: 'clusterName with an underscore',
       props: { clusterName: 'catalog_cache' },
-      message: /clusterName 'catalog_cache' must start with a letter and contain only letters, digits and hyphens\./,
+      message: /clusterName "catalog_cache" must start with a letter and contain only letters, digits and hyphens\./,
     },
     {
       case: 'clusterName with two hyphens in a row',
       props: { clusterName: 'catalog--cache' },
-      message: /clusterName 'catalog--cache' must not contain two hyphens in a row or end with a hyphen\./,
+      message: /clusterName "catalog--cache" must not contain two hyphens in a row or end with a hyphen\./,
     },
     {
       case: 'clusterName ending with a hyphen',
       props: { clusterName: 'catalog-' },
-      message: /clusterName 'catalog-' must not contain two hyphens in a row or end with a hyphen\./,
+      message: /clusterName "catalog-" must not contain two hyphens in a row or end with a hyphen\./,
     },
     // Maintenance window
     {
       case: 'a malformed maintenance window',
       props: { maintenanceWindow: 'sunday:05:00-sunday:06:00' },
-      message: /maintenanceWindow 'sunday:05:00-sunday:06:00' is not of the form ddd:hh24:mi-ddd:hh24:mi \(UTC\), e\.g\. 'sun:05:00-sun:06:00'\./,
+      message: /maintenanceWindow "sunday:05:00-sunday:06:00" is not of the form ddd:hh24:mi-ddd:hh24:mi \(UTC\), e\.g\. "sun:05:00-sun:06:00"\./,
     },
     {
       case: 'a maintenance window with an hour out of range',
       props: { maintenanceWindow: 'sun:24:00-mon:01:00' },
-      message: /maintenanceWindow 'sun:24:00-mon:01:00' is not of the form ddd:hh24:mi-ddd:hh24:mi \(UTC\), e\.g\. 'sun:05:00-sun:06:00'\./,
+      message: /maintenanceWindow "sun:24:00-mon:01:00" is not of the form ddd:hh24:mi-ddd:hh24:mi \(UTC\), e\.g\. "sun:05:00-sun:06:00"\./,
     },
     {
       case: 'a maintenance window shorter than 60 minutes',
       props: { maintenanceWindow: 'sun:05:00-sun:05:59' },
-      message: /maintenanceWindow 'sun:05:00-sun:05:59' is shorter than the 60 minutes ElastiCache requires\./,
+      message: /maintenanceWindow "sun:05:00-sun:05:59" is shorter than the 60 minutes ElastiCache requires\./,
     },
     // Events
     {
@@ -762,17 +761,17 @@ describe('synth-time rules', () => {
 
     expect(() => new ShardedMemcached(stack, 'Cache', {
       vpc: importedVpc(stack),
-      nodes: 41,
+      nodes: 0,
       port: 0,
       nodeType: 'cache.t2.micro',
       clusterName: '9catalog',
       removalPolicy: RemovalPolicy.SNAPSHOT,
     })).toThrow(new RegExp([
       '^\\[TestStack/Cache\\] invalid configuration:',
-      '  - nodes must be an integer from 1 to 40, got 41\\..*',
+      '  - nodes must be a whole number, at least 1, got 0\\..*',
       '  - port must be an integer from 1 to 65535, got 0\\..*',
-      "  - nodeType 'cache\\.t2\\.micro' cannot be used: .*",
-      "  - clusterName '9catalog' must start with a letter.*",
+      '  - nodeType "cache\\.t2\\.micro" cannot be used: .*',
+      '  - clusterName "9catalog" must start with a letter.*',
       '  - removalPolicy is SNAPSHOT.*$',
     ].join('\n')));
   });
@@ -782,7 +781,7 @@ describe('synth-time rules', () => {
 
     expect(() => new ShardedMemcached(stack, 'Cache', {
       vpc: importedVpc(stack),
-      nodes: 40,
+      nodes: 60,
       port: 65535,
       clusterName: 'a'.repeat(50),
       maintenanceWindow: 'sun:05:00-sun:06:00',

@@ -1,7 +1,7 @@
 import { createHash } from 'crypto';
 import { Aws, Fn, Lazy, Stack, Token } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
-import { isLiteral, PropsValidator } from './validation';
+import { isLiteral, PropsValidator, quote } from './validation';
 
 /**
  * A lowercase id that ElastiCache accepts, derived from the construct path: letters, digits and
@@ -24,11 +24,11 @@ export function defaultCacheId(scope: IConstruct, maxLength: number): string {
  */
 export function validateCacheId(v: PropsValidator, propName: string, id: string | undefined, maxLength: number): void {
   if (!isLiteral(id)) return;
-  v.check(id.length < 1 || id.length > maxLength, `${propName} '${id}' has ${id.length} characters; ElastiCache allows 1 to ${maxLength}.`);
+  v.check(id.length < 1 || id.length > maxLength, `${propName} ${quote(id)} has ${id.length} characters; ElastiCache allows 1 to ${maxLength}.`);
   v.check(!/^[a-zA-Z][a-zA-Z0-9-]*$/.test(id),
-    `${propName} '${id}' must start with a letter and contain only letters, digits and hyphens.`);
+    `${propName} ${quote(id)} must start with a letter and contain only letters, digits and hyphens.`);
   v.check(id.includes('--') || id.endsWith('-'),
-    `${propName} '${id}' must not contain two hyphens in a row or end with a hyphen.`);
+    `${propName} ${quote(id)} must not contain two hyphens in a row or end with a hyphen.`);
 }
 
 /**

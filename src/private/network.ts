@@ -1,8 +1,9 @@
+import { Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as elasticache from 'aws-cdk-lib/aws-elasticache';
 import { Construct } from 'constructs';
 import { replacementAwareName } from './ids';
-import { isLiteral, PropsValidator } from './validation';
+import { isLiteral, PropsValidator, quote } from './validation';
 
 /** What a cache construct needs for its security group. */
 export interface CacheSecurityProps {
@@ -40,7 +41,8 @@ export function selectCacheSubnets(v: PropsValidator, vpc: ec2.IVpc, selection?:
   }
   const selected = vpc.selectSubnets(effective);
   const publicIds = new Set(vpc.publicSubnets.map((s) => s.subnetId));
-  const publicSelected = selected.subnets.filter((s) => publicIds.has(s.subnetId)).map((s) => s.subnetId);
+  // A subnet of a VPC defined in the app has a token for its id: name it by its path instead.
+  const publicSelected = selected.subnets.filter((s) => publicIds.has(s.subnetId)).map((s) => (isLiteral(s.subnetId) ? s.subnetId : s.node.path));
   v.check(selected.hasPublic || publicSelected.length > 0,
     `vpcSubnets selects public subnets (${publicSelected.join(', ') || 'by subnet type'}). Select PRIVATE_ISOLATED or PRIVATE_WITH_EGRESS subnets instead.`);
   v.check(selected.subnetIds.length === 0, 'vpcSubnets selects no subnets. Select at least one private subnet of the VPC.');
@@ -99,4 +101,65 @@ export function checkZoneSpread(v: PropsValidator, subnets: ec2.SelectedSubnets 
       `${what} needs subnets in at least two Availability Zones, but the selected subnets are all in ${zones.join(', ')}. Select subnets in two or more zones${fix}.`);
   }
   return zones;
+}
+
+/**
+ * A range that admits every address (prefix length 0: `0.0.0.0/0`, `::/0`, however spelled):
+ * nothing but the cache's own authentication stands in the way.
+ */
+function isWorldOpen(range: string): boolean {
+  return /\/0+$/.test(range.trim());
+}
+
+/** What a source of `allowedConnections` admits, when it is an address range rather than a security group. */
+function rangeOf(source: ec2.IConnectable): string | undefined {
+  const peer = source as Partial<ec2.IPeer>;
+  // Security groups are peers too, but their rule names a group (sourceSecurityGroupId), not a range.
+  if (typeof peer.toIngressRuleConfig !== 'function') return undefined;
+  const rule = peer.toIngressRuleConfig();
+  return rule.cidrIp ?? rule.cidrIpv6 ?? rule.sourcePrefixListId;
+}
+
+/**
+ * The sources of `allowedConnections`. Security groups are the intended sources. A world-open
+ * range (`ec2.Peer.anyIpv4()`, `0.0.0.0/0`, `::/0`) is always refused: for Memcached, which has no
+ * authentication on ElastiCache, it is the whole access control. Other ranges and prefix lists
+ * admit every address in them, so they need `allowCidrIngress: true`; a range that is a token
+ * cannot be checked and is refused.
+ */
+export function validateAllowedConnections(v: PropsValidator, sources: ec2.IConnectable[] | undefined, allowCidrIngress: boolean): void {
+  for (const source of sources ?? []) {
+    const range = rangeOf(source);
+    if (range === undefined) continue;
+    if (!isLiteral(range)) {
+      v.check(true, 'allowedConnections has an address range that is a token, which cannot be checked at synth. '
+        + 'Give the CIDR as a literal (e.g. ec2.Peer.ipv4("10.0.0.0/16")), or admit a security group instead.');
+    } else if (isWorldOpen(range)) {
+      v.check(true, `allowedConnections admits ${quote(range)}, every address. Admit the clients' security groups instead `
+        + '(e.g. allowedConnections: [appService]), or a narrow range with allowCidrIngress: true.');
+    } else {
+      v.check(!allowCidrIngress, `allowedConnections admits the address range ${quote(range)}, but allowCidrIngress is not set. `
+        + 'Admit the clients\' security groups instead, or set allowCidrIngress: true to admit every address in the range.');
+    }
+  }
+}
+
+/**
+ * Refuses, at synth, a world-open ingress rule on the cache's own security group however it was
+ * added (e.g. later with `cache.connections.allowDefaultPortFrom(ec2.Peer.anyIpv4())`).
+ */
+export function refuseWorldOpenIngress(scope: Construct, securityGroup: ec2.ISecurityGroup): void {
+  scope.node.addValidation({
+    validate: () => {
+      const cfn = securityGroup.node.defaultChild;
+      if (!(cfn instanceof ec2.CfnSecurityGroup)) return [];
+      type Rule = { cidrIp?: string; cidrIpv6?: string; CidrIp?: string; CidrIpv6?: string };
+      const rules = (Stack.of(scope).resolve(cfn.securityGroupIngress) ?? []) as Rule[];
+      return rules
+        .map((r) => r.cidrIp ?? r.CidrIp ?? r.cidrIpv6 ?? r.CidrIpv6)
+        .filter((range): range is string => range !== undefined && isLiteral(range) && isWorldOpen(range))
+        .map((range) => `[${scope.node.path}] the security group ${securityGroup.node.path} admits ${quote(range)}, every address. `
+          + 'Admit the clients\' security groups instead (cache.connections.allowDefaultPortFrom(appService)).');
+    },
+  });
 }

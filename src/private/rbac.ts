@@ -3,9 +3,10 @@ import * as elasticache from 'aws-cdk-lib/aws-elasticache';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import { accessStringProblems } from './access-string';
 import { AUTH_TOKEN_EXCLUDED_CHARACTERS } from './auth-token-chars';
 import { derivedId, validateCacheId } from './ids';
-import { isLiteral, PropsValidator } from './validation';
+import { isLiteral, PropsValidator, quote } from './validation';
 import { AccessString, CacheUser, CacheUserAuthenticationType } from '../cache-authentication';
 import { CacheEngineVersion } from '../cache-engine-version';
 
@@ -19,6 +20,9 @@ const RBAC_ENGINE = 'redis';
 
 /** User ids and user group ids: 1 to 40 characters (CreateUser / CreateUserGroup API reference). */
 const MAX_USER_ID_LENGTH = 40;
+
+/** Users per user group (ElastiCache user guide, "Quotas for ElastiCache": 100 users per user group). */
+const MAX_USERS_PER_GROUP = 100;
 
 /** A user after it was created. */
 export interface BoundCacheUser {
@@ -68,24 +72,30 @@ export function validateUsers(v: PropsValidator, engine: CacheEngineVersion, gro
     `IAM authentication needs Valkey 7.2+ or Redis OSS 7.0+, not ${engine}. Upgrade the engine, or use password users.`);
   const names = users.map((u) => u.userName);
   const duplicateNames = names.filter((n, i) => names.indexOf(n) !== i);
-  v.check(duplicateNames.length > 0, `user names must be unique, but ${[...new Set(duplicateNames)].join(', ')} appear more than once.`);
+  v.check(duplicateNames.length > 0, `user names must be unique, but ${[...new Set(duplicateNames)].map(quote).join(', ')} appear more than once.`);
   const planned = planUsers(groupId, users);
+  v.check(planned.length > MAX_USERS_PER_GROUP,
+    `authentication has ${planned.length} users${planned.length > users.length ? ' (with the switched-off "default" user the library adds)' : ''}, `
+    + `but a user group holds at most ${MAX_USERS_PER_GROUP}. Share users between applications, or list a user named "default" yourself.`);
   const ids = planned.map((p) => p.userId);
   const duplicateIds = ids.filter((id, i) => ids.indexOf(id) !== i);
   v.check(duplicateIds.length > 0, `user ids must be unique, but ${[...new Set(duplicateIds)].join(', ')} appear more than once. Give distinct userId values.`);
   for (const { user, userId } of planned) {
     // validateCacheId appends the id itself; an IAM user's id is its name.
-    const what = user.authenticationType === CacheUserAuthenticationType.IAM ? 'IAM user name (also its id)' : `userId of user '${user.userName}'`;
+    const what = user.authenticationType === CacheUserAuthenticationType.IAM ? 'IAM user name (also its id)' : `userId of user ${quote(user.userName)}`;
     validateCacheId(v, what, userId, MAX_USER_ID_LENGTH);
     // The CloudFormation schema allows lowercase user ids only; `default` is the account's own user.
-    v.check(isLiteral(userId) && /[A-Z]/.test(userId), `${what} '${userId}' must be lowercase (ElastiCache user ids are). Use '${userId.toLowerCase()}'.`);
-    v.check(userId === 'default', `${what} 'default' is taken: every account and Region has a built-in user with that id. Choose another id.`);
-    v.check(user.userName.length === 0 || /\s/.test(user.userName), `user name '${user.userName}' must be non-empty and contain no spaces.`);
+    v.check(isLiteral(userId) && /[A-Z]/.test(userId), `${what} ${quote(userId)} must be lowercase (ElastiCache user ids are). Use ${quote(userId.toLowerCase())}.`);
+    v.check(userId === 'default', `${what} "default" is taken: every account and Region has a built-in user with that id. Choose another id.`);
+    v.check(user.userName.length === 0 || /\s/.test(user.userName), `user name ${quote(user.userName)} must be non-empty and contain no spaces.`);
     // The user's construct id and those of its secret and rotation come from its name.
-    v.check(!isLiteral(user.userName), `user name ${JSON.stringify(user.userName)} comes from a token, but user names must be known at synth: `
+    v.check(!isLiteral(user.userName), `user name ${quote(user.userName)} comes from a token, but user names must be known at synth: `
       + 'they name the users\' resources, which keeps them stable when the list changes. Give the name as a string.');
     v.check(user.passwordLength !== undefined && (user.passwordLength < 16 || user.passwordLength > 128 || !Number.isInteger(user.passwordLength)),
-      `passwordLength of user '${user.userName}' must be an integer from 16 to 128, got ${user.passwordLength}.`);
+      `passwordLength of user ${quote(user.userName)} must be an integer from 16 to 128, got ${quote(user.passwordLength)}.`);
+    for (const problem of accessStringProblems(user.accessString.value)) {
+      v.check(true, `accessString of user ${quote(user.userName)}: ${problem}.`);
+    }
   }
 }
 

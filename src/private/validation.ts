@@ -25,7 +25,7 @@ export class PropsValidator {
       return;
     }
     this.check(!Number.isInteger(value) || value < min || value > max,
-      `${name} must be an integer from ${min} to ${max}, got ${value}. ${fix}`);
+      `${name} must be an integer from ${min} to ${max}, got ${quote(value)}. ${fix}`);
   }
 
   /** Throws one error that lists every recorded problem. */
@@ -124,9 +124,9 @@ export const DAY_MINUTES = MINUTES_PER_DAY;
 export function validateMaintenanceWindow(v: PropsValidator, window: string): WeeklyRange | undefined {
   if (!isLiteral(window)) return undefined;
   const weekly = parseWeeklyWindow(window);
-  v.check(!weekly, `maintenanceWindow '${window}' is not of the form ddd:hh24:mi-ddd:hh24:mi (UTC), e.g. 'sun:05:00-sun:06:00'.`);
+  v.check(!weekly, `maintenanceWindow ${quote(window)} is not of the form ddd:hh24:mi-ddd:hh24:mi (UTC), e.g. "sun:05:00-sun:06:00".`);
   v.check(!!weekly && rangeLength(weekly.start, weekly.end, MINUTES_PER_WEEK) < 60,
-    `maintenanceWindow '${window}' is shorter than the 60 minutes ElastiCache requires.`);
+    `maintenanceWindow ${quote(window)} is shorter than the 60 minutes ElastiCache requires.`);
   return weekly;
 }
 
@@ -138,4 +138,81 @@ export function validateEventTopic(v: PropsValidator, topic: sns.ITopic | undefi
   v.check(topic instanceof sns.Topic && topic.masterKey !== undefined,
     `notificationTopic ${topic?.node.path} is encrypted with KMS, but ElastiCache cannot publish events to an encrypted topic. `
     + 'Give an unencrypted topic (its access policy must use aws:SourceOwner) for events, and the encrypted one to addRecommendedAlarms({ alarmTopic }).');
+}
+
+/** A user value as it appears in messages: quoted, with spaces and newlines visible. */
+export function quote(value: unknown): string {
+  // JSON has no NaN or Infinity: JSON.stringify would print them as null.
+  if (typeof value === 'number' && !Number.isFinite(value)) return String(value);
+  return JSON.stringify(value) ?? String(value);
+}
+
+/**
+ * A description that ElastiCache stores: not empty or blank (CreateReplicationGroup requires
+ * `ReplicationGroupDescription`; the Terraform provider refuses an empty `description` for the
+ * same reason).
+ */
+export function validateDescription(v: PropsValidator, name: string, description: string | undefined): void {
+  if (!isLiteral(description)) return;
+  v.check(description.trim().length === 0,
+    `${name} ${quote(description)} is empty. ElastiCache requires a description: give one, or leave ${name} unset for the construct path.`);
+}
+
+/**
+ * The retention periods CloudWatch Logs has (PutRetentionPolicy API reference, and the
+ * `RetentionInDays` enum of the AWS::Logs::LogGroup schema); 9999 is CDK's RetentionDays.INFINITE,
+ * which leaves the property out.
+ */
+const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653, 9999];
+
+/** Checks a log retention against the values CloudWatch Logs has (JavaScript and Python do not check enums). */
+export function validateLogRetention(v: PropsValidator, name: string, days: number | undefined): void {
+  if (days === undefined || Token.isUnresolved(days)) return;
+  v.check(!LOG_RETENTION_DAYS.includes(days),
+    `${name} is ${quote(days)} days, which CloudWatch Logs does not offer. Use a logs.RetentionDays value, e.g. logs.RetentionDays.ONE_YEAR (365).`);
+}
+
+/**
+ * Secrets Manager names: 1 to 512 ASCII letters, digits and `/_+=.@-` (CreateSecret API reference, Name).
+ */
+export function validateSecretName(v: PropsValidator, name: string, secretName: string | undefined): void {
+  if (!isLiteral(secretName)) return;
+  v.check(secretName.length < 1 || secretName.length > 512,
+    `${name} ${quote(secretName)} has ${secretName.length} characters; Secrets Manager allows 1 to 512.`);
+  const bad = [...new Set([...secretName].filter((c) => !/[A-Za-z0-9/_+=.@-]/.test(c)))];
+  v.check(bad.length > 0,
+    `${name} ${quote(secretName)} contains ${bad.map((c) => quote(c)).join(', ')}, which Secrets Manager refuses in names. Use letters, digits and /_+=.@- only, e.g. "prod/cache/auth-token".`);
+}
+
+/**
+ * The parameter group family of an engine version, derived the way ElastiCache names them
+ * (CreateCacheParameterGroup API reference, CacheParameterGroupFamily: memcached1.4 | memcached1.5
+ * | memcached1.6 | redis2.6 | redis2.8 | redis3.2 | redis4.0 | redis5.0 | redis6.x | redis7 |
+ * valkey7 | valkey8): `valkey<major>`, `redis<major>` from 7, `redis6.x`, `redis<major>.<minor>`
+ * before 6, `memcached<major>.<minor>`. Undefined for a version that is not dotted numbers.
+ */
+export function expectedParameterGroupFamily(engine: string, version: string): string | undefined {
+  const m = /^(\d+)\.(\d+)(\.\d+)?$/.exec(version);
+  if (!m) return undefined;
+  const [major, minor] = [Number(m[1]), Number(m[2])];
+  if (engine === 'valkey') return `valkey${major}`;
+  if (engine === 'memcached') return `memcached${major}.${minor}`;
+  if (major >= 7) return `redis${major}`;
+  if (major === 6) return 'redis6.x';
+  return `redis${major}.${minor}`;
+}
+
+/**
+ * Checks the text of an engine version and its parameter group family: Valkey and Redis OSS 6+
+ * spell versions `major.minor`, Redis OSS before 6 and Memcached `major.minor.patch` (ElastiCache
+ * user guide, "Supported engine versions"); the family must be the engine's own.
+ */
+export function validateEngineVersionText(v: PropsValidator, engine: string, version: string, family: string): void {
+  if (!isLiteral(version) || !isLiteral(family)) return;
+  const expected = expectedParameterGroupFamily(engine, version);
+  v.check(expected === undefined,
+    `engineVersion ${quote(version)} is not a ${engine} version: versions are dotted numbers such as ${engine === 'memcached' ? '"1.6.22"' : '"8.1"'}.`);
+  v.check(expected !== undefined && family !== '' && family !== expected,
+    `the parameter group family ${quote(family)} of engineVersion ${quote(`${engine} ${version}`)} disagrees with the engine, whose family is ${quote(expected)}. `
+    + `Give parameterGroupFamily: ${quote(expected)}, or leave it out for a version the library knows.`);
 }
