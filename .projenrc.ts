@@ -72,6 +72,11 @@ const project = new awscdk.AwsCdkConstructLibrary({
       maxWorkers: 2,
       testTimeout: 60_000,
       coverageReporters: ['text-summary', 'lcov'],
+      // Tests leave nothing behind: a temporary folder per run and per worker, in place of the
+      // system's, emptied after each test file and checked empty at the end (test/jest/).
+      globalSetup: '<rootDir>/test/jest/global-setup.ts',
+      globalTeardown: '<rootDir>/test/jest/global-teardown.ts',
+      setupFilesAfterEnv: ['<rootDir>/test/jest/worker-temp-dir.ts'],
     },
   },
 
