@@ -3,6 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { cleanUpRun } from './jest/global-teardown';
 import { PIDS_FILE, RUN_TEMP_DIR_ENV } from './jest/run-temp-dir';
+import { TEMP_DIR_PREFIX } from './servers';
 
 // The run's temporary folder (test/jest/) and the check at its end.
 
@@ -35,6 +36,13 @@ describe('the check at the end of a run', () => {
     fs.mkdirSync(path.join(runTempDir, 'worker-2', 'cdk.out1234'));
     fs.writeFileSync(path.join(runTempDir, 'stray.pem'), '');
     expect(cleanUpRun(runTempDir, socketDir, 4000)).toEqual(['stray.pem', path.join('worker-2', 'cdk.out1234')]);
+    expect(fs.existsSync(runTempDir)).toBe(false);
+  });
+
+  test('leaves the test servers\' folders of the process that runs the teardown (--runInBand) to it, and reports those of the workers', () => {
+    fs.mkdirSync(path.join(runTempDir, 'worker-1', `${TEMP_DIR_PREFIX}4000-redis-a`));
+    fs.mkdirSync(path.join(runTempDir, 'worker-1', `${TEMP_DIR_PREFIX}4001-redis-b`));
+    expect(cleanUpRun(runTempDir, socketDir, 4000)).toEqual([path.join('worker-1', `${TEMP_DIR_PREFIX}4001-redis-b`)]);
     expect(fs.existsSync(runTempDir)).toBe(false);
   });
 

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { GLIDE_SOCKET_DIR, PIDS_FILE, RUN_TEMP_DIR_ENV, isGlideSocketOf } from './run-temp-dir';
+import { TEMP_DIR_PREFIX } from '../servers/temp-dir';
 
 /**
  * Jest `globalTeardown`: removes the run's temporary folder and the glide sockets of the run's
@@ -26,8 +27,12 @@ export function cleanUpRun(runTempDir: string, glideSocketDir: string, mainPid: 
   for (const name of fs.readdirSync(glideSocketDir)) {
     if (pids.some((pid) => isGlideSocketOf(name, pid))) fs.rmSync(path.join(glideSocketDir, name), { force: true });
   }
+  // With --runInBand the tests run in this process, which is still alive: the folders of its test
+  // servers (test/servers/temp-dir.ts) would go at its exit, and go now with the run's folder.
+  const ownServerFolder = `${TEMP_DIR_PREFIX}${mainPid}-`;
   const leftovers = fs.readdirSync(runTempDir).filter((name) => name !== PIDS_FILE).flatMap((name) =>
-    (/^worker-\d+$/.test(name) ? fs.readdirSync(path.join(runTempDir, name)).map((child) => path.join(name, child)) : [name]));
+    (/^worker-\d+$/.test(name) ? fs.readdirSync(path.join(runTempDir, name)).map((child) => path.join(name, child)) : [name]))
+    .filter((entry) => !path.basename(entry).startsWith(ownServerFolder));
   fs.rmSync(runTempDir, { recursive: true, force: true });
   return leftovers.sort();
 }

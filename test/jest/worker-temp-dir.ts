@@ -18,6 +18,9 @@ const workerTempDir = path.join(runTempDir, `worker-${process.env.JEST_WORKER_ID
 fs.mkdirSync(workerTempDir, { recursive: true, mode: 0o711 });
 hostProcess.env.TMPDIR = workerTempDir;
 process.env.TMPDIR = workerTempDir;
+// Processes that tests start with `--import tsx` would keep tsx's compile cache there (`tsx-<uid>`).
+hostProcess.env.TSX_DISABLE_CACHE = '1';
+process.env.TSX_DISABLE_CACHE = '1';
 fs.appendFileSync(path.join(runTempDir, PIDS_FILE), `${hostProcess.pid}\n`);
 
 afterAll(() => {
