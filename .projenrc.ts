@@ -128,6 +128,15 @@ project.addTask('bench', {
 
 // The tests and the example apps load the rotation function's bundle from assets/: build it first.
 project.testTask.prependSpawn(project.bundler.bundleTask);
+
+// Before anything else, `npm test` checks for the programs the tests run (cfn-lint, redis-server,
+// memcached, PostgreSQL, openssl): installs them as root with apt-get (pip for cfn-lint), or stops
+// at once with the one line to run.
+const prerequisites = project.addTask('test:prerequisites', {
+  description: 'Check for (and, as root with apt-get, install) cfn-lint, redis-server, memcached, PostgreSQL and openssl',
+  exec: 'tsx scripts/test-prerequisites.ts',
+});
+project.testTask.prependSpawn(prerequisites);
 synth.prependSpawn(project.bundler.bundleTask);
 
 project.synth();
