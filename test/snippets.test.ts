@@ -40,12 +40,12 @@ const KNOWN_FINDINGS_UNTIL_ROTATION_BY_DEFAULT: Record<string, string[]> = {
     'HIPAA.Security-SecretsManagerRotationEnabled on Snippet/Cache/AuthToken/Resource',
     'NIST.800.53.R5-SecretsManagerRotationEnabled on Snippet/Cache/AuthToken/Resource',
   ],
-  'README.md:69': [
+  'README.md:77': [
     'AwsSolutions-SMG4 on Snippet/Cache/AuthToken/Resource',
     'HIPAA.Security-SecretsManagerRotationEnabled on Snippet/Cache/AuthToken/Resource',
     'NIST.800.53.R5-SecretsManagerRotationEnabled on Snippet/Cache/AuthToken/Resource',
   ],
-  'README.md:119': [
+  'README.md:127': [
     'AwsSolutions-SMG4 on Snippet/Redis/AuthToken/Resource',
     'AwsSolutions-SMG4 on Snippet/Text/AuthToken/Resource',
     'AwsSolutions-SMG4 on Snippet/Valkey/AuthToken/Resource',
@@ -56,7 +56,7 @@ const KNOWN_FINDINGS_UNTIL_ROTATION_BY_DEFAULT: Record<string, string[]> = {
     'NIST.800.53.R5-SecretsManagerRotationEnabled on Snippet/Text/AuthToken/Resource',
     'NIST.800.53.R5-SecretsManagerRotationEnabled on Snippet/Valkey/AuthToken/Resource',
   ],
-  'README.md:170': [
+  'README.md:178': [
     'AwsSolutions-SMG4 on Snippet/Rbac/User1Secret/Resource',
     'AwsSolutions-SMG4 on Snippet/Rbac/User2Secret/Resource',
     'AwsSolutions-SMG4 on Snippet/Token/AuthToken/Resource',
@@ -67,17 +67,17 @@ const KNOWN_FINDINGS_UNTIL_ROTATION_BY_DEFAULT: Record<string, string[]> = {
     'NIST.800.53.R5-SecretsManagerRotationEnabled on Snippet/Rbac/User2Secret/Resource',
     'NIST.800.53.R5-SecretsManagerRotationEnabled on Snippet/Token/AuthToken/Resource',
   ],
-  'README.md:237': [
+  'README.md:245': [
     'AwsSolutions-IAM5[Resource::*] on Snippet/Cache/AuthTokenRotation/Policy/Resource',
     'HIPAA.Security-LambdaDLQ on Snippet/Cache/AuthTokenRotation/Function/Resource',
     'NIST.800.53.R5-LambdaDLQ on Snippet/Cache/AuthTokenRotation/Function/Resource',
   ],
-  'README.md:249': [
+  'README.md:257': [
     'AwsSolutions-IAM5[Resource::*] on Snippet/Cache/AuthTokenRotation/Policy/Resource',
     'HIPAA.Security-LambdaDLQ on Snippet/Cache/AuthTokenRotation/Function/Resource',
     'NIST.800.53.R5-LambdaDLQ on Snippet/Cache/AuthTokenRotation/Function/Resource',
   ],
-  'README.md:460': [
+  'README.md:468': [
     'AwsSolutions-IAM5[Resource::*] on Snippet/Cache/User1PasswordRotation/Policy/Resource',
     'AwsSolutions-IAM5[Resource::*] on Snippet/Cache/User2PasswordRotation/Policy/Resource',
     'HIPAA.Security-LambdaDLQ on Snippet/Cache/User1PasswordRotation/Function/Resource',
@@ -85,32 +85,32 @@ const KNOWN_FINDINGS_UNTIL_ROTATION_BY_DEFAULT: Record<string, string[]> = {
     'NIST.800.53.R5-LambdaDLQ on Snippet/Cache/User1PasswordRotation/Function/Resource',
     'NIST.800.53.R5-LambdaDLQ on Snippet/Cache/User2PasswordRotation/Function/Resource',
   ],
-  'README.md:523': [
+  'README.md:531': [
     'AwsSolutions-SMG4 on Snippet/Cache/AuthToken/Resource',
     'HIPAA.Security-SecretsManagerRotationEnabled on Snippet/Cache/AuthToken/Resource',
     'NIST.800.53.R5-SecretsManagerRotationEnabled on Snippet/Cache/AuthToken/Resource',
   ],
-  'README.md:550': [
+  'README.md:558': [
     'AwsSolutions-SMG4 on Snippet/Cache/AuthToken/Resource',
     'HIPAA.Security-SecretsManagerRotationEnabled on Snippet/Cache/AuthToken/Resource',
     'NIST.800.53.R5-SecretsManagerRotationEnabled on Snippet/Cache/AuthToken/Resource',
   ],
-  'README.md:572': [
+  'README.md:580': [
     'AwsSolutions-SMG4 on Snippet/GivenCache/AuthToken/Resource',
     'HIPAA.Security-SecretsManagerRotationEnabled on Snippet/GivenCache/AuthToken/Resource',
     'NIST.800.53.R5-SecretsManagerRotationEnabled on Snippet/GivenCache/AuthToken/Resource',
   ],
-  'README.md:597': [
+  'README.md:605': [
     'AwsSolutions-SMG4 on Snippet/GivenCache/AuthToken/Resource',
     'HIPAA.Security-SecretsManagerRotationEnabled on Snippet/GivenCache/AuthToken/Resource',
     'NIST.800.53.R5-SecretsManagerRotationEnabled on Snippet/GivenCache/AuthToken/Resource',
   ],
-  'README.md:791': [
+  'README.md:799': [
     'AwsSolutions-SMG4 on Snippet/Sessions/Cluster/AuthToken/Resource',
     'HIPAA.Security-SecretsManagerRotationEnabled on Snippet/Sessions/Cluster/AuthToken/Resource',
     'NIST.800.53.R5-SecretsManagerRotationEnabled on Snippet/Sessions/Cluster/AuthToken/Resource',
   ],
-  'README.md:867': [
+  'README.md:875': [
     'AwsSolutions-SMG4 on Snippet/ServerlessSessions/User1Secret/Resource',
     'HIPAA.Security-SecretsManagerRotationEnabled on Snippet/ServerlessSessions/User1Secret/Resource',
     'NIST.800.53.R5-SecretsManagerRotationEnabled on Snippet/ServerlessSessions/User1Secret/Resource',
