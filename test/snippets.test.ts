@@ -16,7 +16,8 @@ import { findings } from './policy';
 // Every TypeScript block (```ts or ```typescript) of README.md and docs/*.md runs here, as the body
 // of a Stack constructor in rosetta/default.ts-fixture (the fixture's imports, with
 // `cdk-secure-elasticache` mapped to src/). Each `declare const <name>: <type>;` of the snippet or
-// of the fixture gets a real value from GIVENS, made in the same stack. The snippet must not throw,
+// of the fixture gets a real value from GIVENS, made in the same stack. Every snippet must compile
+// with types (one program for all of them), must not throw,
 // and the five cdk-nag packs must report nothing on the library's constructs (the snippet's own
 // and the givens `cache` and `sessions`) or under them.
 //
@@ -267,6 +268,48 @@ function runSnippet(app: App, snippet: Snippet): Stack {
   return new module.exports.Fixture!(app, 'Snippet');
 }
 
+/**
+ * The fixture with a snippet in it, as jsii-rosetta compiles it: the snippet's declarations at the
+ * top level, the rest where the fixture says `/// here`.
+ */
+function fixtureSource(snippet: Snippet): string {
+  const declared = [...snippet.code.matchAll(DECLARATION)].map((m) => m[0]).join('\n');
+  return FIXTURE.replace('class Fixture', `${declared}\n\nclass Fixture`).replace('/// here', snippet.code.replace(DECLARATION, ''));
+}
+
+/**
+ * The type errors of the snippets, as `<file>:<line>: <message>`, from one program that compiles
+ * each snippet in the fixture with the test settings, `cdk-secure-elasticache` being src/index.ts.
+ */
+function typeErrors(snippets: readonly Snippet[]): string[] {
+  const config = ts.getParsedCommandLineOfConfigFile(path.join(ROOT, 'test', 'tsconfig.json'), {}, {
+    ...ts.sys,
+    onUnRecoverableConfigFileDiagnostic: (diagnostic) => { throw new Error(ts.flattenDiagnosticMessageText(diagnostic.messageText, '\n')); },
+  })!;
+  const options: ts.CompilerOptions = {
+    ...config.options,
+    noEmit: true,
+    noUnusedLocals: false,
+    noUnusedParameters: false,
+    paths: { 'cdk-secure-elasticache': [path.join(ROOT, 'src', 'index.ts')] },
+  };
+  // Virtual files next to the tests, so that node_modules resolve as for them.
+  const files = new Map(snippets.map((snippet, index) => [path.join(ROOT, 'test', `snippet-${index}.generated.ts`), snippet] as const));
+  const host = ts.createCompilerHost(options);
+  const getSourceFile = host.getSourceFile.bind(host);
+  host.getSourceFile = (fileName, languageVersion, ...rest) => {
+    const snippet = files.get(path.resolve(fileName));
+    return snippet ? ts.createSourceFile(fileName, fixtureSource(snippet), languageVersion, true) : getSourceFile(fileName, languageVersion, ...rest);
+  };
+  const fileExists = host.fileExists.bind(host);
+  host.fileExists = (fileName) => files.has(path.resolve(fileName)) || fileExists(fileName);
+  const program = ts.createProgram([...files.keys()], options, host);
+  return [...files].flatMap(([fileName, snippet]) => ts.getPreEmitDiagnostics(program, program.getSourceFile(fileName)).map((diagnostic) => {
+    const line = diagnostic.file && diagnostic.start !== undefined ? diagnostic.file.getLineAndCharacterOfPosition(diagnostic.start).line + 1 : 0;
+    return `${snippet.where} (line ${line} with the fixture): ${ts.flattenDiagnosticMessageText(diagnostic.messageText, ' ')}`;
+  }));
+}
+
 /** Memoized givens, per stack. */
 const made = new WeakMap<Stack, Map<string, unknown>>();
 const givenIn = {
@@ -308,6 +351,17 @@ test('the known findings are rotation findings only', () => {
   expect(others).toEqual([]);
 });
 
+/** A snippet that must not compile, checked in the same program (one program takes seconds). */
+const MISSPELLED: Snippet = { where: 'misspelled.md:1', code: 'declare const vpc: ec2.IVpc;\nnew SecureRedisCluster(this, "Cache", { vpc, notAProp: 1 });' };
+let compiled: string[] | undefined;
+function compileErrors(): string[] {
+  return compiled ??= typeErrors([...SNIPPETS, MISSPELLED]);
+}
+
+test('every snippet compiles in the fixture, with types', () => {
+  expect(compileErrors().filter((error) => !error.startsWith(MISSPELLED.where))).toEqual([]);
+});
+
 describe.each(SNIPPETS.map((s) => [s.where, s] as const))('%s', (_where, snippet) => {
   test('synthesizes, and the five cdk-nag packs report nothing on what it adds', () => {
     const app = new App();
@@ -320,6 +374,10 @@ describe('the runner', () => {
   test('extracts ```ts and ```typescript blocks only, with the line of their fence', () => {
     const markdown = ['# T', '```ts', 'a();', '```', '```sh', 'npm test', '```', '```typescript', 'b();', '```', '```js', 'c();', '```'].join('\n');
     expect(typescriptBlocks('x.md', markdown)).toEqual([{ where: 'x.md:2', code: 'a();' }, { where: 'x.md:8', code: 'b();' }]);
+  });
+
+  test('a snippet with a prop that does not exist does not compile', () => {
+    expect(compileErrors().filter((error) => error.startsWith(MISSPELLED.where))).toEqual([expect.stringMatching(/'notAProp' does not exist/)]);
   });
 
   test('a snippet that throws fails', () => {
