@@ -78,10 +78,9 @@ describe('connectCache against a TLS server with an AUTH token', () => {
     await expect(client.set('elsewhere', '1')).rejects.toThrow(/no permissions to access one of the keys/);
   });
 
-  test('a wrong token fails at once with a clear authentication error, not a hang', async () => {
-    const started = Date.now();
+  test('a wrong token fails with a clear authentication error, not a hang until the connect timeout', async () => {
     const error = await expectConnectionError(connectTo(redis!, { credentials: { password: 'wrong-token' }, connectTimeoutMs: 5_000 }));
-    expect(Date.now() - started).toBeLessThan(2_000);
+    // A client that kept retrying would end with the connect timeout ("unreachable").
     expect(error.reason).toBe('authentication');
     expect(error.endpoint).toBe(`127.0.0.1:${redis!.port}`);
     expect(error.message).toMatch(/rejected the credentials of the AUTH token \(default user\).*rotated.*WRONGPASS/s);
@@ -103,10 +102,8 @@ describe('connectCache against a TLS server with an AUTH token', () => {
 
   test('a port where nothing listens fails after the connect timeout as "unreachable"', async () => {
     const port = await freePort();
-    const started = Date.now();
     const nowhere = { host: redis!.host, port, caPem: redis!.caPem, password: redis!.password };
     const error = await expectConnectionError(connectTo(nowhere, { connectTimeoutMs: 500 }));
-    expect(Date.now() - started).toBeLessThan(3_000);
     expect(error.reason).toBe('unreachable');
     expect(error.message).toMatch(/within 500 ms.*security group/s);
   });
@@ -126,10 +123,9 @@ describe('connectCache against a TLS server with an AUTH token', () => {
     clients.push(client);
     await redis!.pause();
     try {
-      const started = Date.now();
-      // A timeout, or the connection error when the client sees the connection close first.
+      // A timeout, or the connection error when the client sees the connection close first; a
+      // command that queued would settle only once the server is back, after this assertion.
       await expect(client.get('greeting')).rejects.toThrow(/timed out|connection/i);
-      expect(Date.now() - started).toBeLessThan(1_000);
     } finally {
       await redis!.restart();
     }

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { findBinary, freePort, INSTALL_COMMAND, postgresBinaryDirectories, RedisServer } from '../servers';
+import { findBinary, freePort, INSTALL_COMMAND, postgresBinaryDirectories, RedisServer, sweepOrphans, TEMP_DIR_PREFIX } from '../servers';
 
 // The harness itself: missing servers fail loudly, and no server outlives its test process.
 
@@ -74,6 +74,15 @@ describe('no server outlives a test process that dies', () => {
     await exited;
 
     await waitUntil(() => !isAlive(pids.redis) && !isAlive(pids.postgres), 10_000);
+
+    // Its folders: removed by the exit handler after an error; after SIGKILL, by the sweep that the
+    // next test process to make a folder runs.
+    const probeFolders = (): string[] => fs.readdirSync(os.tmpdir()).filter((name) => name.startsWith(`${TEMP_DIR_PREFIX}${probe.pid}-`));
+    if (mode === 'kill') {
+      expect(probeFolders()).not.toEqual([]);
+      sweepOrphans();
+    }
+    expect(probeFolders()).toEqual([]);
   }, 30_000);
 });
 

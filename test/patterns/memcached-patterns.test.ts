@@ -61,13 +61,15 @@ describe('cache-aside over Memcached', () => {
     const product = await newProduct();
     const reader = new CacheAside<Product>(options);
     const before = await db.queryCount();
+    const inspector = inspectors.get(client!.nodeFor(`product:${product.id}`).port)!;
+    const written = await inspector.time();
 
     expect(await reader.read(product.id, () => db.find(product.id))).toEqual(product);
     expect(await db.queryCount()).toBe(before + 1);
     expect(await cached(product.id)).toEqual(product);
-    const ttl = await inspectors.get(client!.nodeFor(`product:${product.id}`).port)!.ttl(`product:${product.id}`);
-    expect(ttl).toBeGreaterThanOrEqual(299);
-    expect(ttl).toBeLessThanOrEqual(331);
+    // 300 s plus a jitter of up to 30 s, rounded up to whole seconds.
+    expect(await inspector.expiresAt(`product:${product.id}`)).toBeGreaterThanOrEqual(written + 300);
+    expect(await inspector.ttl(`product:${product.id}`)).toBeLessThanOrEqual(331);
 
     expect(await reader.read(product.id, () => db.find(product.id))).toEqual(product);
     expect(await db.queryCount()).toBe(before + 1);

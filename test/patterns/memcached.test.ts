@@ -346,13 +346,16 @@ describe('protocol', () => {
   test('the CacheStore maps onlyIfAbsent to add and the TTL to seconds, rounded up', async () => {
     const client = await connect();
     const store = memcachedCacheStore(client);
+    const inspector = inspectorOf(client.nodeFor('s'));
+    const before = await inspector.time();
     expect(await store.set('s', 'one', { ttlMs: 59_001 })).toBe(true);
+    const after = await inspector.time();
     expect(await store.set('s', 'two', { ttlMs: 59_001, onlyIfAbsent: true })).toBe(false);
     expect(await store.get('s')).toBe('one');
-    // 59.001 s is sent as 60 s; the server's clock may tick once before we ask.
-    const ttl = await inspectorOf(client.nodeFor('s')).ttl('s');
-    expect(ttl).toBeGreaterThanOrEqual(59);
-    expect(ttl).toBeLessThanOrEqual(60);
+    // 59.001 s is sent as 60 s, from the server's clock at the write.
+    const expiry = await inspector.expiresAt('s');
+    expect(expiry).toBeGreaterThanOrEqual(before + 60);
+    expect(expiry).toBeLessThanOrEqual(after + 60);
     await store.delete('s');
     await store.delete('s');
     expect(await store.get('s')).toBeNull();
@@ -371,12 +374,14 @@ describe('protocol', () => {
   test('a TTL beyond 30 days is stored as a Unix time and keeps the item that long', async () => {
     const client = await connect();
     const days40 = 40 * 24 * 60 * 60;
+    const before = Date.now();
     await client.set('long', 'lived', days40 * 1000);
+    const after = Date.now();
     // Sent as a relative 3,456,000 s, Memcached would read a Unix time in 1970: expired at once.
-    const ttl = await inspectorOf(client.nodeFor('long')).ttl('long');
-    expect(ttl).toBeGreaterThan(days40 - 5);
-    // Up to 3 s more: the rounding up of now and of the TTL, and Memcached's clock, which ticks once a second.
-    expect(ttl).toBeLessThanOrEqual(days40 + 3);
+    // Sent as the Unix time of the client's clock at the write plus 40 days, rounded up.
+    const expiry = await inspectorOf(client.nodeFor('long')).expiresAt('long');
+    expect(expiry).toBeGreaterThanOrEqual(Math.floor(before / 1000) + days40);
+    expect(expiry).toBeLessThanOrEqual(Math.ceil(after / 1000) + days40 + 1);
   });
 
   test('keys that Memcached cannot take are refused before they are sent, and the connection stays usable', async () => {

@@ -3,7 +3,7 @@ import {
   glideSessionCommands,
 } from '../../examples/patterns';
 import { RedisServer } from '../servers';
-import { connectTo, sleep, stopAll } from './support';
+import { connectTo, expiresAt, serverMillis, sleep, stopAll } from './support';
 
 /** The environment `SessionStoreCache.grantSessionAccess` gives a node-based store, pointing at a test server. */
 function grantedEnvironment(server: RedisServer, overrides: Record<string, string> = {}): Record<string, string> {
@@ -150,14 +150,16 @@ describe('sessions on a primary with a replica', () => {
     const aged = Number(await primary!.command('PTTL', `sess:${id}`));
     expect(aged).toBeLessThanOrEqual(8_950);
 
+    const beforeRead = await serverMillis(primary!);
     await b().get(id);
     const afterRead = Number(await primary!.command('PTTL', `sess:${id}`));
     expect(afterRead).toBeGreaterThan(aged);
-    expect(afterRead).toBeGreaterThan(9_500);
+    expect(await expiresAt(primary!, `sess:${id}`)).toBeGreaterThanOrEqual(beforeRead + 10_000);
 
     await sleep(600);
+    const beforeTouch = await serverMillis(primary!);
     expect(await a().touch(id)).toBe(true);
-    expect(Number(await primary!.command('PTTL', `sess:${id}`))).toBeGreaterThan(9_500);
+    expect(await expiresAt(primary!, `sess:${id}`)).toBeGreaterThanOrEqual(beforeTouch + 10_000);
   }, 10_000);
 
   test('update replaces the data of an existing session only', async () => {
@@ -263,8 +265,8 @@ describe('sessions on a single node', () => {
     const elapsed = Date.now() - started;
 
     expect(replication).toEqual({ replicas: 0, acknowledged: false });
+    // It waited for the timeout (a lower bound: a busy machine only makes it longer).
     expect(elapsed).toBeGreaterThanOrEqual(200);
-    expect(elapsed).toBeLessThan(2_000);
     // Not acknowledged is not lost: the primary has the session.
     expect(await durable.get(id)).toEqual({ userId: 'u-8' });
   });

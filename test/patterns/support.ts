@@ -110,6 +110,20 @@ function toProduct(row: Record<string, unknown>): Product {
   return { id: String(row.id), name: String(row.name), priceCents: Number(row.price_cents), version: Number(row.version) };
 }
 
+/** A server's clock in milliseconds (TIME: seconds and microseconds). */
+export async function serverMillis(server: Pick<RedisServer, 'command'>): Promise<number> {
+  const [seconds, micros] = await server.command('TIME') as string[];
+  return Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
+}
+
+/**
+ * When `key` expires, in the server's milliseconds (PEXPIRETIME): an absolute time, compared with
+ * `serverMillis` read before and after the write, so how long a test takes does not matter.
+ */
+export async function expiresAt(server: Pick<RedisServer, 'command'>, key: string): Promise<number> {
+  return Number(await server.command('PEXPIRETIME', key));
+}
+
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }

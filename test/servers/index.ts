@@ -13,6 +13,6 @@ export { RedisCluster } from './redis-cluster';
 export type { ClusterShard, KilledPrimary, RedisClusterOptions } from './redis-cluster';
 export { RespClient } from './resp';
 export type { RespReply, RespTarget } from './resp';
-export { makeTempDir, removeTempDir } from './temp-dir';
+export { makeTempDir, removeTempDir, sweepOrphans, TEMP_DIR_PREFIX } from './temp-dir';
 export { testCertificates } from './tls';
 export type { TestCertificates } from './tls';

@@ -179,6 +179,24 @@ export class MemcachedInspector {
     return fields;
   }
 
+  /** The server's clock in Unix seconds (`stats` time). */
+  public async time(): Promise<number> {
+    return Number((await this.stats()).time);
+  }
+
+  /**
+   * When `key` expires, in the server's Unix seconds (`lru_crawler metadump all`: an absolute time,
+   * so how long a test takes to ask does not matter): -1 for never, `null` when absent.
+   */
+  public async expiresAt(key: string): Promise<number | null> {
+    const reply = (await this.send('lru_crawler metadump all\r\n', untilEnd)).toString('utf8');
+    for (const line of reply.split('\r\n')) {
+      const match = /^key=(\S+) exp=(-?\d+) /.exec(line);
+      if (match && decodeURIComponent(match[1]) === key) return Number(match[2]);
+    }
+    return null;
+  }
+
   /** The value of `key` as the server holds it, or `null`. */
   public async get(key: string): Promise<string | null> {
     const reply = await this.send(`get ${key}\r\n`, valueReply);

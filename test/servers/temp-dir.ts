@@ -3,7 +3,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { onHostExit } from './host-process';
 
-const PREFIX = 'cdk-secure-elasticache-test-';
+/** The prefix of the folders, followed by the pid of the process that made them. */
+export const TEMP_DIR_PREFIX = 'cdk-secure-elasticache-test-';
 const liveDirectories = new Set<string>();
 let swept = false;
 
@@ -21,7 +22,7 @@ export function makeTempDir(purpose: string): string {
     swept = true;
     sweepOrphans();
   }
-  const directory = fs.mkdtempSync(path.join(os.tmpdir(), `${PREFIX}${process.pid}-${purpose}-`));
+  const directory = fs.mkdtempSync(path.join(os.tmpdir(), `${TEMP_DIR_PREFIX}${process.pid}-${purpose}-`));
   liveDirectories.add(directory);
   return directory;
 }
@@ -32,9 +33,10 @@ export function removeTempDir(directory: string): void {
   removeDirectory(directory);
 }
 
-function sweepOrphans(): void {
+/** Removes the folders of test processes that are gone (killed outright, so that no exit handler ran). */
+export function sweepOrphans(): void {
   for (const name of fs.readdirSync(os.tmpdir())) {
-    const match = name.startsWith(PREFIX) ? /^(\d+)-/.exec(name.slice(PREFIX.length)) : null;
+    const match = name.startsWith(TEMP_DIR_PREFIX) ? /^(\d+)-/.exec(name.slice(TEMP_DIR_PREFIX.length)) : null;
     if (match && !isAlive(Number(match[1]))) removeDirectory(path.join(os.tmpdir(), name));
   }
 }
