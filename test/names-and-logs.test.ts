@@ -45,7 +45,8 @@ describe('log groups', () => {
     }));
     const template = Template.fromStack(stack);
 
-    template.resourceCountIs('AWS::Logs::LogGroup', 0);
+    // The only log group left is the AUTH token rotation function's.
+    expect(Object.keys(template.findResources('AWS::Logs::LogGroup'))).toEqual([expect.stringMatching(/^CacheAuthTokenRotationLogGroup/)]);
     const delivery = onlyProps(template, 'AWS::ElastiCache::ReplicationGroup').LogDeliveryConfigurations;
     expect(delivery.map((d: any) => d.DestinationDetails.CloudWatchLogsDetails.LogGroup))
       .toEqual(['/aws/vendedlogs/elasticache/orders/slow', '/aws/vendedlogs/elasticache/orders/engine']);

@@ -1,9 +1,10 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { Stack, Validations } from 'aws-cdk-lib';
+import { ArnFormat, Stack, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as elasticache from 'aws-cdk-lib/aws-elasticache';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { IConstruct } from 'constructs';
@@ -107,7 +108,7 @@ describe('AwsSolutions, HIPAA Security, NIST 800-53 R4/R5 and PCI DSS 3.2.1', ()
     ['AUTH token', (stack, vpc) => new SecureRedisCluster(stack, 'Cache', { vpc, secretRotation: SecretRotation.disabled() }), ['Cache/AuthToken']],
     ['serverless user', (stack, vpc) => new SessionStoreCache(stack, 'Cache', {
       vpc, deployment: SessionStoreDeployment.serverless(), secretRotation: SecretRotation.disabled(),
-    }), ['Cache/User1Secret']],
+    }), ['Cache/UserSecret:rotationoff-cache-a28a6811-app']],
   ])('rotation off (%s): exactly the three rotation findings on each generated secret come back, with a warning', (_name, build, secrets) => {
     const { app, stack } = newStack('rotation-off');
     const construct = build(stack, importedVpc(stack));
@@ -122,7 +123,11 @@ describe('AwsSolutions, HIPAA Security, NIST 800-53 R4/R5 and PCI DSS 3.2.1', ()
   test('a secret of your own rotates only when secretRotation is given, and brings no finding', () => {
     const { app, stack } = newStack('own-secret-rotated');
     const vpc = importedVpc(stack);
-    const secret = secretsmanager.Secret.fromSecretNameV2(stack, 'Token', 'prod/cache/auth-token');
+    // With its key (here the AWS managed one): a secret imported without it cannot rotate.
+    const secret = secretsmanager.Secret.fromSecretAttributes(stack, 'Token', {
+      secretPartialArn: stack.formatArn({ service: 'secretsmanager', resource: 'secret', resourceName: 'prod/cache/auth-token', arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
+      encryptionKey: kms.Alias.fromAliasName(stack, 'SecretsKey', 'alias/aws/secretsmanager'),
+    });
     new SecureRedisCluster(stack, 'Kept', { vpc, authToken: AuthToken.fromSecret(secret) });
     new SecureRedisCluster(stack, 'Rotated', { vpc, authToken: AuthToken.fromSecret(secret), secretRotation: SecretRotation.enabled() });
     const fns = app.node.findAll().filter((c) => c instanceof lambda.Function).map((c) => c.node.path);

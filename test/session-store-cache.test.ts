@@ -1070,7 +1070,7 @@ describe('secretRotation (on by default)', () => {
 
   test.each([
     ['nodes', () => ({}), ['TestStack/Sessions/Cluster/AuthToken']],
-    ['serverless', () => ({ deployment: SessionStoreDeployment.serverless() }), ['TestStack/Sessions/User1Secret']],
+    ['serverless', () => ({ deployment: SessionStoreDeployment.serverless() }), ['TestStack/Sessions/UserSecret:teststack-sessions-cab0f491-app']],
   ])('SecretRotation.disabled() on %s: no function, and a warning that names the secret and the rules', (_name, props, secrets) => {
     const { stack, cache } = build({ ...(props as () => Partial<SessionStoreCacheProps>)(), secretRotation: SecretRotation.disabled() });
     Template.fromStack(stack).resourceCountIs('AWS::Lambda::Function', 0);

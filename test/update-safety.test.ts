@@ -90,7 +90,22 @@ const SHORT: Record<string, string> = {
   'AWS::EC2::SecurityGroupIngress': 'ingress rule',
   'AWS::CloudWatch::Alarm': 'alarm',
   'AWS::KMS::Key': 'KMS key',
+  'AWS::EC2::SecurityGroupEgress': 'egress rule',
+  'AWS::EC2::VPCEndpoint': 'VPC endpoint',
+  'AWS::IAM::ManagedPolicy': 'IAM policy',
+  'AWS::IAM::Role': 'IAM role',
+  // The only functions the constructs deploy are the rotation functions.
+  'AWS::Lambda::Function': 'rotation function',
+  'AWS::Lambda::Permission': 'invoke permission',
+  'AWS::SecretsManager::RotationSchedule': 'rotation schedule',
+  'AWS::SNS::Topic': 'alarm topic',
+  'AWS::SNS::TopicPolicy': 'topic policy',
 };
+
+function plural(name: string, n: number): string {
+  if (n === 1) return name;
+  return name.endsWith('y') ? `${n} ${name.slice(0, -1)}ies` : `${n} ${name}s`;
+}
 
 function describe_(changes: ResourceChange[], outcome: ResourceChange['outcome']): string {
   const counts = new Map<string, number>();
@@ -98,7 +113,7 @@ function describe_(changes: ResourceChange[], outcome: ResourceChange['outcome']
     const name = SHORT[c.type] ?? c.type;
     counts.set(name, (counts.get(name) ?? 0) + 1);
   }
-  return [...counts].map(([name, n]) => (n > 1 ? `${n} ${name}s` : name)).join(', ');
+  return [...counts].map(([name, n]) => plural(name, n)).join(', ');
 }
 
 function render(rows: Row[]): string {

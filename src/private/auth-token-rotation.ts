@@ -89,7 +89,8 @@ export function addAuthTokenRotation(cluster: Construct, target: RotationTarget,
     secret: target.secret!,
     description,
     functionDescription: `Rotates the AUTH token of the ElastiCache replication group ${target.replicationGroupId}`,
-    policyDescription: `AUTH token rotation of the replication group ${target.replicationGroupId} (${cluster.node.path})`,
+    // Without the group's id: a policy's Description cannot change in place (a create-only property).
+    policyDescription: `AUTH token rotation of the replication group ${cluster.node.path}`,
     environment,
     elastiCacheStatements: [
       new iam.PolicyStatement({
@@ -138,7 +139,7 @@ export function addUserPasswordRotation(cluster: Construct, target: RotationTarg
     secret: user.secret,
     description: `password rotation function of the user ${user.userId} of ${cluster.node.path}`,
     functionDescription: `Rotates the password of the ElastiCache user ${user.userId} (${user.userName})`,
-    policyDescription: `Password rotation of the ElastiCache user ${user.userId} of ${target.replicationGroupId} (${cluster.node.path})`,
+    policyDescription: `Password rotation of the ElastiCache user ${user.userName} of ${cluster.node.path}`,
     environment: {
       [ROTATION_ENV.mode]: ROTATION_MODES.userPassword,
       [ROTATION_ENV.userId]: user.userId,

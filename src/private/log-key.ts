@@ -43,13 +43,16 @@ const logGroupArnsOfKey = new WeakMap<kms.IKey, string[]>();
  * CloudWatch Logs using AWS KMS"). One statement per key lists every such group. An imported
  * key's policy cannot be changed from here: its owner must allow the service.
  */
-export function allowLogsToUseKey(scope: Construct, key: kms.IKey, logGroupArn: string): void {
+export function allowLogsToUseKey(scope: Construct, key: kms.IKey, groupArn: string): void {
   const known = logGroupArnsOfKey.get(key);
   if (known) {
-    known.push(logGroupArn);
+    // The log groups of one construct share one pattern when the key is in another stack.
+    const stack = Stack.of(scope);
+    const text = (arn: string) => JSON.stringify(stack.resolve(arn));
+    if (!known.some((arn) => text(arn) === text(groupArn))) known.push(groupArn);
     return;
   }
-  const arns = [logGroupArn];
+  const arns = [groupArn];
   logGroupArnsOfKey.set(key, arns);
   const stack = Stack.of(scope);
   key.addToResourcePolicy(new iam.PolicyStatement({
