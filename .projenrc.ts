@@ -14,8 +14,9 @@ const project = new awscdk.AwsCdkConstructLibrary({
   projenrcTs: true,
   minNodeVersion: '20.0.0',
 
-  // cdk-nag 3 needs aws-cdk-lib >= 2.257.
-  cdkVersion: '2.257.0',
+  // cdk-nag 3 needs aws-cdk-lib >= 2.257; its packs run as plugins (Validations.of(app).addPlugins) from 2.258,
+  // the first release whose validation context carries the construct tree (appConstruct).
+  cdkVersion: '2.258.0',
   constructsVersion: '10.5.1',
   jsiiVersion: '~6.0.0',
   typescriptVersion: '~6.0.0',

@@ -30,6 +30,8 @@ export interface ElastiCacheChecksProps extends NagPackProps {
  * `Validations.of(scope).acknowledge({ id: 'ElastiCache-RG1', reason: '...' })`.
  *
  * @example
+ * // In the app's entry point, on the whole app:
+ * const app = this.node.root;
  * Validations.of(app).addPlugins(new ElastiCacheChecks(app));
  */
 export class ElastiCacheChecks extends NagPack {
@@ -59,11 +61,11 @@ export class ElastiCacheChecks extends NagPack {
   }
 
   /**
-   * Called by `Validations.of(app).addPlugins(...)` after synthesis. The CDK validation context
-   * of aws-cdk-lib 2.257 carries no construct tree, so the pack checks the scope it was given.
+   * Called by `Validations.of(app).addPlugins(...)` after synthesis. It checks the construct tree of
+   * the validation context (aws-cdk-lib 2.258 and later), else the scope it was given.
    */
   public validate(context: IPolicyValidationContext): PolicyValidationPluginReport {
-    const tree = (context as { appConstruct?: IConstruct }).appConstruct ?? this.scope;
+    const tree = context.appConstruct ?? this.scope;
     if (tree === undefined) {
       throw new Error('ElastiCacheChecks needs the construct tree to check: pass the app, as in `new ElastiCacheChecks(app)`, '
         + 'or call validateScope(app).');

@@ -7,6 +7,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as elasticache from 'aws-cdk-lib/aws-elasticache';
 import * as kms from 'aws-cdk-lib/aws-kms';
+import * as cxapi from 'aws-cdk-lib/cx-api';
 import * as fc from 'fast-check';
 import { GUARD_RULES, PACK_FIXTURES, fixtureStack, guardFindings, packFindings } from './elasticache-checks-fixtures';
 import { TEST_ENV, egressVpc } from './fixtures';
@@ -121,8 +122,12 @@ describe('using the pack', () => {
       Validations.of(app).addPlugins(new ElastiCacheChecks(app));
       jest.spyOn(console, 'error').mockImplementation(() => undefined);
       jest.spyOn(console, 'log').mockImplementation(() => undefined);
+      const exitCode = process.exitCode;
       app.synth();
-      const report = JSON.parse(fs.readFileSync(path.join(outdir, 'policy-validation-report.json'), 'utf-8'));
+      // aws-cdk-lib fails the synth by the exit code, as `cdk synth` reports it.
+      expect(process.exitCode).toBe(1);
+      process.exitCode = exitCode;
+      const report = JSON.parse(fs.readFileSync(path.join(outdir, cxapi.VALIDATION_REPORT_FILE), 'utf-8'));
       const rules = report.pluginReports[0].violations.map((v: { ruleName: string }) => v.ruleName).sort();
       expect(rules).toEqual(['ElastiCache-MC1', 'ElastiCache-MC2', 'ElastiCache-MC3']);
     } finally {

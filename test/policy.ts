@@ -37,11 +37,12 @@ export function findings(app: App): string[] {
 export function acknowledgements(root: IConstruct): string[] {
   return root.node.findAll()
     .flatMap((c) => {
-      // Each acknowledge() adds an entry holding all of the construct's acknowledgements so far;
-      // cdk reads the last one. It maps `annotation::<rule id>` keys to reasons.
+      // Each entry maps `annotation::<rule id>` keys to reasons. Depending on the aws-cdk-lib
+      // release, an acknowledge() adds an entry with all of the construct's acknowledgements so
+      // far, or with its own only: the union covers both.
       const entries = c.node.metadata.filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY);
-      const last = entries[entries.length - 1]?.data as Record<string, string> | undefined;
-      return Object.keys(last ?? {}).map((key) => `${c.node.path}: ${key.replace(/^annotation::/, '')}`);
+      const keys = new Set(entries.flatMap((m) => Object.keys(m.data as Record<string, string>)));
+      return [...keys].map((key) => `${c.node.path}: ${key.replace(/^annotation::/, '')}`);
     });
 }
 

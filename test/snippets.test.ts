@@ -104,6 +104,11 @@ interface Snippet {
   /** `<file>:<line of the opening fence>`. */
   readonly where: string;
   readonly code: string;
+  /**
+   * A whole program (```ts nofixture, as jsii-rosetta calls it): its own imports and `new App()`,
+   * which is the test's app. Otherwise the body of the fixture's stack constructor.
+   */
+  readonly program?: boolean;
 }
 
 /** The ```ts and ```typescript blocks of a Markdown file. */
@@ -113,11 +118,12 @@ export function typescriptBlocks(file: string, markdown: string): Snippet[] {
   for (let i = 0; i < lines.length; i++) {
     const fence = /^(\s*)(`{3,}|~{3,})\s*(\S*)(.*)$/.exec(lines[i]);
     if (!fence) continue;
-    const [, indent, marker, language] = fence;
+    const [, indent, marker, language, info] = fence;
     const end = lines.findIndex((line, j) => j > i && line.startsWith(`${indent}${marker}`) && line.trim() === marker);
     if (end < 0) throw new Error(`${file}:${i + 1}: a code block that is never closed`);
     if (['ts', 'typescript'].includes(language.toLowerCase())) {
-      snippets.push({ where: `${file}:${i + 1}`, code: lines.slice(i + 1, end).map((line) => line.slice(indent.length)).join('\n') });
+      const code = lines.slice(i + 1, end).map((line) => line.slice(indent.length)).join('\n');
+      snippets.push({ where: `${file}:${i + 1}`, code, ...(/\bnofixture\b/.test(info) ? { program: true } : {}) });
     }
     i = end;
   }
@@ -138,8 +144,12 @@ function usedGivens(snippet: Snippet): Map<string, string> {
   return new Map([...declared].filter(([name]) => new RegExp(`\\b${name}\\b`).test(body)));
 }
 
-/** Runs a snippet in `app` as the body of the fixture's stack, with its givens. */
-function runSnippet(app: App, snippet: Snippet): Stack {
+/** Runs a snippet in `app`: a program as it is, anything else as the body of the fixture's stack, with its givens. */
+function runSnippet(app: App, snippet: Snippet): void {
+  if (snippet.program) {
+    runProgram(app, snippet);
+    return;
+  }
   const used = usedGivens(snippet);
   const unknown = [...used.keys()].filter((name) => !GIVENS[name]);
   if (unknown.length > 0) {
@@ -167,7 +177,39 @@ function runSnippet(app: App, snippet: Snippet): Stack {
   };
   const withGivens = `const { __given } = require('__givens');\n${outputText}`;
   new Function('require', 'module', 'exports', withGivens)(load, module, module.exports);
-  return new module.exports.Fixture!(app, 'Snippet');
+  new module.exports.Fixture!(app, 'Snippet');
+}
+
+/** Runs a whole program, whose `new App()` gives `app`; `cdk-secure-elasticache` is src/. */
+function runProgram(app: App, snippet: Snippet): void {
+  const { outputText, diagnostics } = ts.transpileModule(snippet.code, {
+    fileName: `${snippet.where}.ts`,
+    reportDiagnostics: true,
+    compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 },
+  });
+  if (diagnostics?.length) throw new Error(`${snippet.where}: ${ts.flattenDiagnosticMessageText(diagnostics[0].messageText, '\n')}`);
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const cdk = require('aws-cdk-lib');
+  // A constructor that returns an object gives that object to `new`.
+  const TheApp = function () { return app; };
+  const withTheApp = new Proxy(cdk, { get: (target, key) => (key === 'App' ? TheApp : target[key]) });
+  const load = (id: string): unknown => {
+    if (id === 'cdk-secure-elasticache') return library;
+    if (id === 'aws-cdk-lib') return withTheApp;
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return require(id);
+  };
+  const module = { exports: {} };
+  // A validation plugin that reports a finding fails the synth by the exit code (`cdk synth`
+  // exits with it): here, the snippet fails instead.
+  const exitCode = process.exitCode;
+  try {
+    new Function('require', 'module', 'exports', outputText)(load, module, module.exports);
+  } finally {
+    const failed = process.exitCode !== exitCode;
+    process.exitCode = exitCode;
+    if (failed) throw new Error(`${snippet.where}: the synth failed the policy validation (see the report above)`);
+  }
 }
 
 /**
@@ -175,6 +217,7 @@ function runSnippet(app: App, snippet: Snippet): Stack {
  * top level, the rest where the fixture says `/// here`.
  */
 function fixtureSource(snippet: Snippet): string {
+  if (snippet.program) return snippet.code;
   const declared = [...snippet.code.matchAll(DECLARATION)].map((m) => m[0]).join('\n');
   return FIXTURE.replace('class Fixture', `${declared}\n\nclass Fixture`).replace('/// here', snippet.code.replace(DECLARATION, ''));
 }
