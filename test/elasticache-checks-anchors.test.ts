@@ -12,7 +12,7 @@ import { TEST_ENV, egressVpc } from './fixtures';
 import { allPacks } from './policy';
 
 /**
- * The four anchors of the comparison in docs/policy-pack.md: caches as teams write them without this library.
+ * The four anchors of the README's comparison: caches as teams write them without this library.
  * Each names the weaknesses it has, as the rules of ElastiCacheChecks that must report them.
  */
 interface Anchor {
@@ -172,7 +172,7 @@ describe.each(ANCHORS.map((a) => [a.name, a] as const))('anchor %s', (_name, anc
 });
 
 /**
- * What each tool reports on the cache of each anchor: the figures of the comparison in docs/policy-pack.md
+ * What each tool reports on the cache of each anchor: the figures of the README's comparison
  * ("Our ElastiCache policy pack"). Control Tower rules are named as cfn-guard reports them:
  * CT.ELASTICACHE.PR.4, PR.5 and PR.8.
  */
@@ -195,11 +195,11 @@ const COMPARISON: Record<string, { cdkNag: string[]; controlTower: string[] }> =
   'valkey-group-tls-preferred': { cdkNag: [], controlTower: [] },
 };
 
-test('docs/policy-pack.md records the comparison: findings per tool on the four anchors', () => {
+test('the README records the comparison: findings per tool on the four anchors', () => {
   const counts = ANCHORS.map((a) => [COMPARISON[a.name].cdkNag.length, COMPARISON[a.name].controlTower.length, a.weaknesses.length]);
   expect(counts).toEqual([[0, 0, 4], [7, 3, 9], [1, 0, 2], [0, 0, 1]]);
-  const doc = fs.readFileSync(path.join(__dirname, '..', 'docs', 'policy-pack.md'), 'utf-8');
-  const section = doc.slice(doc.indexOf('## What the other tools miss'));
+  const readme = fs.readFileSync(path.join(__dirname, '..', 'README.md'), 'utf-8');
+  const section = readme.slice(readme.indexOf('### What the other tools miss'));
   for (const [nag, ct, ours] of counts) {
     expect(section).toMatch(new RegExp(`\\| ${nag} \\| ${ct} \\| ${ours} \\|`));
   }

@@ -163,6 +163,14 @@ describe('AwsSolutions, HIPAA Security, NIST 800-53 R4/R5 and PCI DSS 3.2.1', ()
   });
 });
 
+test('the README names every rule of the table of acknowledgements', () => {
+  const readme = fs.readFileSync(path.join(__dirname, '..', 'README.md'), 'utf-8');
+  const section = readme.slice(readme.indexOf("The library's acknowledgements, each on the exact resource and finding"), readme.indexOf('### What the other tools miss'));
+  // The README shortens `HIPAA.Security-LambdaDLQ` and `NIST.800.53.R5-LambdaDLQ` to `LambdaDLQ` (HIPAA, NIST R5).
+  const rules = [...new Set(Object.values(ACKNOWLEDGEMENTS).flatMap((e) => e.ids).map((id) => id.replace(/^(HIPAA\.Security|NIST\.800\.53\.R5)-/, '').replace(/\[.*\]$/, '')))];
+  expect(rules.filter((rule) => !section.includes(rule))).toEqual([]);
+});
+
 describe('docs/policy-checks.md', () => {
   const doc = fs.readFileSync(path.join(__dirname, '..', 'docs', 'policy-checks.md'), 'utf-8');
 
