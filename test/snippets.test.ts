@@ -11,7 +11,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import * as ts from 'typescript';
 import * as library from '../src';
-import { findings } from './policy';
+import { controlTowerFailures, findings } from './policy';
 
 // Every TypeScript block (```ts or ```typescript) of README.md and docs/*.md runs here, as the body
 // of a Stack constructor in rosetta/default.ts-fixture (the fixture's imports, with
@@ -271,14 +271,19 @@ const LIBRARY_CONSTRUCTS = (Object.values(library) as unknown[])
   .filter((value): value is new (...args: any[]) => Construct => typeof value === 'function' && value.prototype instanceof Construct);
 
 /** The findings of the five packs on the library's constructs and everything under them. */
-function libraryFindings(app: App): string[] {
+/** The entries of `list` (`<rule> on <construct path>`) on the library's constructs or under them. */
+function onLibrary(app: App, list: string[]): string[] {
   const paths = app.node.findAll()
     .filter((construct) => LIBRARY_CONSTRUCTS.some((type) => construct instanceof type))
     .map((construct) => construct.node.path);
-  return findings(app).filter((finding) => {
+  return list.filter((finding) => {
     const on = finding.slice(finding.indexOf(' on ') + ' on '.length);
     return paths.some((p) => on === p || on.startsWith(`${p}/`));
   });
+}
+
+function libraryFindings(app: App): string[] {
+  return onLibrary(app, findings(app));
 }
 
 const DOCS = path.join(ROOT, 'docs');
@@ -305,6 +310,10 @@ describe.each(SNIPPETS.map((s) => [s.where, s] as const))('%s', (_where, snippet
     const app = new App();
     runSnippet(app, snippet);
     expect(libraryFindings(app)).toEqual([]);
+    // The README's blocks also pass the Control Tower proactive controls (a few seconds each).
+    if (snippet.where.startsWith('README.md:')) {
+      expect(onLibrary(app, controlTowerFailures(app))).toEqual([]);
+    }
   });
 });
 
