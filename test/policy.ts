@@ -107,7 +107,7 @@ export function controlTowerFailures(app: App): string[] {
     }
   }
   const report = new CfnGuardValidator({ controlTowerRulesEnabled: true })
-    .validate({ templatePaths: assembly.stacks.map((s) => s.templateFullPath) });
+    .validate({ templatePaths: assembly.stacks.map((s) => s.templateFullPath), appConstruct: app });
   const result = new Set<string>();
   for (const violation of report.violations) {
     for (const resource of violation.violatingResources) {
