@@ -4,10 +4,11 @@ import { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { Construct } from 'constructs';
+import * as ts from 'typescript';
 import { importedVpc, newStack } from './fixtures';
 import { REPLICATION_GROUP_REPLACING_PROPERTIES } from '../src/secure-redis-cluster';
 import { classify, ResourceChange } from './update-safety/classify';
-import { CONSTRUCTS, OWN_NAME_SCENARIOS, Scenario } from './update-safety/scenarios';
+import { CONSTRUCTS, MEMCACHED_SCENARIOS, OWN_NAME_SCENARIOS, REDIS_SCENARIOS, Scenario, SESSION_SCENARIOS } from './update-safety/scenarios';
 import { EXTRACT_FILE, extractFromCfnLint, readExtract, schemasOf } from './update-safety/schemas';
 
 // Synthesizes each construct before and after a change of each documented prop, and classifies
@@ -179,6 +180,28 @@ test('stateful resources keep a final snapshot when replaced or deleted, except 
       if (change.type !== 'AWS::ElastiCache::CacheCluster') expect([row.change, kept ?? lost]).toEqual([row.change, expect.stringMatching(/final snapshot|retained/)]);
     }
   }
+});
+
+test('every prop of the three constructs has a scenario (the session store\'s deployment options through `deployment`)', () => {
+  // The members of each props interface, read from the source (no type checking: it is fast).
+  const props = (name: string) => {
+    for (const file of fs.readdirSync(path.join(__dirname, '..', 'src')).filter((f) => f.endsWith('.ts'))) {
+      const source = ts.createSourceFile(file, fs.readFileSync(path.join(__dirname, '..', 'src', file), 'utf8'), ts.ScriptTarget.Latest);
+      const found = source.statements.find((st): st is ts.InterfaceDeclaration => ts.isInterfaceDeclaration(st) && st.name.text === name);
+      if (found) {
+        expect(found.heritageClauses).toBeUndefined();
+        return found.members.map((m) => (m.name as ts.Identifier).text);
+      }
+    }
+    throw new Error(`no interface ${name} in src/`);
+  };
+  const uncovered = (name: string, scenarios: Array<{ change: string }>) => props(name)
+    .filter((prop) => !scenarios.some((s) => new RegExp(`(^|: )${prop}\\b`).test(s.change)));
+  expect({
+    SecureRedisClusterProps: uncovered('SecureRedisClusterProps', REDIS_SCENARIOS),
+    ShardedMemcachedProps: uncovered('ShardedMemcachedProps', MEMCACHED_SCENARIOS),
+    SessionStoreCacheProps: uncovered('SessionStoreCacheProps', SESSION_SCENARIOS),
+  }).toEqual({ SecureRedisClusterProps: [], ShardedMemcachedProps: [], SessionStoreCacheProps: [] });
 });
 
 test('the replication group id covers every create-only property of the schema', () => {

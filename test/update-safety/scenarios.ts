@@ -4,7 +4,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import {
-  AccessString, AuthToken, CacheAuthentication, CacheEngineVersion, CacheUser, MemcachedEngineVersion, SecureRedisCluster,
+  AccessString, AuthToken, CacheAuthentication, CacheEngineVersion, CacheUser, MemcachedEngineVersion, SecretRotation, SecureRedisCluster,
   SecureRedisClusterProps, SessionStoreCache, SessionStoreCacheProps, SessionStoreDeployment, ShardedMemcached, ShardedMemcachedProps,
   TransitEncryptionMode,
 } from '../../src';
@@ -76,6 +76,10 @@ export const REDIS_SCENARIOS: Array<Scenario<SecureRedisClusterProps>> = [
   },
   { change: 'autoMinorVersionUpgrade: off', after: () => ({ autoMinorVersionUpgrade: false }) },
   { change: 'notificationTopic: add one', after: (s) => ({ notificationTopic: topic(s) }) },
+  { change: 'alarmTopic: your own', after: (s) => ({ alarmTopic: topic(s) }) },
+  { change: 'secretRotation: every 30 to every 7 days', after: () => ({ secretRotation: SecretRotation.enabled({ schedule: Duration.days(7) }) }) },
+  { change: 'secretRotation: off', after: () => ({ secretRotation: SecretRotation.disabled() }) },
+  { change: 'allowCidrIngress: a range of the VPC', after: () => ({ allowedConnections: [ec2.Peer.ipv4('10.0.0.0/16')], allowCidrIngress: true }) },
   { change: 'replicationGroupId: give one', after: () => ({ replicationGroupId: 'orders-cache' }) },
   { change: 'description', after: () => ({ description: 'Orders cache' }) },
 ];
@@ -96,6 +100,8 @@ export const MEMCACHED_SCENARIOS: Array<Scenario<ShardedMemcachedProps>> = [
   { change: 'maintenanceWindow', after: () => ({ maintenanceWindow: 'sat:01:00-sat:02:00' }) },
   { change: 'autoMinorVersionUpgrade: off', after: () => ({ autoMinorVersionUpgrade: false }) },
   { change: 'notificationTopic: add one', after: (s) => ({ notificationTopic: topic(s) }) },
+  { change: 'alarmTopic: your own', after: (s) => ({ alarmTopic: topic(s) }) },
+  { change: 'allowCidrIngress: a range of the VPC', after: () => ({ allowedConnections: [ec2.Peer.ipv4('10.0.0.0/16')], allowCidrIngress: true }) },
   { change: 'removalPolicy: DESTROY to RETAIN', after: () => ({ removalPolicy: RemovalPolicy.RETAIN }) },
   { change: 'clusterName: give one', after: () => ({ clusterName: 'catalog-cache' }) },
 ];
@@ -121,6 +127,8 @@ export const SESSION_SCENARIOS: Array<Scenario<SessionStoreCacheProps>> = [
   { change: 'nodes: backupRetention', after: () => ({ backupRetention: Duration.days(20) }) },
   { change: 'nodes: notificationTopic', after: (s) => ({ notificationTopic: topic(s) }) },
   { change: 'nodes: alarmTopic', after: (s) => ({ alarmTopic: topic(s) }) },
+  { change: 'nodes: secretRotation off', after: () => ({ secretRotation: SecretRotation.disabled() }) },
+  { change: 'nodes: allowCidrIngress', after: () => ({ allowedConnections: [ec2.Peer.ipv4('10.0.0.0/16')], allowCidrIngress: true }) },
   { change: 'nodes: removalPolicy SNAPSHOT to RETAIN', after: () => ({ removalPolicy: RemovalPolicy.RETAIN }) },
   { change: 'deployment: nodes to serverless', after: () => serverless() },
   { change: 'serverless: vpcSubnets', before: () => serverless(), after: () => ({ ...serverless(), vpcSubnets: twoSubnets() }) },
@@ -138,6 +146,11 @@ export const SESSION_SCENARIOS: Array<Scenario<SessionStoreCacheProps>> = [
   { change: 'serverless: encryptionKey', before: () => serverless(), after: (s) => ({ ...serverless(), encryptionKey: key(s) }) },
   { change: 'serverless: backupRetention', before: () => serverless(), after: () => ({ ...serverless(), backupRetention: Duration.days(20) }) },
   { change: 'serverless: alarmTopic', before: () => serverless({ maxDataStorageGb: 10 }), after: (s) => ({ ...serverless({ maxDataStorageGb: 10 }), alarmTopic: topic(s) }) },
+  {
+    change: 'serverless: secretRotation every 30 to every 7 days',
+    before: () => serverless(),
+    after: () => ({ ...serverless(), secretRotation: SecretRotation.enabled({ schedule: Duration.days(7) }) }),
+  },
   { change: 'serverless: removalPolicy DESTROY to RETAIN', before: () => serverless(), after: () => ({ ...serverless(), removalPolicy: RemovalPolicy.RETAIN }) },
 ];
 
