@@ -14,6 +14,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { isExecutable } from '../test/servers/binaries';
 
 interface Prerequisite {
   /** The Debian package. */
@@ -109,13 +110,5 @@ function debianPostgresInstalled(): boolean {
   }
 }
 
-function isExecutable(file: string): boolean {
-  try {
-    fs.accessSync(file, fs.constants.X_OK);
-    return fs.statSync(file).isFile();
-  } catch {
-    return false;
-  }
-}
 
 process.exitCode = main();

@@ -34,8 +34,9 @@ async function createUser(name: string, accessString: AccessString): Promise<{ u
   return { username: name, password };
 }
 
-async function glide(credentials: { username: string; password: string }): Promise<ValkeyClient> {
-  const client = await connectCache({
+/** The connection settings of both clients: the cluster, over TLS, as `credentials`. */
+function settings(credentials: { username: string; password: string }) {
+  return {
     host: cluster!.host,
     port: cluster!.port,
     caCertificate: cluster!.caPem,
@@ -43,21 +44,17 @@ async function glide(credentials: { username: string; password: string }): Promi
     clusterMode: true,
     connectTimeoutMs: 2000,
     requestTimeoutMs: 1000,
-  });
+  };
+}
+
+async function glide(credentials: { username: string; password: string }): Promise<ValkeyClient> {
+  const client = await connectCache(settings(credentials));
   clients.push(client);
   return client;
 }
 
 async function iovalkey(credentials: { username: string; password: string }): Promise<Cluster> {
-  const client = await connectIovalkey({
-    host: cluster!.host,
-    port: cluster!.port,
-    caCertificate: cluster!.caPem,
-    credentials,
-    clusterMode: true,
-    connectTimeoutMs: 2000,
-    requestTimeoutMs: 1000,
-  }) as Cluster;
+  const client = await connectIovalkey(settings(credentials)) as Cluster;
   clients.push(client);
   return client;
 }

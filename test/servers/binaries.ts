@@ -48,7 +48,8 @@ export function postgresBinaryDirectories(root = '/usr/lib/postgresql'): string[
     .map((version) => path.join(root, version, 'bin'));
 }
 
-function isExecutable(file: string): boolean {
+/** Whether `file` is a regular file that this process may execute. */
+export function isExecutable(file: string): boolean {
   try {
     fs.accessSync(file, fs.constants.X_OK);
     return fs.statSync(file).isFile();
