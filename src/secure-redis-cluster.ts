@@ -45,6 +45,9 @@ const WARNING_PREFIX = 'cdk-secure-elasticache';
  */
 const DEFAULT_REDIS_PORT = 6380;
 
+/** The import that takes every attribute, named in the errors of imports. */
+const REDIS_ATTRIBUTES_IMPORT = 'SecureRedisCluster.fromSecureRedisClusterAttributes';
+
 /** Marks the groups that the library creates, for `isSecureRedisCluster()` (as aws-cdk-lib does for its constructs). */
 const SECURE_REDIS_CLUSTER_SYMBOL = Symbol.for('cdk-secure-elasticache.SecureRedisCluster');
 
@@ -810,12 +813,12 @@ class ImportedSecureRedisCluster extends SecureRedisClusterBase {
   }
 
   public get port(): number {
-    if (this.options.port === undefined) throw missingAttribute(this, 'port', 'port');
+    if (this.options.port === undefined) throw missingAttribute(this, REDIS_ATTRIBUTES_IMPORT, 'port', 'port');
     return this.options.port;
   }
 
   public get connections(): ec2.Connections {
-    if (!this._connections) throw missingAttribute(this, 'port and securityGroups', 'security groups to admit clients into');
+    if (!this._connections) throw missingAttribute(this, REDIS_ATTRIBUTES_IMPORT, 'port and securityGroups', 'security groups to admit clients into');
     return this._connections;
   }
 
@@ -852,7 +855,7 @@ class ImportedSecureRedisCluster extends SecureRedisClusterBase {
     const known = this.options.iamUserNames;
     if (userName === undefined) {
       if (known === undefined || known.length === 0) {
-        throw missingAttribute(this, 'iamUserNames', 'IAM users to grant elasticache:Connect on', 'name the user: grantConnect(grantee, userName)');
+        throw missingAttribute(this, REDIS_ATTRIBUTES_IMPORT, 'iamUserNames', 'IAM users to grant elasticache:Connect on', 'name the user: grantConnect(grantee, userName)');
       }
       return grantConnectOn(grantee, this.replicationGroupArn, known.map((name) => userArn(this, name)));
     }
@@ -865,7 +868,7 @@ class ImportedSecureRedisCluster extends SecureRedisClusterBase {
   }
 
   private endpointOf(attribute: string, what: string, address: string | undefined): CacheEndpoint {
-    if (address === undefined) throw missingAttribute(this, attribute, what);
+    if (address === undefined) throw missingAttribute(this, REDIS_ATTRIBUTES_IMPORT, attribute, what);
     return new CacheEndpoint(address, this.port);
   }
 }

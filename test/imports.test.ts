@@ -5,7 +5,10 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { ISecureRedisCluster, SecretRotation, SecureRedisCluster, SecureRedisClusterAttributes } from '../src';
+import {
+  ISecureRedisCluster, IShardedMemcached, SecretRotation, SecureRedisCluster, SecureRedisClusterAttributes,
+  ShardedMemcached, ShardedMemcachedAttributes,
+} from '../src';
 import { appSecurityGroup, importedVpc, newStack } from './fixtures';
 import { errorHeader, errorOf, expectInvalidConfiguration, getAtt, logicalIdOf } from './support';
 
@@ -532,5 +535,125 @@ describe('a created group offers the same interface as an import', () => {
     Template.fromStack(stack).hasResourceProperties('AWS::IAM::Policy', {
       PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Action: Match.arrayWith(['secretsmanager:GetSecretValue']) })]) },
     });
+  });
+});
+
+/** A Memcached cluster of three nodes, imported with every attribute. */
+function importedMemcached(stack: Stack, extra: Partial<ShardedMemcachedAttributes> = {}): IShardedMemcached {
+  return ShardedMemcached.fromShardedMemcachedAttributes(stack, 'Imported', {
+    clusterName: 'catalog',
+    port: 11212,
+    securityGroups: [ec2.SecurityGroup.fromSecurityGroupId(stack, 'CacheSg', SG_ID)],
+    nodes: 3,
+    configurationEndpointAddress: 'catalog.abc123.cfg.use1.cache.amazonaws.com',
+    ...extra,
+  });
+}
+
+describe('ShardedMemcached.fromShardedMemcachedAttributes()', () => {
+  test('keeps name and port, in lowercase as ElastiCache stores the name, and creates no resource', () => {
+    const { stack } = newStack();
+    const cache = importedMemcached(stack, { clusterName: 'Catalog' });
+
+    expect(cache.clusterName).toBe('catalog');
+    expect(cache.port).toBe(11212);
+    expect(Template.fromStack(stack).toJSON().Resources ?? {}).toEqual({});
+  });
+
+  test('the configuration endpoint that was given, also as `endpoint`', () => {
+    const { stack } = newStack();
+    const cache = importedMemcached(stack);
+
+    expect(cache.configurationEndpoint.socketAddress).toBe('catalog.abc123.cfg.use1.cache.amazonaws.com:11212');
+    expect(cache.endpoint.socketAddress).toBe('catalog.abc123.cfg.use1.cache.amazonaws.com:11212');
+  });
+
+  test('connections admit clients on the imported port, into the imported security groups only', () => {
+    const { stack } = newStack();
+    const cache = importedMemcached(stack);
+    const client = appSecurityGroup(stack, importedVpc(stack), 'Client');
+    cache.connections.allowDefaultPortFrom(client);
+
+    expect(cache.connections.securityGroups.map((sg) => sg.securityGroupId)).toEqual([SG_ID]);
+    const template = Template.fromStack(stack);
+    template.resourceCountIs('AWS::EC2::SecurityGroupIngress', 1);
+    template.hasResourceProperties('AWS::EC2::SecurityGroupIngress', {
+      GroupId: SG_ID, SourceSecurityGroupId: getAtt(client, 'GroupId'), IpProtocol: 'tcp', FromPort: 11212, ToPort: 11212,
+    });
+  });
+
+  test('has one node unless told otherwise', () => {
+    expect(importedMemcached(newStack().stack, { nodes: undefined }).cacheNodeIds).toEqual(['0001']);
+    expect(importedMemcached(newStack().stack).cacheNodeIds).toEqual(['0001', '0002', '0003']);
+  });
+
+  test.each([
+    { method: 'metricCpuUtilization', metricName: 'CPUUtilization', statistic: 'Average' },
+    { method: 'metricSwapUsage', metricName: 'SwapUsage', statistic: 'Maximum' },
+    { method: 'metricEvictions', metricName: 'Evictions', statistic: 'Sum' },
+    { method: 'metricCurrConnections', metricName: 'CurrConnections', statistic: 'Maximum' },
+    { method: 'metricGetHits', metricName: 'GetHits', statistic: 'Sum' },
+    { method: 'metricGetMisses', metricName: 'GetMisses', statistic: 'Sum' },
+    { method: 'metricFreeableMemory', metricName: 'FreeableMemory', statistic: 'Minimum' },
+  ] as const)('$method on the interface reads $metricName of the imported nodes', ({ method, metricName, statistic }) => {
+    const { stack } = newStack();
+    const cache: IShardedMemcached = importedMemcached(stack);
+
+    expect(cache[method]()).toMatchObject({ namespace: 'AWS/ElastiCache', metricName, statistic });
+    expect(cache[method]().dimensions).toEqual({ CacheClusterId: 'catalog', CacheNodeId: '0001' });
+    expect(cache[method]({ cacheNodeId: '0003' }).dimensions).toEqual({ CacheClusterId: 'catalog', CacheNodeId: '0003' });
+  });
+
+  test('the endpoint fails at synth when configurationEndpointAddress was not given', () => {
+    const { stack } = newStack();
+    const cache = importedMemcached(stack, { configurationEndpointAddress: undefined });
+
+    for (const act of [() => cache.configurationEndpoint, () => cache.endpoint]) {
+      const error = errorOf(act);
+      expect(error).toMatch(errorHeader('TestStack/Imported'));
+      expect(error).toMatch(/was imported without configurationEndpointAddress, so it has no configuration endpoint\. Import it with ShardedMemcached\.fromShardedMemcachedAttributes\(\) and give configurationEndpointAddress\./);
+    }
+  });
+
+  test.each([
+    { case: 'a name ElastiCache refuses', attrs: { clusterName: 'catalog-' }, message: /clusterName "catalog-" must not contain two hyphens in a row or end with a hyphen\./ },
+    { case: 'a name that is too long', attrs: { clusterName: `c${'a'.repeat(50)}` }, message: /clusterName "ca{50}" has 51 characters; ElastiCache allows 1 to 50\./ },
+    { case: 'a port out of range', attrs: { port: 0 }, message: /port must be an integer from 1 to 65535, got 0\. Give the port the cluster listens on\./ },
+    { case: 'no nodes', attrs: { nodes: 0 }, message: /nodes must be a whole number, at least 1, got 0\. Give the number of nodes the cluster has\./ },
+    {
+      case: 'an endpoint address with its port',
+      attrs: { configurationEndpointAddress: 'catalog.abc123.cfg.use1.cache.amazonaws.com:11212' },
+      message: /configurationEndpointAddress "catalog\.abc123\.cfg\.use1\.cache\.amazonaws\.com:11212" is not a host name\./,
+    },
+  ])('refused: $case', ({ attrs, message }) => {
+    const { stack } = newStack();
+
+    expectInvalidConfiguration('TestStack/Imported', message, () => importedMemcached(stack, attrs));
+  });
+});
+
+describe('ShardedMemcached.isShardedMemcached()', () => {
+  test('true for a created cluster, false for imports, replication groups and anything else', () => {
+    const { stack } = newStack();
+    const vpc = importedVpc(stack);
+    const created = new ShardedMemcached(stack, 'Memcached', { vpc });
+
+    expect(ShardedMemcached.isShardedMemcached(created)).toBe(true);
+    expect(ShardedMemcached.isShardedMemcached(importedMemcached(stack))).toBe(false);
+    expect(ShardedMemcached.isShardedMemcached(new SecureRedisCluster(stack, 'Cache', { vpc, secretRotation: SecretRotation.disabled() }))).toBe(false);
+    expect(SecureRedisCluster.isSecureRedisCluster(created)).toBe(false);
+    for (const value of [null, undefined, {}, 'ShardedMemcached']) {
+      expect(ShardedMemcached.isShardedMemcached(value)).toBe(false);
+    }
+    // The mark is a global symbol: a cluster made by another copy of the library is recognized.
+    expect(ShardedMemcached.isShardedMemcached({ [Symbol.for('cdk-secure-elasticache.ShardedMemcached')]: true })).toBe(true);
+  });
+
+  test('a created cluster offers the same interface as an import', () => {
+    const { stack } = newStack();
+    const cache: IShardedMemcached = new ShardedMemcached(stack, 'Memcached', { vpc: importedVpc(stack) });
+
+    expect(stack.resolve(cache.endpoint.hostname)).toEqual(getAtt((cache as ShardedMemcached).cacheCluster, 'ConfigurationEndpoint.Address'));
+    expect(cache.metricGetHits().dimensions).toEqual({ CacheClusterId: cache.clusterName, CacheNodeId: '0001' });
   });
 });

@@ -67,10 +67,10 @@ export function validateIamUserNames(v: PropsValidator, what: string, names: str
   v.check(duplicates.length > 0, `${what} lists ${[...new Set(duplicates)].map(quote).join(', ')} more than once. List each user once.`);
 }
 
-/** The error of an attribute that an import was not given, naming the construct and the fix. */
-export function missingAttribute(scope: IConstruct, attribute: string, usedFor: string, alternative?: string): Error {
+/** The error of an attribute that an import was not given, naming the construct, the import to use and the fix. */
+export function missingAttribute(scope: IConstruct, importMethod: string, attribute: string, usedFor: string, alternative?: string): Error {
   return new Error(`[${scope.node.path}] was imported without ${attribute}, so it has no ${usedFor}. `
-    + `Import it with SecureRedisCluster.fromSecureRedisClusterAttributes() and give ${attribute}${alternative ? `, or ${alternative}` : ''}.`);
+    + `Import it with ${importMethod}() and give ${attribute}${alternative ? `, or ${alternative}` : ''}.`);
 }
 
 /**
