@@ -18,6 +18,7 @@ import { defaultAlarmTopic } from './private/alarm-topic';
 import { AUTH_TOKEN_EXCLUDED_CHARACTERS } from './private/auth-token-chars';
 import { RotationTarget } from './private/auth-token-rotation';
 import { defaultCacheId, replacementAwareName, validateCacheId } from './private/ids';
+import { grantConnectOn, missingAttribute, validateIamUserNames, validateImportedGroup } from './private/imports';
 import { createKey } from './private/keys';
 import { VENDED_LOGS_PREFIX } from './private/log-groups';
 import { createEncryptedLogGroup } from './private/log-key';
@@ -25,7 +26,7 @@ import { createNodeAlarms, nodeMetric, NodeAlarmSpec } from './private/metrics';
 import { checkZoneSpread, createCacheSecurity, createSubnetGroup, refuseWorldOpenIngress, selectCacheSubnets, validateAllowedConnections } from './private/network';
 import { describeNodeType, nodeFamilyProblem, NodeTypeInfo, suggestedNodeType } from './private/node-types';
 import { createParameterGroup } from './private/parameter-group';
-import { BoundCacheUser, createUserGroup, validateUsers } from './private/rbac';
+import { BoundCacheUser, createUserGroup, userArn, validateUsers } from './private/rbac';
 import { grantReadSecret } from './private/secret-grant';
 import { rotateSecrets } from './private/secret-rotation';
 import {
@@ -43,6 +44,12 @@ const WARNING_PREFIX = 'cdk-secure-elasticache';
  * also change the port (a create-only property).
  */
 const DEFAULT_REDIS_PORT = 6380;
+
+/** The import that takes every attribute, named in the errors of imports. */
+const REDIS_ATTRIBUTES_IMPORT = 'SecureRedisCluster.fromSecureRedisClusterAttributes';
+
+/** Marks the groups that the library creates, for `isSecureRedisCluster()` (as aws-cdk-lib does for its constructs). */
+const SECURE_REDIS_CLUSTER_SYMBOL = Symbol.for('cdk-secure-elasticache.SecureRedisCluster');
 
 /** ReplicationGroupId: 1 to 40 characters (CreateReplicationGroup API reference). */
 const MAX_GROUP_ID_LENGTH = 40;
@@ -352,34 +359,38 @@ export interface SecureRedisClusterProps {
 }
 
 /**
- * Attributes to import an existing replication group.
+ * Attributes to import an existing replication group with
+ * `SecureRedisCluster.fromSecureRedisClusterAttributes()`. The imported group exposes what it
+ * is given, and no more: asking for an endpoint, secret or user that was not given fails at synth,
+ * naming the attribute to add.
  */
 export interface SecureRedisClusterAttributes {
-  /** The replication group id. */
+  /** The replication group id. ElastiCache stores it in lowercase, and so does the import. */
   readonly replicationGroupId: string;
 
   /** The port clients connect to. */
   readonly port: number;
 
-  /** The security groups of the replication group. */
+  /** The security groups of the replication group: `connections` admits clients into them. */
   readonly securityGroups: ec2.ISecurityGroup[];
 
   /**
-   * The secret that holds the AUTH token.
+   * The secret that holds the AUTH token, for `grantReadAuthToken()`.
    *
    * @default - no AUTH token secret is known
    */
   readonly authTokenSecret?: secretsmanager.ISecret;
 
   /**
-   * Whether the group runs in cluster mode.
+   * Whether the group runs in cluster mode: it decides the node ids of the metrics
+   * and which endpoints the group has.
    *
    * @default false
    */
   readonly clusterMode?: boolean;
 
   /**
-   * The number of shards, for per-node metrics and alarms.
+   * The number of shards, for per-node metrics and alarms. More than one needs `clusterMode`.
    *
    * @default 1
    */
@@ -393,25 +404,35 @@ export interface SecureRedisClusterAttributes {
   readonly replicasPerShard?: number;
 
   /**
-   * The primary endpoint address (cluster mode off).
+   * The DNS name of the primary endpoint (cluster mode off), for `primaryEndpoint` and `endpoint`.
    *
-   * @default - not known
+   * @default - not known: `primaryEndpoint` fails at synth
    */
   readonly primaryEndpointAddress?: string;
 
   /**
-   * The reader endpoint address (cluster mode off).
+   * The DNS name of the reader endpoint (cluster mode off), for `readerEndpoint`.
    *
-   * @default - not known
+   * @default - not known: `readerEndpoint` fails at synth
    */
   readonly readerEndpointAddress?: string;
 
   /**
-   * The configuration endpoint address (cluster mode on).
+   * The DNS name of the configuration endpoint (cluster mode on), for `configurationEndpoint`
+   * and `endpoint`.
    *
-   * @default - not known
+   * @default - not known: `configurationEndpoint` fails at synth
    */
   readonly configurationEndpointAddress?: string;
+
+  /**
+   * The IAM users of the group's user group, by name (an IAM user's id is its name), for
+   * `grantConnect(grantee)`. `grantConnect(grantee, userName)` works without it, for the one
+   * user named.
+   *
+   * @default - not known: `grantConnect()` needs a user name
+   */
+  readonly iamUserNames?: string[];
 }
 
 /**
@@ -477,7 +498,8 @@ export interface RecommendedAlarmsOptions {
 }
 
 /**
- * A Valkey or Redis OSS replication group.
+ * A Valkey or Redis OSS replication group: one that the stack creates (`SecureRedisCluster`) or
+ * one that it imports (`SecureRedisCluster.fromSecureRedisClusterAttributes()`).
  */
 export interface ISecureRedisCluster extends IResource, ec2.IConnectable {
   /** The replication group id. @attribute */
@@ -491,10 +513,48 @@ export interface ISecureRedisCluster extends IResource, ec2.IConnectable {
   /** The `CacheClusterId` of every node, shard by shard. */
   readonly nodeIds: string[];
 
+  /**
+   * The endpoint an application connects to: the configuration endpoint in cluster mode, else
+   * the primary endpoint.
+   */
+  readonly endpoint: CacheEndpoint;
+  /** The endpoint for writes (cluster mode off); fails at synth in cluster mode. */
+  readonly primaryEndpoint: CacheEndpoint;
+  /** The endpoint that spreads reads over the replicas (cluster mode off); fails at synth in cluster mode. */
+  readonly readerEndpoint: CacheEndpoint;
+  /** The endpoint that cluster-aware clients discover the shards from (cluster mode on); fails at synth with cluster mode off. */
+  readonly configurationEndpoint: CacheEndpoint;
+
   /** Grants reading the AUTH token. */
   grantReadAuthToken(grantee: iam.IGrantable): iam.Grant;
+  /**
+   * Grants `elasticache:Connect` for IAM authentication, on this replication group and on the
+   * IAM user `userName` (or on every IAM user of the group when omitted).
+   */
+  grantConnect(grantee: iam.IGrantable, userName?: string): iam.Grant;
+
   /** A metric of one node. */
   metric(metricName: string, props?: CacheMetricOptions): cloudwatch.Metric;
+  /** Percentage of CPU used by the engine thread. */
+  metricEngineCpuUtilization(props?: CacheMetricOptions): cloudwatch.Metric;
+  /** Percentage of CPU used by the host. */
+  metricCpuUtilization(props?: CacheMetricOptions): cloudwatch.Metric;
+  /** Percentage of the memory available to data that is in use. */
+  metricDatabaseMemoryUsagePercentage(props?: CacheMetricOptions): cloudwatch.Metric;
+  /** Keys evicted because of the `maxmemory` limit. */
+  metricEvictions(props?: CacheMetricOptions): cloudwatch.Metric;
+  /** Client connections, excluding replicas. */
+  metricCurrConnections(props?: CacheMetricOptions): cloudwatch.Metric;
+  /** How far a replica is behind its primary, in seconds (replica nodes only). */
+  metricReplicationLag(props?: CacheMetricOptions): cloudwatch.Metric;
+  /** Read hits. */
+  metricCacheHits(props?: CacheMetricOptions): cloudwatch.Metric;
+  /** Read misses. */
+  metricCacheMisses(props?: CacheMetricOptions): cloudwatch.Metric;
+  /** Failed AUTH attempts. */
+  metricAuthenticationFailures(props?: CacheMetricOptions): cloudwatch.Metric;
+  /** Swap used by the host, in bytes. */
+  metricSwapUsage(props?: CacheMetricOptions): cloudwatch.Metric;
 }
 
 /**
@@ -507,6 +567,16 @@ export abstract class SecureRedisClusterBase extends Resource implements ISecure
   public abstract readonly authTokenSecret?: secretsmanager.ISecret;
   public abstract readonly connections: ec2.Connections;
   public abstract readonly nodeIds: string[];
+  public abstract readonly endpoint: CacheEndpoint;
+  public abstract readonly primaryEndpoint: CacheEndpoint;
+  public abstract readonly readerEndpoint: CacheEndpoint;
+  public abstract readonly configurationEndpoint: CacheEndpoint;
+
+  /**
+   * Grants `elasticache:Connect` for IAM authentication, on this replication group and on the
+   * IAM user `userName` (or on every IAM user of the group when omitted).
+   */
+  public abstract grantConnect(grantee: iam.IGrantable, userName?: string): iam.Grant;
 
   /**
    * Grants reading the AUTH token (and decrypting it with its key), in the grantee's identity
@@ -697,29 +767,109 @@ function pad(n: number, width: number): string {
   return n.toString().padStart(width, '0');
 }
 
+/** What an import knows; `fromReplicationGroupId()` knows only the id. */
+interface ImportedGroupOptions extends Omit<SecureRedisClusterAttributes, 'port' | 'securityGroups'> {
+  readonly port?: number;
+  readonly securityGroups?: ec2.ISecurityGroup[];
+  /** How the group was imported, for messages. */
+  readonly importedWith: string;
+  /** Whether the nodes are known (from the topology attributes or their defaults). */
+  readonly topologyKnown: boolean;
+}
+
 class ImportedSecureRedisCluster extends SecureRedisClusterBase {
   public readonly replicationGroupId: string;
   public readonly replicationGroupArn: string;
-  public readonly port: number;
   public readonly authTokenSecret?: secretsmanager.ISecret;
-  public readonly connections: ec2.Connections;
-  public readonly nodeIds: string[];
 
-  constructor(scope: Construct, id: string, attrs: SecureRedisClusterAttributes) {
+  private readonly options: ImportedGroupOptions;
+  private readonly _connections?: ec2.Connections;
+  private readonly _nodeIds?: string[];
+
+  constructor(scope: Construct, id: string, options: ImportedGroupOptions) {
     super(scope, id);
-    this.replicationGroupId = attrs.replicationGroupId;
-    this.replicationGroupArn = groupArn(this, attrs.replicationGroupId);
-    this.port = attrs.port;
-    this.authTokenSecret = attrs.authTokenSecret;
-    this.connections = new ec2.Connections({
-      securityGroups: attrs.securityGroups,
-      defaultPort: ec2.Port.tcp(attrs.port),
-    });
-    this.nodeIds = nodeIdsOf(attrs.replicationGroupId, {
-      clusterMode: attrs.clusterMode ?? false,
-      shards: attrs.shards ?? 1,
-      replicasPerShard: attrs.replicasPerShard ?? 1,
-    });
+    const v = new PropsValidator(this);
+    validateImportedGroup(v, options);
+    v.throwIfInvalid();
+    // ElastiCache stores the id in lowercase: the ARN and the metric dimensions use that form.
+    const groupId = isLiteral(options.replicationGroupId) ? options.replicationGroupId.toLowerCase() : options.replicationGroupId;
+    this.options = options;
+    this.replicationGroupId = groupId;
+    this.replicationGroupArn = groupArn(this, groupId);
+    this.authTokenSecret = options.authTokenSecret;
+    if (options.securityGroups !== undefined && options.port !== undefined) {
+      this._connections = new ec2.Connections({
+        securityGroups: options.securityGroups,
+        defaultPort: ec2.Port.tcp(options.port),
+      });
+    }
+    if (options.topologyKnown) {
+      this._nodeIds = nodeIdsOf(groupId, {
+        clusterMode: options.clusterMode ?? false,
+        shards: options.shards ?? 1,
+        replicasPerShard: options.replicasPerShard ?? 1,
+      });
+    }
+  }
+
+  public get port(): number {
+    if (this.options.port === undefined) throw missingAttribute(this, REDIS_ATTRIBUTES_IMPORT, 'port', 'port');
+    return this.options.port;
+  }
+
+  public get connections(): ec2.Connections {
+    if (!this._connections) throw missingAttribute(this, REDIS_ATTRIBUTES_IMPORT, 'port and securityGroups', 'security groups to admit clients into');
+    return this._connections;
+  }
+
+  public get nodeIds(): string[] {
+    if (!this._nodeIds) {
+      throw new Error(`[${this.node.path}] was imported with ${this.options.importedWith}, which does not tell its nodes. `
+        + 'Name the node with the cacheClusterId metric option, or import the group with SecureRedisCluster.fromSecureRedisClusterAttributes() and give clusterMode, shards and replicasPerShard.');
+    }
+    return this._nodeIds;
+  }
+
+  public get primaryEndpoint(): CacheEndpoint {
+    if (this.options.clusterMode) throw new Error(`[${this.node.path}] runs in cluster mode and has no primary endpoint. Use configurationEndpoint with a cluster-aware client.`);
+    return this.endpointOf('primaryEndpointAddress', 'primary endpoint', this.options.primaryEndpointAddress);
+  }
+
+  public get readerEndpoint(): CacheEndpoint {
+    if (this.options.clusterMode) throw new Error(`[${this.node.path}] runs in cluster mode and has no reader endpoint. Use configurationEndpoint with a cluster-aware client.`);
+    return this.endpointOf('readerEndpointAddress', 'reader endpoint', this.options.readerEndpointAddress);
+  }
+
+  public get configurationEndpoint(): CacheEndpoint {
+    if (!this.options.clusterMode) {
+      throw new Error(`[${this.node.path}] runs with cluster mode off and has no configuration endpoint. Use primaryEndpoint and readerEndpoint, or import the group with clusterMode: true.`);
+    }
+    return this.endpointOf('configurationEndpointAddress', 'configuration endpoint', this.options.configurationEndpointAddress);
+  }
+
+  public get endpoint(): CacheEndpoint {
+    return this.options.clusterMode ? this.configurationEndpoint : this.primaryEndpoint;
+  }
+
+  public grantConnect(grantee: iam.IGrantable, userName?: string): iam.Grant {
+    const known = this.options.iamUserNames;
+    if (userName === undefined) {
+      if (known === undefined || known.length === 0) {
+        throw missingAttribute(this, REDIS_ATTRIBUTES_IMPORT, 'iamUserNames', 'IAM users to grant elasticache:Connect on', 'name the user: grantConnect(grantee, userName)');
+      }
+      return grantConnectOn(grantee, this.replicationGroupArn, known.map((name) => userArn(this, name)));
+    }
+    const v = new PropsValidator(this);
+    validateIamUserNames(v, 'grantConnect userName', [userName]);
+    v.check(known !== undefined && !known.includes(userName),
+      `grantConnect userName ${quote(userName)} is not among the iamUserNames of the import (${(known ?? []).map(quote).join(', ')}). Name one of them, or add it to iamUserNames.`);
+    v.throwIfInvalid();
+    return grantConnectOn(grantee, this.replicationGroupArn, [userArn(this, userName)]);
+  }
+
+  private endpointOf(attribute: string, what: string, address: string | undefined): CacheEndpoint {
+    if (address === undefined) throw missingAttribute(this, REDIS_ATTRIBUTES_IMPORT, attribute, what);
+    return new CacheEndpoint(address, this.port);
   }
 }
 
@@ -746,10 +896,30 @@ function groupArn(scope: Construct, groupId: string): string {
  */
 export class SecureRedisCluster extends SecureRedisClusterBase {
   /**
-   * Imports an existing replication group.
+   * Imports an existing replication group with what you know of it: endpoints, port, security
+   * groups, AUTH token secret, IAM users and topology. The import exposes exactly what it is given;
+   * asking for anything else fails at synth, naming the attribute to add.
    */
-  public static fromAttributes(scope: Construct, id: string, attrs: SecureRedisClusterAttributes): ISecureRedisCluster {
-    return new ImportedSecureRedisCluster(scope, id, attrs);
+  public static fromSecureRedisClusterAttributes(scope: Construct, id: string, attrs: SecureRedisClusterAttributes): ISecureRedisCluster {
+    return new ImportedSecureRedisCluster(scope, id, { ...attrs, importedWith: 'fromSecureRedisClusterAttributes()', topologyKnown: true });
+  }
+
+  /**
+   * Imports an existing replication group by its id, in the stack's account and Region: enough
+   * for its ARN, `grantConnect(grantee, userName)` and metrics of a node named with
+   * `cacheClusterId`. For endpoints, port, `connections` and the AUTH token, use
+   * `fromSecureRedisClusterAttributes()`.
+   */
+  public static fromReplicationGroupId(scope: Construct, id: string, replicationGroupId: string): ISecureRedisCluster {
+    return new ImportedSecureRedisCluster(scope, id, { replicationGroupId, importedWith: 'fromReplicationGroupId()', topologyKnown: false });
+  }
+
+  /**
+   * Whether `x` is a `SecureRedisCluster` that a stack creates (imports are not), also across
+   * copies of this library in one app.
+   */
+  public static isSecureRedisCluster(x: any): x is SecureRedisCluster {
+    return x !== null && typeof x === 'object' && SECURE_REDIS_CLUSTER_SYMBOL in x;
   }
 
   public readonly replicationGroupId: string;
@@ -794,6 +964,7 @@ export class SecureRedisCluster extends SecureRedisClusterBase {
 
   constructor(scope: Construct, id: string, props: SecureRedisClusterProps) {
     super(scope, id);
+    Object.defineProperty(this, SECURE_REDIS_CLUSTER_SYMBOL, { value: true });
     this.props = props;
 
     const engineVersion = props.engineVersion ?? CacheEngineVersion.VALKEY_9_0;
@@ -1080,11 +1251,7 @@ export class SecureRedisCluster extends SecureRedisClusterBase {
     if (iamUsers.length === 0) {
       throw new Error(`[${this.node.path}] has no IAM users. Use authentication: CacheAuthentication.iam([...]) to connect with IAM.`);
     }
-    return iam.Grant.addToPrincipal({
-      grantee,
-      actions: ['elasticache:Connect'],
-      resourceArns: [this.replicationGroupArn, ...iamUsers.map((u) => u.userArn)],
-    });
+    return grantConnectOn(grantee, this.replicationGroupArn, iamUsers.map((u) => u.userArn));
   }
 
   private rotationTarget(): RotationTarget {

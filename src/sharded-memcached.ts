@@ -8,6 +8,7 @@ import { CacheEndpoint } from './cache-endpoint';
 import { MemcachedEngineVersion } from './memcached-engine-version';
 import { defaultAlarmTopic } from './private/alarm-topic';
 import { validateCacheId } from './private/ids';
+import { missingAttribute } from './private/imports';
 import { cacheMetric, createNodeAlarms, NodeAlarmSpec } from './private/metrics';
 import { checkZoneSpread, createCacheSecurity, createSubnetGroup, refuseWorldOpenIngress, selectCacheSubnets, validateAllowedConnections } from './private/network';
 import { describeNodeType, nodeFamilyProblem, suggestedNodeType } from './private/node-types';
@@ -20,6 +21,8 @@ import { isLiteral, PropsValidator, quote, validateEngineVersionText, validateEv
  */
 const DEFAULT_MEMCACHED_PORT = 11212;
 const MAX_CLUSTER_NAME_LENGTH = 50;
+/** Marks the clusters that the library creates, for `isShardedMemcached()` (as aws-cdk-lib does for its constructs). */
+const SHARDED_MEMCACHED_SYMBOL = Symbol.for('cdk-secure-elasticache.ShardedMemcached');
 /** Nodes per Memcached cluster, by default (ElastiCache user guide, "Managing clusters"). */
 const MEMCACHED_NODE_QUOTA = 60;
 
@@ -165,14 +168,16 @@ export interface ShardedMemcachedProps {
 }
 
 /**
- * Attributes to import an existing Memcached cluster.
+ * Attributes to import an existing Memcached cluster with
+ * `ShardedMemcached.fromShardedMemcachedAttributes()`. The imported cluster exposes what it is
+ * given: asking for the endpoint when it was not given fails at synth, naming the attribute.
  */
 export interface ShardedMemcachedAttributes {
-  /** The cluster name (`CacheClusterId`). */
+  /** The cluster name (`CacheClusterId`). ElastiCache stores it in lowercase, and so does the import. */
   readonly clusterName: string;
   /** The port clients connect to. */
   readonly port: number;
-  /** The security groups of the cluster. */
+  /** The security groups of the cluster: `connections` admits clients into them. */
   readonly securityGroups: ec2.ISecurityGroup[];
   /**
    * The number of nodes, for per-node metrics and alarms.
@@ -180,6 +185,12 @@ export interface ShardedMemcachedAttributes {
    * @default 1
    */
   readonly nodes?: number;
+  /**
+   * The DNS name of the configuration endpoint, for `configurationEndpoint` and `endpoint`.
+   *
+   * @default - not known: `configurationEndpoint` fails at synth
+   */
+  readonly configurationEndpointAddress?: string;
 }
 
 /**
@@ -235,7 +246,8 @@ export interface MemcachedAlarmsOptions {
 }
 
 /**
- * A Memcached cluster.
+ * A Memcached cluster: one that the stack creates (`ShardedMemcached`) or one that it imports
+ * (`ShardedMemcached.fromShardedMemcachedAttributes()`).
  */
 export interface IShardedMemcached extends IResource, ec2.IConnectable {
   /** The cluster name. @attribute */
@@ -244,8 +256,27 @@ export interface IShardedMemcached extends IResource, ec2.IConnectable {
   readonly port: number;
   /** The `CacheNodeId` of every node: `0001`, `0002`, ... */
   readonly cacheNodeIds: string[];
+  /** The configuration endpoint that auto-discovery clients read the node list from. */
+  readonly configurationEndpoint: CacheEndpoint;
+  /** The endpoint an application connects to: the configuration endpoint. */
+  readonly endpoint: CacheEndpoint;
+
   /** A metric of one node. */
   metric(metricName: string, props?: MemcachedMetricOptions): cloudwatch.Metric;
+  /** Percentage of CPU used by the host. */
+  metricCpuUtilization(props?: MemcachedMetricOptions): cloudwatch.Metric;
+  /** Swap used by the host, in bytes. */
+  metricSwapUsage(props?: MemcachedMetricOptions): cloudwatch.Metric;
+  /** Items evicted to make room for new writes. */
+  metricEvictions(props?: MemcachedMetricOptions): cloudwatch.Metric;
+  /** Client connections. */
+  metricCurrConnections(props?: MemcachedMetricOptions): cloudwatch.Metric;
+  /** Get requests that found their key. */
+  metricGetHits(props?: MemcachedMetricOptions): cloudwatch.Metric;
+  /** Get requests that did not find their key. */
+  metricGetMisses(props?: MemcachedMetricOptions): cloudwatch.Metric;
+  /** Memory available to the host, in bytes. */
+  metricFreeableMemory(props?: MemcachedMetricOptions): cloudwatch.Metric;
 }
 
 /**
@@ -256,6 +287,12 @@ export abstract class ShardedMemcachedBase extends Resource implements IShardedM
   public abstract readonly port: number;
   public abstract readonly connections: ec2.Connections;
   public abstract readonly cacheNodeIds: string[];
+  public abstract readonly configurationEndpoint: CacheEndpoint;
+
+  /** The endpoint an application connects to: the configuration endpoint. */
+  public get endpoint(): CacheEndpoint {
+    return this.configurationEndpoint;
+  }
 
   /**
    * A metric of one node in the `AWS/ElastiCache` namespace.
@@ -341,13 +378,32 @@ class ImportedShardedMemcached extends ShardedMemcachedBase {
   public readonly port: number;
   public readonly connections: ec2.Connections;
   public readonly cacheNodeIds: string[];
+  private readonly configurationEndpointAddress?: string;
 
   constructor(scope: Construct, id: string, attrs: ShardedMemcachedAttributes) {
     super(scope, id);
-    this.clusterName = attrs.clusterName;
+    const v = new PropsValidator(this);
+    validateCacheId(v, 'clusterName', attrs.clusterName, MAX_CLUSTER_NAME_LENGTH);
+    v.integerInRange('port', attrs.port, 1, 65535, 'Give the port the cluster listens on.');
+    v.check(attrs.nodes !== undefined && !Token.isUnresolved(attrs.nodes) && (!Number.isInteger(attrs.nodes) || attrs.nodes < 1),
+      `nodes must be a whole number, at least 1, got ${quote(attrs.nodes)}. Give the number of nodes the cluster has.`);
+    const address = attrs.configurationEndpointAddress;
+    v.check(isLiteral(address) && (address.trim() !== address || address.length === 0 || address.includes(':')),
+      `configurationEndpointAddress ${quote(address)} is not a host name. Give the endpoint's DNS name without the port (the port is given on its own).`);
+    v.throwIfInvalid();
+    // ElastiCache stores the name in lowercase: the metric dimensions use that form.
+    this.clusterName = isLiteral(attrs.clusterName) ? attrs.clusterName.toLowerCase() : attrs.clusterName;
     this.port = attrs.port;
     this.connections = new ec2.Connections({ securityGroups: attrs.securityGroups, defaultPort: ec2.Port.tcp(attrs.port) });
     this.cacheNodeIds = nodeIdsOf(attrs.nodes ?? 1);
+    this.configurationEndpointAddress = address;
+  }
+
+  public get configurationEndpoint(): CacheEndpoint {
+    if (this.configurationEndpointAddress === undefined) {
+      throw missingAttribute(this, 'ShardedMemcached.fromShardedMemcachedAttributes', 'configurationEndpointAddress', 'configuration endpoint');
+    }
+    return new CacheEndpoint(this.configurationEndpointAddress, this.port);
   }
 }
 
@@ -364,10 +420,20 @@ class ImportedShardedMemcached extends ShardedMemcachedBase {
  */
 export class ShardedMemcached extends ShardedMemcachedBase {
   /**
-   * Imports an existing Memcached cluster.
+   * Imports an existing Memcached cluster with what you know of it: name, port, security groups,
+   * node count and configuration endpoint. The import exposes exactly what it is given; asking
+   * for the endpoint when it was not given fails at synth, naming the attribute to add.
    */
-  public static fromAttributes(scope: Construct, id: string, attrs: ShardedMemcachedAttributes): IShardedMemcached {
+  public static fromShardedMemcachedAttributes(scope: Construct, id: string, attrs: ShardedMemcachedAttributes): IShardedMemcached {
     return new ImportedShardedMemcached(scope, id, attrs);
+  }
+
+  /**
+   * Whether `x` is a `ShardedMemcached` that a stack creates (imports are not), also across
+   * copies of this library in one app.
+   */
+  public static isShardedMemcached(x: any): x is ShardedMemcached {
+    return x !== null && typeof x === 'object' && SHARDED_MEMCACHED_SYMBOL in x;
   }
 
   public readonly clusterName: string;
@@ -392,6 +458,7 @@ export class ShardedMemcached extends ShardedMemcachedBase {
 
   constructor(scope: Construct, id: string, props: ShardedMemcachedProps) {
     super(scope, id);
+    Object.defineProperty(this, SHARDED_MEMCACHED_SYMBOL, { value: true });
 
     const nodes = props.nodes ?? 3;
     const engineVersion = props.engineVersion ?? MemcachedEngineVersion.VER_1_6_22;

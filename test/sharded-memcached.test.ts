@@ -564,55 +564,6 @@ describe('addRecommendedAlarms', () => {
   });
 });
 
-describe('fromAttributes', () => {
-  function imported(nodes?: number) {
-    const { stack } = newStack();
-    const securityGroup = ec2.SecurityGroup.fromSecurityGroupId(stack, 'CacheSg', 'sg-0aaaaaaaaaaaaaaaa');
-    const cache = ShardedMemcached.fromAttributes(stack, 'Imported', {
-      clusterName: 'catalog',
-      port: 11212,
-      securityGroups: [securityGroup],
-      nodes,
-    });
-    return { stack, cache, securityGroup };
-  }
-
-  test('keeps name and port, and creates no resource', () => {
-    const { stack, cache } = imported();
-
-    expect(cache.clusterName).toBe('catalog');
-    expect(cache.port).toBe(11212);
-    expect(Template.fromStack(stack).toJSON().Resources ?? {}).toEqual({});
-  });
-
-  test('connections admit clients on the imported port, into the imported groups', () => {
-    const { stack, cache, securityGroup } = imported();
-    const client = appSecurityGroup(stack, importedVpc(stack), 'Client');
-    cache.connections.allowDefaultPortFrom(client);
-
-    expect(cache.connections.securityGroups).toEqual([securityGroup]);
-    Template.fromStack(stack).hasResourceProperties('AWS::EC2::SecurityGroupIngress', {
-      GroupId: 'sg-0aaaaaaaaaaaaaaaa',
-      SourceSecurityGroupId: getAtt(client, 'GroupId'),
-      IpProtocol: 'tcp',
-      FromPort: 11212,
-      ToPort: 11212,
-    });
-  });
-
-  test('has one node unless told otherwise', () => {
-    expect(imported().cache.cacheNodeIds).toEqual(['0001']);
-    expect(imported(3).cache.cacheNodeIds).toEqual(['0001', '0002', '0003']);
-  });
-
-  test('metrics read the imported cluster and node', () => {
-    const { cache } = imported(3);
-
-    expect(cache.metric('CPUUtilization').dimensions).toEqual({ CacheClusterId: 'catalog', CacheNodeId: '0001' });
-    expect(cache.metric('CPUUtilization', { cacheNodeId: '0003' }).dimensions).toEqual({ CacheClusterId: 'catalog', CacheNodeId: '0003' });
-  });
-});
-
 describe('synth-time rules', () => {
   interface Row {
     /** The rule, as the test name. */
