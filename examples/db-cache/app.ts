@@ -27,10 +27,10 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { RegionInfo } from 'aws-cdk-lib/region-info';
 import { Construct } from 'constructs';
-import { RotationVpcEndpoints, SecretRotation, SecureRedisCluster } from '../../src';
 import { ApiFront } from '../shared/api-front';
 import { AppFunction } from '../shared/app-function';
 import { ServiceStack } from '../shared/service-stack';
+import { RotationVpcEndpoints, SecretRotation, SecureRedisCluster } from 'cdk-secure-elasticache';
 
 /** A fixed dummy environment; the stack names its zones itself, so synth looks nothing up. */
 const ENV = { account: '123456789012', region: 'us-east-1' };

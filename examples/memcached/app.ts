@@ -18,9 +18,9 @@ import * as path from 'path';
 import { App, AppProps, CfnOutput, StackProps } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { Construct } from 'constructs';
-import { ShardedMemcached } from '../../src';
 import { AppFunction } from '../shared/app-function';
 import { ServiceStack } from '../shared/service-stack';
+import { ShardedMemcached } from 'cdk-secure-elasticache';
 
 /** A fixed dummy environment; the stack names its zones itself, so synth looks nothing up. */
 const ENV = { account: '123456789012', region: 'us-east-1' };

@@ -14,8 +14,8 @@
 import { App, AppProps, CfnOutput, StackProps } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { Construct } from 'constructs';
-import { SecretRotation, SecureRedisCluster } from '../../src';
 import { ServiceStack } from '../shared/service-stack';
+import { SecretRotation, SecureRedisCluster } from 'cdk-secure-elasticache';
 
 /** A fixed dummy environment; the stack names its zones itself, so synth looks nothing up. */
 const ENV = { account: '123456789012', region: 'us-east-1' };
