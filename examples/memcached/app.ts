@@ -13,6 +13,8 @@
  * The zones, the VPC with its flow logs, the log key and the alarm topic come from `ServiceStack`
  * (`../shared/service-stack.ts`), the function from `AppFunction` (`../shared/app-function.ts`),
  * which the examples share.
+ * To use this app in your own, copy this folder and the files that README.md lists under "Copy
+ * it into your app", beside it as here: it imports the library as `cdk-secure-elasticache`.
  */
 import * as path from 'path';
 import { App, AppProps, CfnOutput, StackProps } from 'aws-cdk-lib';

@@ -2,7 +2,7 @@
  * The application tier of the example apps: a Node.js Lambda function in the VPC, bundled from a
  * TypeScript entry file with esbuild at synth (no Docker), built to pass the five cdk-nag packs.
  * Each example's `app.ts` gives it its entry file and environment, and the cache construct's grant
- * connects it to the cache.
+ * connects it to the cache. Copy this file with an example that uses it (examples/README.md).
  */
 import * as fs from 'fs';
 import * as path from 'path';
