@@ -45,6 +45,9 @@ const project = new awscdk.AwsCdkConstructLibrary({
     '@types/pg@^8.23.1',
     '@smithy/signature-v4@^5',
     '@smithy/types@^4',
+    // The CDK CLI, for `npx cdk synth` in an example's folder (examples/<name>/cdk.json). 2.1144 is the
+    // first that reads the cloud assembly schema of aws-cdk-lib 2.258 (3.0.0 on npm is an old release).
+    'aws-cdk@^2.1148.1',
   ],
 
   // Handlers named *.lambda.ts are bundled with esbuild into assets/ at build time, so users need
@@ -73,6 +76,10 @@ const project = new awscdk.AwsCdkConstructLibrary({
   publishToGo: { moduleName: 'github.com/cdk-secure-elasticache/cdk-secure-elasticache-go' },
   docgen: true,
 
+  // The tests load the examples, which import the library by its package name: that name is this
+  // repository's source for the tests' type checks too (examples/tsconfig.json maps it the same way).
+  tsconfigDev: { compilerOptions: { paths: { 'cdk-secure-elasticache': ['../src/index.ts'] } } },
+
   jestOptions: {
     jestVersion: '^30',
     // A snapshot that rewrites itself cannot fail: updating is an explicit task (test:update).
@@ -89,6 +96,9 @@ const project = new awscdk.AwsCdkConstructLibrary({
       globalSetup: '<rootDir>/test/jest/global-setup.ts',
       globalTeardown: '<rootDir>/test/jest/global-teardown.ts',
       setupFilesAfterEnv: ['<rootDir>/test/jest/worker-temp-dir.ts'],
+      // The examples import the library by its package name, as an app that installed it does:
+      // here that name is this repository's source (as in examples/tsconfig.json).
+      moduleNameMapper: { '^cdk-secure-elasticache$': '<rootDir>/src/index.ts' },
     },
   },
 
@@ -99,12 +109,25 @@ const project = new awscdk.AwsCdkConstructLibrary({
 });
 
 
-// Type-check and lint the examples, scripts and benchmarks with the test settings.
+// Type-check and lint the examples, scripts and benchmarks with the test settings. The examples
+// (and the script that synthesizes them) import the library by its package name, as an app that
+// installed it does: `paths` maps that name to this repository's source, for tsc, for tsx (which
+// reads the nearest tsconfig.json above the working folder: `npx cdk synth` in an example) and for
+// esbuild (which reads the nearest tsconfig.json above each bundled file).
 for (const dir of ['examples', 'scripts', 'bench']) {
   new JsonFile(project, `${dir}/tsconfig.json`, {
-    obj: { extends: '../test/tsconfig.json', include: ['**/*.ts'], exclude: ['node_modules', 'cdk.out'] },
+    obj: {
+      extends: '../test/tsconfig.json',
+      compilerOptions: dir !== 'examples' ? undefined : { paths: { 'cdk-secure-elasticache': ['../src/index.ts'] } },
+      include: ['**/*.ts'],
+      exclude: ['node_modules', 'cdk.out'],
+    },
   });
 }
+
+// The lint's import resolver reads the examples' tsconfig too, where `cdk-secure-elasticache` is a path.
+project.eslint?.file.addOverride('settings.import/resolver.typescript.project', ['./tsconfig.json', './examples/tsconfig.json']);
+project.eslint?.file.addOverride('settings.import/resolver.typescript.noWarnOnMultipleProjects', true);
 
 // Node 20 is supported by this project; jsii's end-of-life banner is noise in every build.
 project.tasks.addEnvironment('JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION', '20');
@@ -119,7 +142,8 @@ project.postCompileTask.spawn(rosetta);
 // `npm run synth`: synthesize every app under examples/ into cdk.out/ and print a summary.
 const synth = project.addTask('synth', {
   description: 'Synthesize the example apps into cdk.out/ and print their ElastiCache resources and policy findings',
-  exec: 'tsx scripts/synth-examples.ts',
+  // With the examples' tsconfig, whose `paths` resolve `cdk-secure-elasticache` to src/.
+  exec: 'tsx --tsconfig examples/tsconfig.json scripts/synth-examples.ts',
 });
 
 // `npx projen bindings`: the Python, Java, .NET and Go sources that jsii generates, checked offline

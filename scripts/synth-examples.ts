@@ -3,7 +3,9 @@
  * ElastiCache resources, its synth warnings and errors, and the findings of the five cdk-nag packs.
  *
  *   npm run synth                      (the projen task)
- *   npx tsx scripts/synth-examples.ts
+ *   npx tsx --tsconfig examples/tsconfig.json scripts/synth-examples.ts
+ *
+ * The examples import `cdk-secure-elasticache`, which examples/tsconfig.json maps to src/.
  *
  * Needs no AWS credentials: the examples use a fixed dummy environment and do no lookups.
  * Exits non-zero when an example fails to synthesize or reports a synth error.

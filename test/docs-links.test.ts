@@ -10,6 +10,7 @@ const EXAMPLES = path.join(ROOT, 'examples');
 const PAGES = [
   'README.md',
   'bench/README.md',
+  'examples/README.md',
   ...fs.readdirSync(DOCS).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`),
   ...fs.readdirSync(EXAMPLES).map((d) => `examples/${d}/README.md`).filter((f) => fs.existsSync(path.join(ROOT, f))),
 ].sort();

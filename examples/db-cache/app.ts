@@ -12,6 +12,8 @@
  * The zones, the VPC with its flow logs, the log key and the alarm topic come from `ServiceStack`
  * (`../shared/service-stack.ts`), the function from `AppFunction` (`../shared/app-function.ts`)
  * and the REST API from `ApiFront` (`../shared/api-front.ts`), which the examples share.
+ * To use this app in your own, copy this folder and the files that README.md lists under "Copy
+ * it into your app", beside it as here: it imports the library as `cdk-secure-elasticache`.
  */
 import * as path from 'path';
 import { App, AppProps, CfnOutput, CfnResource, Duration, RemovalPolicy, StackProps, Token, Validations } from 'aws-cdk-lib';
@@ -27,10 +29,10 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { RegionInfo } from 'aws-cdk-lib/region-info';
 import { Construct } from 'constructs';
-import { RotationVpcEndpoints, SecretRotation, SecureRedisCluster } from '../../src';
 import { ApiFront } from '../shared/api-front';
 import { AppFunction } from '../shared/app-function';
 import { ServiceStack } from '../shared/service-stack';
+import { RotationVpcEndpoints, SecretRotation, SecureRedisCluster } from 'cdk-secure-elasticache';
 
 /** A fixed dummy environment; the stack names its zones itself, so synth looks nothing up. */
 const ENV = { account: '123456789012', region: 'us-east-1' };

@@ -13,14 +13,16 @@
  * The zones, the VPC with its flow logs, the log key and the alarm topic come from `ServiceStack`
  * (`../shared/service-stack.ts`), the function from `AppFunction` (`../shared/app-function.ts`),
  * which the examples share.
+ * To use this app in your own, copy this folder and the files that README.md lists under "Copy
+ * it into your app", beside it as here: it imports the library as `cdk-secure-elasticache`.
  */
 import * as path from 'path';
 import { App, AppProps, CfnOutput, StackProps } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { Construct } from 'constructs';
-import { ShardedMemcached } from '../../src';
 import { AppFunction } from '../shared/app-function';
 import { ServiceStack } from '../shared/service-stack';
+import { ShardedMemcached } from 'cdk-secure-elasticache';
 
 /** A fixed dummy environment; the stack names its zones itself, so synth looks nothing up. */
 const ENV = { account: '123456789012', region: 'us-east-1' };

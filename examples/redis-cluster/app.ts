@@ -10,12 +10,14 @@
  *
  * The zones, the VPC with its flow logs, and the alarm topic come from `ServiceStack`
  * (`../shared/service-stack.ts`), which the examples share.
+ * To use this app in your own, copy this folder and the files that README.md lists under "Copy
+ * it into your app", beside it as here: it imports the library as `cdk-secure-elasticache`.
  */
 import { App, AppProps, CfnOutput, StackProps } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { Construct } from 'constructs';
-import { SecretRotation, SecureRedisCluster } from '../../src';
 import { ServiceStack } from '../shared/service-stack';
+import { SecretRotation, SecureRedisCluster } from 'cdk-secure-elasticache';
 
 /** A fixed dummy environment; the stack names its zones itself, so synth looks nothing up. */
 const ENV = { account: '123456789012', region: 'us-east-1' };

@@ -12,15 +12,17 @@
  *
  * The zones, the VPC with its flow logs, the log key and the alarm topic come from `ServiceStack`
  * (`../shared/service-stack.ts`), which the examples share.
+ * To use this app in your own, copy this folder and the files that README.md lists under "Copy
+ * it into your app", beside it as here: it imports the library as `cdk-secure-elasticache`.
  */
 import * as path from 'path';
 import { App, AppProps, CfnOutput, Duration, StackProps } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { Construct } from 'constructs';
-import { SecretRotation, SessionStoreCache, SessionStoreConsumer, SessionStoreDeployment } from '../../src';
 import { ApiFront } from '../shared/api-front';
 import { AppFunction } from '../shared/app-function';
 import { ServiceStack } from '../shared/service-stack';
+import { SecretRotation, SessionStoreCache, SessionStoreConsumer, SessionStoreDeployment } from 'cdk-secure-elasticache';
 
 /** A fixed dummy environment; the stacks name their zones themselves, so synth looks nothing up. */
 const ENV = { account: '123456789012', region: 'us-east-1' };

@@ -3,6 +3,7 @@
  * service-to-service callers that sign their requests (SigV4, `AWS_IAM` authorization), built to
  * pass the five cdk-nag packs (AwsSolutions, HIPAA Security, NIST 800-53 R4 and R5, PCI DSS 3.2.1).
  * Each example's `app.ts` gives it its function, its routes and its choice about the stage cache.
+ * Copy this file with an example that uses it (examples/README.md).
  */
 import { ArnFormat, Duration, Names, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';

@@ -2,8 +2,9 @@
  * The application tier of the example apps: a Node.js Lambda function in the VPC, bundled from a
  * TypeScript entry file with esbuild at synth (no Docker), built to pass the five cdk-nag packs.
  * Each example's `app.ts` gives it its entry file and environment, and the cache construct's grant
- * connects it to the cache.
+ * connects it to the cache. Copy this file with an example that uses it (examples/README.md).
  */
+import * as fs from 'fs';
 import * as path from 'path';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -15,8 +16,23 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 
-/** The repository's root: the lock file and the TypeScript settings that esbuild bundles with. */
-const REPOSITORY_ROOT = path.resolve(__dirname, '..', '..');
+/** The lock files that NodejsFunction knows (npm, Yarn, pnpm, Bun). */
+const LOCK_FILES = ['package-lock.json', 'yarn.lock', 'pnpm-lock.yaml', 'bun.lockb', 'bun.lock'];
+
+/**
+ * The project that esbuild bundles in: the nearest folder above this file with a lock file. In
+ * this repository that is its root; in an app that copied this file, the app's root.
+ */
+function findProjectRoot(): { root: string; lockFile: string } {
+  for (let dir = __dirname; ; dir = path.dirname(dir)) {
+    const lockFile = LOCK_FILES.map((name) => path.join(dir, name)).find((file) => fs.existsSync(file));
+    if (lockFile) return { root: dir, lockFile };
+    if (path.dirname(dir) === dir) {
+      throw new Error(`AppFunction bundles in the project of ${JSON.stringify(__dirname)}, but no folder above it has a lock file `
+        + `(${LOCK_FILES.join(', ')}): install the app's dependencies (npm install) first`);
+    }
+  }
+}
 
 /**
  * A role whose granted permissions go into a customer managed policy instead of the inline
@@ -123,6 +139,7 @@ export class AppFunction extends Construct implements ec2.IConnectable, iam.IGra
 
     const deadLetters = createDeadLetterQueue(this, 'DeadLetters');
 
+    const project = findProjectRoot();
     this.function = new nodejs.NodejsFunction(this, 'Function', {
       description: props.description,
       entry: props.entry,
@@ -140,8 +157,8 @@ export class AppFunction extends Construct implements ec2.IConnectable, iam.IGra
       deadLetterQueue: deadLetters,
       logGroup,
       loggingFormat: lambda.LoggingFormat.JSON,
-      projectRoot: REPOSITORY_ROOT,
-      depsLockFilePath: path.join(REPOSITORY_ROOT, 'package-lock.json'),
+      projectRoot: project.root,
+      depsLockFilePath: project.lockFile,
       bundling: {
         // esbuild from the project's devDependencies, at synth: no Docker.
         forceDockerBundling: false,
@@ -150,7 +167,7 @@ export class AppFunction extends Construct implements ec2.IConnectable, iam.IGra
         minify: true,
         sourceMap: true,
         sourcesContent: false,
-        tsconfig: path.join(REPOSITORY_ROOT, 'examples', 'tsconfig.json'),
+        // No `tsconfig`: esbuild reads the nearest tsconfig.json above each file it bundles.
       },
     });
     // Stack traces point at the TypeScript sources (Lambda developer guide, "Node.js source maps").

@@ -4,6 +4,8 @@
  * example's `app.ts` extends `ServiceStack` and tells its own story on top.
  *
  * This folder has no `app.ts`: it is not an example of its own, and `npm run synth` skips it.
+ * An app made from an example copies the files of this folder that the example's README lists
+ * (see examples/README.md, "Shared code: copy these files too").
  */
 import { CfnResource, Fn, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
