@@ -31,6 +31,11 @@ const project = new awscdk.AwsCdkConstructLibrary({
     '@cdklabs/cdk-validator-cfnguard@^0.0.62',
     'fast-check@^4',
     '@aws-cdk/aws-elasticache-alpha@2.235.1-alpha.0',
+    // The integration tests (test/integ.*.ts, docs/integration-tests.md): IntegTest and its
+    // assertions. 2.245.0-alpha.0 is the newest on the registry (no 2.258 build); its peer range is
+    // aws-cdk-lib ^2.245.0. integ-runner is not added: its newest release (2.197.10) bundles a
+    // toolkit that reads cloud assemblies up to schema 53, and aws-cdk-lib 2.258 writes 54.
+    '@aws-cdk/integ-tests-alpha@2.245.0-alpha.0',
     'tsx@^4',
     // The AUTH token rotation function (src/private/auth-token-rotation.lambda.ts): the SDK clients
     // for its types and tests (the Lambda runtime provides the SDK), the Valkey client that is
