@@ -26,6 +26,7 @@ import { createNodeAlarms, nodeMetric, NodeAlarmSpec } from './private/metrics';
 import { checkZoneSpread, createCacheSecurity, createSubnetGroup, refuseWorldOpenIngress, selectCacheSubnets, validateAllowedConnections } from './private/network';
 import { describeNodeType, nodeFamilyProblem, NodeTypeInfo, suggestedNodeType } from './private/node-types';
 import { createParameterGroup } from './private/parameter-group';
+import { validateSnapshotArns } from './private/restore';
 import { BoundCacheUser, createUserGroup, userArn, validateUsers } from './private/rbac';
 import { grantReadSecret } from './private/secret-grant';
 import { rotateSecrets } from './private/secret-rotation';
@@ -275,6 +276,17 @@ export interface SecureRedisClusterProps {
   readonly snapshotName?: string;
 
   /**
+   * `.rdb` files in Amazon S3 to seed the new replication group with, as ARNs:
+   * `arn:<partition>:s3:::<bucket>/<key>.rdb` (create-only: `SnapshotArns`). The bucket must be
+   * in the group's Region and let ElastiCache read the files (docs/secure-redis-cluster.md,
+   * "Seeding from .rdb files in Amazon S3"). Keep the list as long as the group lives: removing
+   * or changing it replaces the group with a new one, seeded again or empty.
+   *
+   * @default - an empty cache (or the backup of `snapshotName`)
+   */
+  readonly snapshotArnsToRestore?: string[];
+
+  /**
    * Engine parameters. A parameter group of the engine's family is created for them
    * (with `cluster-enabled` set from `clusterMode`).
    *
@@ -342,7 +354,7 @@ export interface SecureRedisClusterProps {
    *
    * A name you give is fixed: CloudFormation cannot replace a resource with a fixed name, so a
    * change that replaces the group (`port`, `encryptionKey`, `replicasPerShard` in cluster mode,
-   * `clusterMode`, `snapshotName`, subnets, AUTH token to users) fails unless the same change
+   * `clusterMode`, `snapshotName`, `snapshotArnsToRestore`, subnets, AUTH token to users) fails unless the same change
    * gives a new `replicationGroupId` (docs/updates-and-replacements.md).
    *
    * @default - `<construct path>-<hash>-<stack uuid>`, where the hash covers the properties that
@@ -999,6 +1011,7 @@ export class SecureRedisCluster extends SecureRedisClusterBase {
     // CreateReplicationGroup API reference, ReplicationGroupId constraints.
     validateCacheId(v, 'replicationGroupId', props.replicationGroupId, MAX_GROUP_ID_LENGTH);
     const retentionDays = this.validateBackups(v, backupRetention, snapshotWindow, maintenanceWindow);
+    validateSnapshotArns(v, props.snapshotArnsToRestore, props.snapshotName);
     v.check(props.parameters !== undefined && props.parameterGroupName !== undefined,
       `parameters and parameterGroupName ${quote(props.parameterGroupName)} are both set. Give parameters (a group is created) or the name of an existing group, not both.`);
     const clusterEnabledParam = props.parameters?.['cluster-enabled'];
@@ -1126,6 +1139,7 @@ export class SecureRedisCluster extends SecureRedisClusterBase {
       cacheParameterGroupName: props.parameterGroupName ?? this.parameterGroup?.ref,
       logDeliveryConfigurations: logDeliveryConfigurations.length > 0 ? logDeliveryConfigurations : undefined,
       snapshotName: props.snapshotName,
+      snapshotArns: props.snapshotArnsToRestore,
       dataTieringEnabled: this.nodeTypeInfo?.dataTiering ? true : undefined,
     });
     this.replicationGroup.applyRemovalPolicy(removalPolicy);
