@@ -15,7 +15,9 @@ export { MemcachedEngineVersion, type MemcachedEngineVersionOptions } from './me
 export {
   type CacheLogging,
   type CacheMetricOptions,
+  type GroupMetricOptions,
   type ISecureRedisCluster,
+  NodeAggregation,
   type RecommendedAlarmsOptions,
   SecureRedisCluster,
   type SecureRedisClusterAttributes,

@@ -22,11 +22,12 @@ import { grantConnectOn, missingAttribute, validateIamUserNames, validateImporte
 import { createKey } from './private/keys';
 import { VENDED_LOGS_PREFIX } from './private/log-groups';
 import { createEncryptedLogGroup } from './private/log-key';
-import { createNodeAlarms, nodeMetric, NodeAlarmSpec } from './private/metrics';
+import { createNodeAlarms, nodeMetric, NodeAlarmSpec, nodesMath } from './private/metrics';
 import { checkZoneSpread, createCacheSecurity, createSubnetGroup, refuseWorldOpenIngress, selectCacheSubnets, validateAllowedConnections } from './private/network';
 import { describeNodeType, nodeFamilyProblem, NodeTypeInfo, suggestedNodeType } from './private/node-types';
 import { createParameterGroup } from './private/parameter-group';
 import { BoundCacheUser, createUserGroup, userArn, validateUsers } from './private/rbac';
+import { validateSnapshotArns } from './private/restore';
 import { grantReadSecret } from './private/secret-grant';
 import { rotateSecrets } from './private/secret-rotation';
 import {
@@ -275,6 +276,17 @@ export interface SecureRedisClusterProps {
   readonly snapshotName?: string;
 
   /**
+   * `.rdb` files in Amazon S3 to seed the new replication group with, as ARNs:
+   * `arn:<partition>:s3:::<bucket>/<key>.rdb` (create-only: `SnapshotArns`). The bucket must be
+   * in the group's Region and let ElastiCache read the files (docs/secure-redis-cluster.md,
+   * "Seeding from .rdb files in Amazon S3"). Keep the list as long as the group lives: removing
+   * or changing it replaces the group with a new one, seeded again or empty.
+   *
+   * @default - an empty cache (or the backup of `snapshotName`)
+   */
+  readonly snapshotArnsToRestore?: string[];
+
+  /**
    * Engine parameters. A parameter group of the engine's family is created for them
    * (with `cluster-enabled` set from `clusterMode`).
    *
@@ -342,7 +354,7 @@ export interface SecureRedisClusterProps {
    *
    * A name you give is fixed: CloudFormation cannot replace a resource with a fixed name, so a
    * change that replaces the group (`port`, `encryptionKey`, `replicasPerShard` in cluster mode,
-   * `clusterMode`, `snapshotName`, subnets, AUTH token to users) fails unless the same change
+   * `clusterMode`, `snapshotName`, `snapshotArnsToRestore`, subnets, AUTH token to users) fails unless the same change
    * gives a new `replicationGroupId` (docs/updates-and-replacements.md).
    *
    * @default - `<construct path>-<hash>-<stack uuid>`, where the hash covers the properties that
@@ -446,6 +458,54 @@ export interface CacheMetricOptions extends cloudwatch.MetricOptions {
    * @default - the first node of the first shard
    */
   readonly cacheClusterId?: string;
+}
+
+/**
+ * How the values of the nodes combine into one value of the whole group: a metric math function
+ * over the series of every node.
+ */
+export enum NodeAggregation {
+  /** The sum over the nodes: for counts (evictions, connections, hits, bytes). */
+  SUM = 'SUM',
+  /** The highest node: for percentages and lags, where the worst node matters. */
+  MAX = 'MAX',
+  /** The lowest node. */
+  MIN = 'MIN',
+  /** The mean over the nodes. */
+  AVG = 'AVG',
+}
+
+/**
+ * Options of a metric of the whole group: metric math over the metric of every node.
+ */
+export interface GroupMetricOptions {
+  /**
+   * The statistic of each node's metric, before the nodes are combined.
+   *
+   * @default - that of the node metric: Sum for counts, Maximum for connections and lag, Average for percentages
+   */
+  readonly statistic?: string;
+
+  /**
+   * The period of each node's metric and of the expression.
+   *
+   * @default Duration.minutes(5)
+   */
+  readonly period?: Duration;
+
+  /**
+   * The label of the expression in graphs.
+   *
+   * @default - the function, the metric and the number of nodes, e.g. `SUM of Evictions (2 nodes)`
+   */
+  readonly label?: string;
+
+  /**
+   * The color of the expression in graphs, as a hex string (`#1f77b4`).
+   *
+   * @default - chosen by CloudWatch
+   */
+  readonly color?: string;
 }
 
 /**
@@ -555,6 +615,37 @@ export interface ISecureRedisCluster extends IResource, ec2.IConnectable {
   metricAuthenticationFailures(props?: CacheMetricOptions): cloudwatch.Metric;
   /** Swap used by the host, in bytes. */
   metricSwapUsage(props?: CacheMetricOptions): cloudwatch.Metric;
+
+  /** A metric of the whole group: `aggregation` over the metric of every node (metric math). */
+  metricGroup(metricName: string, aggregation: NodeAggregation, props?: GroupMetricOptions): cloudwatch.IMetric;
+  /** The busiest engine thread of the group: MAX of `EngineCPUUtilization` over the nodes. */
+  metricGroupEngineCpuUtilization(props?: GroupMetricOptions): cloudwatch.IMetric;
+  /** The busiest host of the group: MAX of `CPUUtilization` over the nodes. */
+  metricGroupCpuUtilization(props?: GroupMetricOptions): cloudwatch.IMetric;
+  /** The fullest node of the group: MAX of `DatabaseMemoryUsagePercentage` over the nodes. */
+  metricGroupDatabaseMemoryUsagePercentage(props?: GroupMetricOptions): cloudwatch.IMetric;
+  /** The replica furthest behind: MAX of `ReplicationLag` over the nodes. */
+  metricGroupReplicationLag(props?: GroupMetricOptions): cloudwatch.IMetric;
+  /** Evictions of the group: SUM of `Evictions` over the nodes. */
+  metricGroupEvictions(props?: GroupMetricOptions): cloudwatch.IMetric;
+  /** Client connections of the group: SUM of `CurrConnections` over the nodes. */
+  metricGroupCurrConnections(props?: GroupMetricOptions): cloudwatch.IMetric;
+  /** Read hits of the group: SUM of `CacheHits` over the nodes. */
+  metricGroupCacheHits(props?: GroupMetricOptions): cloudwatch.IMetric;
+  /** Read misses of the group: SUM of `CacheMisses` over the nodes. */
+  metricGroupCacheMisses(props?: GroupMetricOptions): cloudwatch.IMetric;
+  /** The alpha module's name of `metricGroupCacheHits()`. */
+  metricCacheHitCount(props?: GroupMetricOptions): cloudwatch.IMetric;
+  /** The alpha module's name of `metricGroupCacheMisses()`. */
+  metricCacheMissCount(props?: GroupMetricOptions): cloudwatch.IMetric;
+  /** The percentage of reads of the group that hit: 100 * hits / (hits + misses), summed over the nodes. */
+  metricCacheHitRate(props?: GroupMetricOptions): cloudwatch.IMetric;
+  /** The alpha module's name of `metricGroupCurrConnections()`. */
+  metricActiveConnections(props?: GroupMetricOptions): cloudwatch.IMetric;
+  /** Bytes the group read from the network: SUM of `NetworkBytesIn` over the nodes. */
+  metricNetworkBytesIn(props?: GroupMetricOptions): cloudwatch.IMetric;
+  /** Bytes the group wrote to the network: SUM of `NetworkBytesOut` over the nodes. */
+  metricNetworkBytesOut(props?: GroupMetricOptions): cloudwatch.IMetric;
 }
 
 /**
@@ -689,6 +780,192 @@ export abstract class SecureRedisClusterBase extends Resource implements ISecure
   public metricSwapUsage(props?: CacheMetricOptions): cloudwatch.Metric {
     return this.metric('SwapUsage', { statistic: cloudwatch.Stats.MAXIMUM, ...props });
   }
+
+  /**
+   * A metric of the whole group: `aggregation` over the metric of every node, with metric math
+   * (ElastiCache publishes these metrics per node only). Works in graphs and dashboards; an
+   * alarm on metric math reads at most 10 metrics (CloudWatch "Limits that apply to alarms based
+   * on metric math expressions"), so alarm on groups of up to 10 nodes, or use
+   * `addRecommendedAlarms()`, which alarms on every node.
+   *
+   * @default - of each node: average over 5 minutes
+   */
+  public metricGroup(metricName: string, aggregation: NodeAggregation, props: GroupMetricOptions = {}): cloudwatch.IMetric {
+    return this.overNodes(metricName, aggregation, (o) => this.metric(metricName, o), props);
+  }
+
+  /**
+   * The busiest engine thread of the group: MAX of `EngineCPUUtilization` over the nodes.
+   *
+   * @default - of each node: average over 5 minutes
+   */
+  public metricGroupEngineCpuUtilization(props: GroupMetricOptions = {}): cloudwatch.IMetric {
+    return this.overNodes('EngineCPUUtilization', NodeAggregation.MAX, (o) => this.metricEngineCpuUtilization(o), props);
+  }
+
+  /**
+   * The busiest host of the group: MAX of `CPUUtilization` over the nodes.
+   *
+   * @default - of each node: average over 5 minutes
+   */
+  public metricGroupCpuUtilization(props: GroupMetricOptions = {}): cloudwatch.IMetric {
+    return this.overNodes('CPUUtilization', NodeAggregation.MAX, (o) => this.metricCpuUtilization(o), props);
+  }
+
+  /**
+   * The fullest node of the group: MAX of `DatabaseMemoryUsagePercentage` over the nodes.
+   *
+   * @default - of each node: average over 5 minutes
+   */
+  public metricGroupDatabaseMemoryUsagePercentage(props: GroupMetricOptions = {}): cloudwatch.IMetric {
+    return this.overNodes('DatabaseMemoryUsagePercentage', NodeAggregation.MAX, (o) => this.metricDatabaseMemoryUsagePercentage(o), props);
+  }
+
+  /**
+   * The replica furthest behind its primary: MAX of `ReplicationLag` over the nodes (primaries
+   * publish no lag).
+   *
+   * @default - of each node: maximum over 5 minutes
+   */
+  public metricGroupReplicationLag(props: GroupMetricOptions = {}): cloudwatch.IMetric {
+    return this.overNodes('ReplicationLag', NodeAggregation.MAX, (o) => this.metricReplicationLag(o), props);
+  }
+
+  /**
+   * Evictions of the group: SUM of `Evictions` over the nodes.
+   *
+   * @default - of each node: sum over 5 minutes
+   */
+  public metricGroupEvictions(props: GroupMetricOptions = {}): cloudwatch.IMetric {
+    return this.overNodes('Evictions', NodeAggregation.SUM, (o) => this.metricEvictions(o), props);
+  }
+
+  /**
+   * Client connections of the group: SUM of `CurrConnections` over the nodes.
+   *
+   * @default - of each node: maximum over 5 minutes
+   */
+  public metricGroupCurrConnections(props: GroupMetricOptions = {}): cloudwatch.IMetric {
+    return this.overNodes('CurrConnections', NodeAggregation.SUM, (o) => this.metricCurrConnections(o), props);
+  }
+
+  /**
+   * Read hits of the group: SUM of `CacheHits` over the nodes.
+   *
+   * @default - of each node: sum over 5 minutes
+   */
+  public metricGroupCacheHits(props: GroupMetricOptions = {}): cloudwatch.IMetric {
+    return this.overNodes('CacheHits', NodeAggregation.SUM, (o) => this.metricCacheHits(o), props);
+  }
+
+  /**
+   * Read misses of the group: SUM of `CacheMisses` over the nodes.
+   *
+   * @default - of each node: sum over 5 minutes
+   */
+  public metricGroupCacheMisses(props: GroupMetricOptions = {}): cloudwatch.IMetric {
+    return this.overNodes('CacheMisses', NodeAggregation.SUM, (o) => this.metricCacheMisses(o), props);
+  }
+
+  /**
+   * The alpha module's name of `metricGroupCacheHits()`.
+   *
+   * @default - of each node: sum over 5 minutes
+   */
+  public metricCacheHitCount(props: GroupMetricOptions = {}): cloudwatch.IMetric {
+    return this.metricGroupCacheHits(props);
+  }
+
+  /**
+   * The alpha module's name of `metricGroupCacheMisses()`.
+   *
+   * @default - of each node: sum over 5 minutes
+   */
+  public metricCacheMissCount(props: GroupMetricOptions = {}): cloudwatch.IMetric {
+    return this.metricGroupCacheMisses(props);
+  }
+
+  /**
+   * The percentage of the group's reads that hit: 100 * hits / (hits + misses), each summed
+   * over the nodes. No data in periods without reads.
+   *
+   * @default - of each node: sums over 5 minutes
+   */
+  public metricCacheHitRate(props: GroupMetricOptions = {}): cloudwatch.IMetric {
+    const nodeIds = this._everyNodeId();
+    const options = (id: string) => nodeOptions(id, props);
+    return nodesMath(this, 'Cache hit rate %', nodeIds, [
+      { prefix: 'hits', metricOf: (id) => this.metricCacheHits(options(id)) },
+      { prefix: 'misses', metricOf: (id) => this.metricCacheMisses(options(id)) },
+    ], (ids) => {
+      const hits = `SUM([${ids.hits.join(', ')}])`;
+      return `100 * ${hits} / (${hits} + SUM([${ids.misses.join(', ')}]))`;
+    }, props);
+  }
+
+  /**
+   * The alpha module's name of `metricGroupCurrConnections()`.
+   *
+   * @default - of each node: maximum over 5 minutes
+   */
+  public metricActiveConnections(props: GroupMetricOptions = {}): cloudwatch.IMetric {
+    return this.metricGroupCurrConnections(props);
+  }
+
+  /**
+   * Bytes the group read from the network: SUM of `NetworkBytesIn` over the nodes.
+   *
+   * @default - of each node: sum over 5 minutes
+   */
+  public metricNetworkBytesIn(props: GroupMetricOptions = {}): cloudwatch.IMetric {
+    return this.overNodes('NetworkBytesIn', NodeAggregation.SUM, (o) => this.metric('NetworkBytesIn', { statistic: cloudwatch.Stats.SUM, ...o }), props);
+  }
+
+  /**
+   * Bytes the group wrote to the network: SUM of `NetworkBytesOut` over the nodes.
+   *
+   * @default - of each node: sum over 5 minutes
+   */
+  public metricNetworkBytesOut(props: GroupMetricOptions = {}): cloudwatch.IMetric {
+    return this.overNodes('NetworkBytesOut', NodeAggregation.SUM, (o) => this.metric('NetworkBytesOut', { statistic: cloudwatch.Stats.SUM, ...o }), props);
+  }
+
+  /**
+   * The id of every node, for the metrics of the whole group; fails when they are not known at
+   * synth.
+   *
+   * @internal
+   */
+  protected abstract _everyNodeId(): string[];
+
+  private overNodes(
+    metricName: string, aggregation: NodeAggregation, perNode: (o: CacheMetricOptions) => cloudwatch.Metric, props: GroupMetricOptions,
+  ): cloudwatch.IMetric {
+    return nodesMath(this, `${aggregation} of ${metricName}`, this._everyNodeId(),
+      [{ prefix: 'node', metricOf: (id) => perNode(nodeOptions(id, props)) }],
+      (ids) => `${aggregation}([${ids.node.join(', ')}])`, props);
+  }
+}
+
+/** The options of one node's metric in a whole-group metric: only what was given, so that the node metric's defaults apply. */
+function nodeOptions(cacheClusterId: string, props: GroupMetricOptions): CacheMetricOptions {
+  return {
+    cacheClusterId,
+    ...(props.statistic !== undefined ? { statistic: props.statistic } : {}),
+    ...(props.period !== undefined ? { period: props.period } : {}),
+  };
+}
+
+/**
+ * The nodes of a whole-group metric: every node when the topology is known at synth. A node
+ * count from a token would leave nodes out of the sum or the maximum, unseen.
+ */
+function everyNodeId(scope: Construct, nodeIds: string[], topology: Topology): string[] {
+  if (Token.isUnresolved(topology.shards) || Token.isUnresolved(topology.replicasPerShard)) {
+    throw new Error(`[${scope.node.path}] takes shards or replicasPerShard from a token, so its nodes are not known at synth and a metric of the whole group would leave some out. `
+      + 'Give numbers, or use the metrics of single nodes (cacheClusterId).');
+  }
+  return nodeIds;
 }
 
 /** The topology that decides the node ids. */
@@ -828,6 +1105,15 @@ class ImportedSecureRedisCluster extends SecureRedisClusterBase {
         + 'Name the node with the cacheClusterId metric option, or import the group with SecureRedisCluster.fromSecureRedisClusterAttributes() and give clusterMode, shards and replicasPerShard.');
     }
     return this._nodeIds;
+  }
+
+  /** @internal */
+  protected _everyNodeId(): string[] {
+    return everyNodeId(this, this.nodeIds, {
+      clusterMode: this.options.clusterMode ?? false,
+      shards: this.options.shards ?? 1,
+      replicasPerShard: this.options.replicasPerShard ?? 1,
+    });
   }
 
   public get primaryEndpoint(): CacheEndpoint {
@@ -999,6 +1285,7 @@ export class SecureRedisCluster extends SecureRedisClusterBase {
     // CreateReplicationGroup API reference, ReplicationGroupId constraints.
     validateCacheId(v, 'replicationGroupId', props.replicationGroupId, MAX_GROUP_ID_LENGTH);
     const retentionDays = this.validateBackups(v, backupRetention, snapshotWindow, maintenanceWindow);
+    validateSnapshotArns(v, props.snapshotArnsToRestore, props.snapshotName);
     v.check(props.parameters !== undefined && props.parameterGroupName !== undefined,
       `parameters and parameterGroupName ${quote(props.parameterGroupName)} are both set. Give parameters (a group is created) or the name of an existing group, not both.`);
     const clusterEnabledParam = props.parameters?.['cluster-enabled'];
@@ -1126,6 +1413,7 @@ export class SecureRedisCluster extends SecureRedisClusterBase {
       cacheParameterGroupName: props.parameterGroupName ?? this.parameterGroup?.ref,
       logDeliveryConfigurations: logDeliveryConfigurations.length > 0 ? logDeliveryConfigurations : undefined,
       snapshotName: props.snapshotName,
+      snapshotArns: props.snapshotArnsToRestore,
       dataTieringEnabled: this.nodeTypeInfo?.dataTiering ? true : undefined,
     });
     this.replicationGroup.applyRemovalPolicy(removalPolicy);
@@ -1166,6 +1454,11 @@ export class SecureRedisCluster extends SecureRedisClusterBase {
         secret: u.secret!,
       })),
     }, props.secretRotation);
+  }
+
+  /** @internal */
+  protected _everyNodeId(): string[] {
+    return everyNodeId(this, this.nodeIds, this.topology);
   }
 
   /**

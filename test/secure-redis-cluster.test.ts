@@ -769,6 +769,7 @@ describe('replicationGroupId', () => {
     ['replicasPerShard (cluster mode)', { replicasPerShard: 2 }],
     ['clusterMode', { clusterMode: false }],
     ['snapshotName', { snapshotName: 'orders-backup' }],
+    ['snapshotArnsToRestore', { snapshotArnsToRestore: ['arn:aws:s3:::orders-seed/orders.rdb'] }],
     ['authentication: users', { authentication: CacheAuthentication.users([CacheUser.password('orders-app')]) }],
     ['nodeType to data tiering', { nodeType: 'cache.r6gd.xlarge' }],
   ])('changes with %s', (_, props) => {

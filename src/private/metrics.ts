@@ -1,7 +1,8 @@
+import { createHash } from 'crypto';
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as sns from 'aws-cdk-lib/aws-sns';
-import { Construct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
 import { notify } from './alarm-topic';
 
 /**
@@ -48,5 +49,66 @@ export function createNodeAlarms(scope: Construct, specs: NodeAlarmSpec[], topic
     });
     notify(alarm, topic);
     return alarm;
+  });
+}
+
+/**
+ * A CloudWatch graph holds at most 500 metrics and expressions (CloudWatch user guide, "Using
+ * math expressions with CloudWatch metrics").
+ */
+const MAX_GRAPH_ENTRIES = 500;
+
+/** One metric of every node, named `<prefix><n>_<hash>` in the expression. */
+export interface NodeSeries {
+  readonly prefix: string;
+  readonly metricOf: (nodeId: string) => cloudwatch.Metric;
+}
+
+/** What the caller of a whole-group metric may set on the expression. */
+export interface NodesMathOptions {
+  readonly label?: string;
+  readonly color?: string;
+  readonly period?: Duration;
+}
+
+/**
+ * Metric math over the nodes of a replication group: ElastiCache publishes Valkey/Redis OSS
+ * metrics per node, never per group (user guide, "Metrics for Valkey and Redis OSS"), so a value
+ * of the whole group is a function of every node's series, e.g. `SUM([n1, n2])`, which is a time
+ * series when given an array of series (CloudWatch user guide, "Metric math syntax and functions").
+ */
+export function nodesMath(
+  scope: IConstruct,
+  what: string,
+  nodeIds: string[],
+  series: NodeSeries[],
+  expressionOf: (ids: Record<string, string[]>) => string,
+  options: NodesMathOptions,
+): cloudwatch.MathExpression {
+  const count = nodeIds.length * series.length;
+  if (count + 1 > MAX_GRAPH_ENTRIES) {
+    throw new Error(`[${scope.node.path}] ${what} would combine ${count} metrics of ${nodeIds.length} nodes, `
+      + `but a CloudWatch graph holds at most ${MAX_GRAPH_ENTRIES} metrics and expressions. Graph the metrics of single nodes (cacheClusterId) instead.`);
+  }
+  const usingMetrics: Record<string, cloudwatch.IMetric> = {};
+  const ids: Record<string, string[]> = {};
+  for (const s of series) {
+    const metrics = nodeIds.map((nodeId) => s.metricOf(nodeId));
+    // One graph or alarm refuses two different metrics under one id (aws-cdk-lib), so the ids
+    // tell apart the groups, metrics, statistics and periods: two group metrics can share a graph.
+    const m = metrics[0];
+    const hash = createHash('sha256').update(JSON.stringify([scope.node.addr, m.metricName, m.statistic, m.period.toSeconds()])).digest('hex').slice(0, 6);
+    ids[s.prefix] = metrics.map((metric, i) => {
+      const key = `${s.prefix}${i + 1}_${hash}`;
+      usingMetrics[key] = metric;
+      return key;
+    });
+  }
+  return new cloudwatch.MathExpression({
+    expression: expressionOf(ids),
+    usingMetrics,
+    label: options.label ?? `${what} (${nodeIds.length} nodes)`,
+    color: options.color,
+    period: options.period ?? Duration.minutes(5),
   });
 }

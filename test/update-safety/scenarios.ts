@@ -66,6 +66,7 @@ export const REDIS_SCENARIOS: Array<Scenario<SecureRedisClusterProps>> = [
   { change: 'maintenanceWindow', after: () => ({ maintenanceWindow: 'sat:01:00-sat:02:00' }) },
   { change: 'removalPolicy: SNAPSHOT to DESTROY', after: () => ({ removalPolicy: RemovalPolicy.DESTROY }) },
   { change: 'snapshotName: restore from a backup', after: () => ({ snapshotName: 'orders-backup' }) },
+  { change: 'snapshotArnsToRestore: seed from an .rdb file in S3', after: () => ({ snapshotArnsToRestore: ['arn:aws:s3:::orders-seed/orders.rdb'] }) },
   { change: 'parameters: add one', after: () => ({ parameters: { 'maxmemory-policy': 'volatile-lru' } }) },
   { change: 'parameterGroupName: an existing group', after: () => ({ parameterGroupName: 'orders-cluster-params' }) },
   { change: 'logging: retention', after: () => ({ logging: { retention: logs.RetentionDays.THREE_MONTHS } }) },
