@@ -1,4 +1,4 @@
-import { Duration, Fn, RemovalPolicy, Token } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
@@ -15,7 +15,7 @@ import { AccessString, CacheAuthentication, CacheUser, CacheUserAuthenticationTy
 import { CacheEndpoint } from './cache-endpoint';
 import { CacheEngineVersion } from './cache-engine-version';
 import { defaultAlarmTopic } from './private/alarm-topic';
-import { defaultCacheId, derivedId, replacementAwareName, stackUuidFragment, validateCacheId } from './private/ids';
+import { defaultCacheId, derivedId, finalSnapshotName, replacementAwareName, validateCacheId } from './private/ids';
 import { createKey } from './private/keys';
 import { cacheMetric, createNodeAlarms, NodeAlarmSpec } from './private/metrics';
 import { checkZoneSpread, createCacheSecurity, refuseWorldOpenIngress, selectCacheSubnets, validateAllowedConnections } from './private/network';
@@ -743,15 +743,4 @@ export class SessionStoreCache extends Construct implements ec2.IConnectable {
   private userSecret(user: CacheUser): secretsmanager.ISecret | undefined {
     return user.authenticationType === CacheUserAuthenticationType.IAM ? undefined : this.cluster!.userSecret(user.userName);
   }
-}
-
-/**
- * The name of the final backup of a serverless cache. Backup names are unique per account and
- * Region, and ElastiCache refuses to delete a cache whose final backup name is taken. A derived
- * cache name changes with every replacement and carries the stack UUID, so each cache gets its
- * own backup name. A given name is fixed: the stack UUID then keeps the backups of two creations
- * of the stack apart. (Not the cache's `Ref`: a resource cannot refer to itself.)
- */
-function finalSnapshotName(cacheName: string, nameIsGiven: boolean): string {
-  return nameIsGiven ? Fn.join('-', [cacheName, 'final', stackUuidFragment()]) : Fn.join('-', [cacheName, 'final']);
 }
