@@ -6,7 +6,8 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import {
   AccessString, AuthToken, CacheAuthentication, CacheEngineVersion, CacheUser, MemcachedEngineVersion, SecureRedisCluster,
-  SecureRedisClusterProps, SecureServerlessCache, SecureServerlessCacheProps, SessionStoreCache, SessionStoreCacheProps, SessionStoreDeployment, ShardedMemcached, ShardedMemcachedProps,
+  SecureRedisClusterProps, SecureServerlessCache, SecureServerlessCacheProps,
+  SessionStoreCache, SessionStoreCacheProps, SessionStoreDeployment, ShardedMemcached, ShardedMemcachedProps,
 } from '../src';
 
 /** A fixed environment: no lookups, no credentials. */

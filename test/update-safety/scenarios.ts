@@ -5,7 +5,8 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import {
   AccessString, AuthToken, CacheAuthentication, CacheEngineVersion, CacheUser, MemcachedEngineVersion, SecretRotation, SecureRedisCluster,
-  SecureRedisClusterProps, SecureServerlessCache, SecureServerlessCacheProps, SessionStoreCache, SessionStoreCacheProps, SessionStoreDeployment, ShardedMemcached, ShardedMemcachedProps,
+  SecureRedisClusterProps, SecureServerlessCache, SecureServerlessCacheProps,
+  SessionStoreCache, SessionStoreCacheProps, SessionStoreDeployment, ShardedMemcached, ShardedMemcachedProps,
   TransitEncryptionMode,
 } from '../../src';
 
