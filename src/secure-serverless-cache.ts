@@ -21,7 +21,7 @@ import { checkZoneSpread, createCacheSecurity, refuseWorldOpenIngress, selectCac
 import { BoundCacheUser, createUserGroup, validateUsers } from './private/rbac';
 import { grantReadSecret } from './private/secret-grant';
 import { rotateSecrets } from './private/secret-rotation';
-import { isLiteral, PropsValidator, quote, validateEngineVersionText } from './private/validation';
+import { isLiteral, PropsValidator, quote, validateDescription, validateEngineVersionText } from './private/validation';
 
 /** Serverless caches take reads and writes on 6379 and reads from replicas on 6380 (ElastiCache user guide, "Serverless"). */
 const SERVERLESS_PORT = 6379;
@@ -181,6 +181,13 @@ export interface SecureServerlessCacheProps {
    * cannot change in place, so that a change of any of them gets a new name and replaces the cache
    */
   readonly cacheName?: string;
+
+  /**
+   * The description of the cache.
+   *
+   * @default 'Serverless cache <construct path>'
+   */
+  readonly description?: string;
 }
 
 /**
@@ -484,9 +491,13 @@ export class SecureServerlessCache extends SecureServerlessCacheBase {
     const users = authentication.cacheUsers ?? [];
     // ElastiCache stores the name in lowercase; a token cannot be lowercased without breaking it.
     const givenName = isLiteral(props.cacheName) ? props.cacheName.toLowerCase() : props.cacheName;
+    // A cache with the id `Default` is named after its parent, as CDK leaves `Default` out of
+    // logical ids: a construct that composes it this way keeps the names and logical ids of the
+    // resources it created itself before.
+    const namingScope = this.node.id === 'Default' && this.node.scope ? this.node.scope : this;
     // User and user group ids are required and literal: they come from the given name or the
     // construct path, not from the derived cache name, which is known only at synth.
-    const groupId = isLiteral(givenName) ? givenName : defaultCacheId(this, MAX_SERVERLESS_NAME_LENGTH);
+    const groupId = isLiteral(givenName) ? givenName : defaultCacheId(namingScope, MAX_SERVERLESS_NAME_LENGTH);
 
     const v = new PropsValidator(this);
     v.check(!engine.isKnown,
@@ -502,6 +513,7 @@ export class SecureServerlessCache extends SecureServerlessCacheBase {
     v.check(authentication.cacheUsers !== undefined && users.length > 0 && users.every((u) => u.userName === 'default'),
       'authentication lists only the user "default". Add the application\'s user, e.g. CacheAuthentication.users([CacheUser.password("app")]).');
     validateCacheId(v, 'cacheName', props.cacheName, MAX_SERVERLESS_NAME_LENGTH);
+    validateDescription(v, 'description', props.description);
     validateAllowedConnections(v, props.allowedConnections, props.allowCidrIngress ?? false);
     const retentionDays = validateRetention(v, props.backupRetention ?? Duration.days(15));
     const dailySnapshotTime = props.dailySnapshotTime ?? '03:00';
@@ -544,14 +556,14 @@ export class SecureServerlessCache extends SecureServerlessCacheBase {
     };
     // ServerlessCacheName is required. Derived from the create-only properties of the schema, so
     // that a change of any of them comes with a new name and CloudFormation can replace the cache.
-    const serverlessCacheName = givenName ?? replacementAwareName(this, MAX_SERVERLESS_NAME_LENGTH, () => ({
+    const serverlessCacheName = givenName ?? replacementAwareName(namingScope, MAX_SERVERLESS_NAME_LENGTH, () => ({
       KmsKeyId: cache.kmsKeyId,
       SubnetIds: cache.subnetIds,
       SnapshotArnsToRestore: cache.snapshotArnsToRestore,
     }));
     const cache: elasticache.CfnServerlessCache = new elasticache.CfnServerlessCache(this, 'Resource', {
       serverlessCacheName,
-      description: `Serverless cache ${this.node.path}`,
+      description: props.description ?? `Serverless cache ${namingScope.node.path}`,
       engine: engine.engine,
       majorEngineVersion: engine.version.split('.')[0],
       subnetIds: subnets!.subnetIds,

@@ -5,6 +5,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
+import { Construct } from 'constructs';
 import {
   AccessString, AuthToken, CacheAuthentication, CacheEngineVersion, CacheUser, SecretRotation, SecureServerlessCache,
   SecureServerlessCacheProps,
@@ -283,6 +284,23 @@ describe('props', () => {
     template.hasResourceProperties(USER_GROUP, { UserGroupId: 'orders-cache-users' });
   });
 
+  test('description: as given', () => {
+    expect(cacheProps(build({ description: 'Orders cache' })).Description).toBe('Orders cache');
+  });
+
+  test('with the id Default, the cache is named after its parent and its resources keep the parent\'s logical ids', () => {
+    const { stack } = newStack();
+    const vpc = importedVpc(stack);
+    const parent = new Construct(stack, 'Orders');
+    const cache = new SecureServerlessCache(parent, 'Default', { vpc, secretRotation: SecretRotation.disabled() });
+    const template = Template.fromStack(stack);
+
+    expect(evaluate(stack, cache.serverlessCacheName)).toMatch(new RegExp(`^teststack-orders-[a-z0-9]{8}-${SAMPLE_UUID_FRAGMENT}$`));
+    expect(logicalIdOf(cache.node.defaultChild as Construct)).toMatch(/^Orders[0-9A-F]{8}$/);
+    template.hasResourceProperties(USER_GROUP, { UserGroupId: Match.stringLikeRegexp('^teststack-orders-[a-z0-9]{8}-users$') });
+    expect(onlyProps(template, SERVERLESS_CACHE).Description).toBe('Serverless cache TestStack/Orders');
+  });
+
   test('the users\' construct ids come from their names: reordering changes no logical id', () => {
     const ids = (names: string[]) => {
       const built = build({ authentication: CacheAuthentication.users(names.map((n) => CacheUser.password(n))) });
@@ -469,6 +487,7 @@ describe('synth-time rules', () => {
     // Name
     { case: 'cacheName of 41 characters', props: { cacheName: 'a'.repeat(41) }, message: /cacheName "a{41}" has 41 characters; ElastiCache allows 1 to 40\./ },
     { case: 'cacheName with a dot', props: { cacheName: 'orders.cache' }, message: /cacheName "orders\.cache" must start with a letter and contain only letters, digits and hyphens\./ },
+    { case: 'a blank description', props: { description: ' ' }, message: /description " " is empty\. ElastiCache requires a description/ },
     { case: 'cacheName with two hyphens', props: { cacheName: 'orders--cache' }, message: /cacheName "orders--cache" must not contain two hyphens in a row or end with a hyphen\./ },
     // Backups
     { case: 'backupRetention of 0 days', props: { backupRetention: Duration.days(0) }, message: /backupRetention must be whole days from 1 to 35 on serverless, got "0 days"\./ },

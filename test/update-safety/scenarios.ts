@@ -188,6 +188,7 @@ export const SERVERLESS_SCENARIOS: Array<Scenario<SecureServerlessCacheProps>> =
   { change: 'secretRotation: every 30 to every 7 days', after: () => ({ secretRotation: SecretRotation.enabled({ schedule: Duration.days(7) }) }) },
   { change: 'secretRotation: off', after: () => ({ secretRotation: SecretRotation.disabled() }) },
   { change: 'cacheName: give one', after: () => ({ cacheName: 'orders-cache' }) },
+  { change: 'description', after: () => ({ description: 'Orders cache' }) },
 ];
 
 /** Changes with a name of your own: they fail unless the same change gives a new name. */
