@@ -109,9 +109,11 @@ describe('AwsSolutions, HIPAA Security, NIST 800-53 R4/R5 and PCI DSS 3.2.1', ()
 
   test.each<[string, (stack: Stack, vpc: ec2.IVpc) => IConstruct, string[]]>([
     ['AUTH token', (stack, vpc) => new SecureRedisCluster(stack, 'Cache', { vpc, secretRotation: SecretRotation.disabled() }), ['Cache/AuthToken']],
-    ['serverless user', (stack, vpc) => new SessionStoreCache(stack, 'Cache', {
+    ['serverless session user', (stack, vpc) => new SessionStoreCache(stack, 'Cache', {
       vpc, deployment: SessionStoreDeployment.serverless(), secretRotation: SecretRotation.disabled(),
-    }), ['Cache/UserSecret:rotationoff-cache-a28a6811-app']],
+    }).serverless!, ['Cache/Default/UserSecret:rotationoff-cache-a28a6811-app']],
+    ['SecureServerlessCache user', (stack, vpc) => new SecureServerlessCache(stack, 'Cache', { vpc, secretRotation: SecretRotation.disabled() }),
+      ['Cache/UserSecret:app']],
   ])('rotation off (%s): exactly the three rotation findings on each generated secret come back, with a warning', (_name, build, secrets) => {
     const { app, stack } = newStack('rotation-off');
     const construct = build(stack, importedVpc(stack));
