@@ -454,7 +454,8 @@ export class SessionStoreCache extends Construct implements ec2.IConnectable {
    * - `SESSION_STORE_SERVERLESS`: `true` with `iam` on serverless (the token is signed for a
    *   serverless cache)
    * - `SESSION_STORE_TTL_SECONDS`, `SESSION_STORE_KEY_PREFIX`
-   * - `SESSION_STORE_CLUSTER_MODE`: `true` when the client must be cluster-aware
+   * - `SESSION_STORE_CLUSTER_MODE`: `true` when the client must be cluster-aware: with cluster
+   *   mode on nodes, and always on serverless
    *
    * @param consumer the application
    * @param userName the RBAC user the application logs in as, on a node-based store with
@@ -472,7 +473,9 @@ export class SessionStoreCache extends Construct implements ec2.IConnectable {
       SESSION_STORE_TLS: 'true',
       SESSION_STORE_TTL_SECONDS: this.sessionTtl.toSeconds().toString(),
       SESSION_STORE_KEY_PREFIX: this.keyPrefix,
-      SESSION_STORE_CLUSTER_MODE: String(this.cluster?.clusterMode ?? false),
+      // ElastiCache Serverless runs in cluster mode only (ElastiCache best practices, "Use
+      // cluster-mode enabled configurations"): its clients must be cluster-aware.
+      SESSION_STORE_CLUSTER_MODE: String(this.cluster ? this.cluster.clusterMode : true),
     };
     if (user?.authenticationType === CacheUserAuthenticationType.IAM) {
       this.cluster!.grantConnect(consumer.grantable, user.userName);

@@ -754,7 +754,7 @@ describe('grantSessionAccess', () => {
       SESSION_STORE_SECRET_ARN: { Ref: logicalIdOf(cache.secret as any) },
       SESSION_STORE_TTL_SECONDS: '86400',
       SESSION_STORE_KEY_PREFIX: 'sess:',
-      SESSION_STORE_CLUSTER_MODE: 'false',
+      SESSION_STORE_CLUSTER_MODE: 'true',
       SESSION_STORE_AUTH: 'password',
       SESSION_STORE_USERNAME: cache.username,
     });
@@ -973,7 +973,7 @@ describe('serverless IAM authentication', () => {
       SESSION_STORE_SERVERLESS: 'true',
       SESSION_STORE_TTL_SECONDS: '86400',
       SESSION_STORE_KEY_PREFIX: 'sess:',
-      SESSION_STORE_CLUSTER_MODE: 'false',
+      SESSION_STORE_CLUSTER_MODE: 'true',
     });
     const policy = onlyProps(template, 'AWS::IAM::Policy');
     const [statement] = policy.PolicyDocument.Statement;
