@@ -26,6 +26,14 @@ export {
   TransitEncryptionMode,
 } from './secure-redis-cluster';
 export {
+  type ISecureServerlessCache,
+  SecureServerlessCache,
+  type SecureServerlessCacheAttributes,
+  SecureServerlessCacheBase,
+  type SecureServerlessCacheProps,
+  type ServerlessAlarmsOptions,
+} from './secure-serverless-cache';
+export {
   type NodeBasedSessionStoreOptions,
   type ServerlessSessionStoreOptions,
   SessionStoreCache,

@@ -1,4 +1,4 @@
-import { Duration, Fn, RemovalPolicy, Token } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
@@ -6,7 +6,6 @@ import * as elasticache from 'aws-cdk-lib/aws-elasticache';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
@@ -14,17 +13,14 @@ import { SecretRotation } from './auth-token-rotation';
 import { AccessString, CacheAuthentication, CacheUser, CacheUserAuthenticationType } from './cache-authentication';
 import { CacheEndpoint } from './cache-endpoint';
 import { CacheEngineVersion } from './cache-engine-version';
-import { defaultAlarmTopic } from './private/alarm-topic';
-import { defaultCacheId, derivedId, replacementAwareName, stackUuidFragment, validateCacheId } from './private/ids';
-import { createKey } from './private/keys';
-import { cacheMetric, createNodeAlarms, NodeAlarmSpec } from './private/metrics';
-import { checkZoneSpread, createCacheSecurity, refuseWorldOpenIngress, selectCacheSubnets, validateAllowedConnections } from './private/network';
-import { BoundCacheUser, createUserGroup } from './private/rbac';
+import { defaultCacheId, derivedId, validateCacheId } from './private/ids';
+import { checkZoneSpread, selectCacheSubnets, validateAllowedConnections } from './private/network';
+import { userConstructId } from './private/rbac';
 import { grantReadSecret } from './private/secret-grant';
-import { rotateSecrets } from './private/secret-rotation';
 import { validateSessionSettings } from './private/validate-session-props';
 import { isLiteral, PropsValidator, quote, validateEngineVersionText } from './private/validation';
 import { RecommendedAlarmsOptions, SecureRedisCluster } from './secure-redis-cluster';
+import { SecureServerlessCache } from './secure-serverless-cache';
 
 /**
  * The eviction policy of node-based session stores.
@@ -37,8 +33,7 @@ import { RecommendedAlarmsOptions, SecureRedisCluster } from './secure-redis-clu
  */
 const SESSION_MAXMEMORY_POLICY = 'volatile-lru';
 
-/** Serverless caches listen on 6379 (reads and writes) and 6380 (reads from replicas). */
-const SERVERLESS_PORT = 6379;
+/** Serverless caches take reads from replicas on 6380 (ElastiCache user guide, "Serverless"). */
 const SERVERLESS_READER_PORT = 6380;
 const MAX_SERVERLESS_NAME_LENGTH = 40;
 
@@ -334,6 +329,8 @@ export class SessionStoreCache extends Construct implements ec2.IConnectable {
   /** The node-based cache, for node-based deployments. */
   public readonly cluster?: SecureRedisCluster;
   /** The serverless cache, for serverless deployments. */
+  public readonly serverless?: SecureServerlessCache;
+  /** The serverless cache's CloudFormation resource, for serverless deployments. */
   public readonly serverlessCache?: elasticache.CfnServerlessCache;
   /** The application's RBAC user, for serverless deployments. */
   public readonly user?: elasticache.CfnUser;
@@ -362,26 +359,13 @@ export class SessionStoreCache extends Construct implements ec2.IConnectable {
   /** The serverless cache name, for serverless deployments. */
   public readonly serverlessCacheName?: string;
 
-  private readonly props: SessionStoreCacheProps;
-  /** The serverless store's key, once created. */
-  private serverlessKey?: kms.IKey;
   /** The node-based store's RBAC users, by name, when it has some. */
   private readonly nodeUsers?: Map<string, CacheUser>;
-  /** The serverless application user, and what rotating its password needs. */
-  private readonly serverlessUser?: {
-    bound: BoundCacheUser;
-    key: kms.IKey;
-    securityGroup: ec2.ISecurityGroup;
-    removalPolicy: RemovalPolicy;
-    vpc: ec2.IVpc;
-    vpcSubnets?: ec2.SubnetSelection;
-  };
 
   constructor(scope: Construct, id: string, props: SessionStoreCacheProps) {
     super(scope, id);
     this.sessionTtl = props.sessionTtl ?? Duration.hours(24);
     this.keyPrefix = props.keyPrefix ?? 'sess:';
-    this.props = props;
     const deployment = props.deployment ?? SessionStoreDeployment.nodeBased();
 
     const v = new PropsValidator(this);
@@ -398,17 +382,17 @@ export class SessionStoreCache extends Construct implements ec2.IConnectable {
     validateAllowedConnections(v, props.allowedConnections, props.allowCidrIngress ?? false);
 
     if (deployment.serverlessOptions) {
-      const serverless = this.createServerless(v, props, deployment.serverlessOptions);
-      this.serverlessCache = serverless.cache;
-      this.user = serverless.user;
-      this.userGroup = serverless.userGroup;
-      this.secret = serverless.secret;
-      this.connections = serverless.connections;
-      this.username = serverless.username;
-      this.serverlessCacheName = serverless.cache.ref;
-      this.serverlessUser = serverless.serverlessUser;
-      this.endpoint = new CacheEndpoint(serverless.cache.attrEndpointAddress, Token.asNumber(serverless.cache.attrEndpointPort));
-      this.readerEndpoint = new CacheEndpoint(serverless.cache.attrReaderEndpointAddress, Token.asNumber(serverless.cache.attrReaderEndpointPort));
+      const { cache, username } = this.createServerless(v, props, deployment.serverlessOptions);
+      this.serverless = cache;
+      this.serverlessCache = cache.node.defaultChild as elasticache.CfnServerlessCache;
+      this.user = cache.node.findChild(userConstructId(username)) as elasticache.CfnUser;
+      this.userGroup = cache.userGroup;
+      this.secret = deployment.serverlessOptions.iamAuthentication ? undefined : cache.userSecret(username);
+      this.connections = cache.connections;
+      this.username = username;
+      this.serverlessCacheName = cache.serverlessCacheName;
+      this.endpoint = cache.endpoint;
+      this.readerEndpoint = cache.readerEndpoint;
     } else {
       v.throwIfInvalid();
       const options = deployment.nodeBasedOptions ?? {};
@@ -470,7 +454,8 @@ export class SessionStoreCache extends Construct implements ec2.IConnectable {
    * - `SESSION_STORE_SERVERLESS`: `true` with `iam` on serverless (the token is signed for a
    *   serverless cache)
    * - `SESSION_STORE_TTL_SECONDS`, `SESSION_STORE_KEY_PREFIX`
-   * - `SESSION_STORE_CLUSTER_MODE`: `true` when the client must be cluster-aware
+   * - `SESSION_STORE_CLUSTER_MODE`: `true` when the client must be cluster-aware: with cluster
+   *   mode on nodes, and always on serverless
    *
    * @param consumer the application
    * @param userName the RBAC user the application logs in as, on a node-based store with
@@ -488,20 +473,18 @@ export class SessionStoreCache extends Construct implements ec2.IConnectable {
       SESSION_STORE_TLS: 'true',
       SESSION_STORE_TTL_SECONDS: this.sessionTtl.toSeconds().toString(),
       SESSION_STORE_KEY_PREFIX: this.keyPrefix,
-      SESSION_STORE_CLUSTER_MODE: String(this.cluster?.clusterMode ?? false),
+      // ElastiCache Serverless runs in cluster mode only (ElastiCache best practices, "Use
+      // cluster-mode enabled configurations"): its clients must be cluster-aware.
+      SESSION_STORE_CLUSTER_MODE: String(this.cluster ? this.cluster.clusterMode : true),
     };
     if (user?.authenticationType === CacheUserAuthenticationType.IAM) {
       this.cluster!.grantConnect(consumer.grantable, user.userName);
       env.SESSION_STORE_AUTH = 'iam';
       env.SESSION_STORE_USERNAME = user.userName;
       env.SESSION_STORE_CACHE_NAME = this.cluster!.replicationGroupId;
-    } else if (this.serverlessCache && !this.secret) {
+    } else if (this.serverless && !this.secret) {
       // IAM on serverless: the cache's ARN and the user's (ElastiCache user guide, "Authenticating with IAM").
-      iam.Grant.addToPrincipal({
-        grantee: consumer.grantable,
-        actions: ['elasticache:Connect'],
-        resourceArns: [this.serverlessCache.attrArn, this.serverlessUser!.bound.userArn],
-      });
+      this.serverless.grantConnect(consumer.grantable, this.username!);
       env.SESSION_STORE_AUTH = 'iam';
       env.SESSION_STORE_USERNAME = this.username!;
       env.SESSION_STORE_CACHE_NAME = this.serverlessCacheName!;
@@ -527,7 +510,7 @@ export class SessionStoreCache extends Construct implements ec2.IConnectable {
    */
   public get alarmTopic(): sns.ITopic {
     if (this.cluster) return this.cluster.alarmTopic;
-    return this.props.alarmTopic ?? defaultAlarmTopic(this, this.serverlessUser?.key ?? this.serverlessKey!);
+    return this.serverless!.alarmTopic;
   }
 
   /**
@@ -537,7 +520,7 @@ export class SessionStoreCache extends Construct implements ec2.IConnectable {
    */
   public metric(metricName: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
     if (this.cluster) return this.cluster.metric(metricName, props);
-    return cacheMetric({ clusterId: this.serverlessCacheName! }, metricName, props);
+    return this.serverless!.metric(metricName, props);
   }
 
   /**
@@ -551,16 +534,9 @@ export class SessionStoreCache extends Construct implements ec2.IConnectable {
     if (this.cluster) return this.cluster.addRecommendedAlarms(options);
     const alarmTopic = options.alarmTopic ?? this.alarmTopic;
     const v = new PropsValidator(this);
-    v.check(this.node.tryFindChild('Alarms') !== undefined, 'addRecommendedAlarms() was already called. Call it once, with all options.');
+    v.check(this.serverless!.node.tryFindChild('Alarms') !== undefined, 'addRecommendedAlarms() was already called. Call it once, with all options.');
     v.throwIfInvalid();
-    return createNodeAlarms(new Construct(this, 'Alarms'), [{
-      id: 'Throttled',
-      metric: this.metric('ThrottledCmds', { statistic: cloudwatch.Stats.SUM }),
-      threshold: 0,
-      description: `${this.serverlessCacheName}: commands throttled by the usage limits`,
-      evaluationPeriods: 1,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    }], alarmTopic);
+    return this.serverless!.addRecommendedAlarms({ alarmTopic });
   }
 
   private createServerless(v: PropsValidator, props: SessionStoreCacheProps, options: ServerlessSessionStoreOptions) {
@@ -575,12 +551,11 @@ export class SessionStoreCache extends Construct implements ec2.IConnectable {
     validateCacheId(v, 'cacheName', options.cacheName, MAX_SERVERLESS_NAME_LENGTH);
     v.integerInRange('maxDataStorageGb', options.maxDataStorageGb, 1, 5000, 'ElastiCache Serverless allows 1 to 5,000 GB.');
     v.integerInRange('maxEcpuPerSecond', options.maxEcpuPerSecond, 1000, 15_000_000, 'ElastiCache Serverless allows 1,000 to 15,000,000 ECPUs per second.');
-    let retentionDays = 15;
     // A token would otherwise be replaced by the default of 15 days, unseen.
     v.check(retention.isUnresolved(),
       'backupRetention comes from a token, but the construct needs the number of days at synth (SnapshotRetentionLimit). Give a literal Duration.days(n).');
     if (!retention.isUnresolved()) {
-      retentionDays = retention.toHours({ integral: false }) / 24;
+      const retentionDays = retention.toHours({ integral: false }) / 24;
       v.check(!Number.isInteger(retentionDays) || retentionDays < 1 || retentionDays > 35,
         `backupRetention must be whole days from 1 to 35 on serverless, got ${quote(retention.toHumanString())}.`);
     }
@@ -597,126 +572,37 @@ export class SessionStoreCache extends Construct implements ec2.IConnectable {
     checkZoneSpread(v, subnets, 'serverless', '');
     v.throwIfInvalid();
 
-    // Serverless caches take their subnets directly, without a subnet group.
-    const network = createCacheSecurity(this, {
-      vpc: props.vpc,
-      allowedConnections: props.allowedConnections,
-      ports: [SERVERLESS_PORT, SERVERLESS_READER_PORT],
-      what: 'serverless session store',
-    });
-    refuseWorldOpenIngress(this, network.securityGroup);
-
-    const key = props.encryptionKey ?? createKey(this, 'Key', {
-      description: `Encrypts the sessions and the secret of ${this.node.path}`,
-    });
-    this.serverlessKey = key;
-
-    // RBAC: the application's password user, limited to the session keys and without
-    // administrative commands (INFO stays allowed: clients such as ioredis send it on connect),
-    // and the mandatory `default` user, switched off.
+    // The serverless wiring is SecureServerlessCache's. With the id `Default`, it is named after
+    // the store, and its resources keep the logical ids and names they had when the store
+    // created them itself.
+    // The application's user, limited to the session keys and without administrative commands
+    // (INFO stays allowed: clients such as ioredis send it on connect). An IAM user's id is its
+    // name (ElastiCache user guide, "Authenticating with IAM").
     const username = derivedId(userIdBase, 'app', MAX_SERVERLESS_NAME_LENGTH);
     const accessString = AccessString.readWrite(`${this.keyPrefix}*`);
-    // An IAM user's id is its name (ElastiCache user guide, "Authenticating with IAM").
     const appUser = options.iamAuthentication
       ? CacheUser.iam(username, { accessString })
       : CacheUser.password(username, { userId: username, accessString });
-    const group = createUserGroup(this, userIdBase, [appUser], key);
-    const bound = group.users.find((u) => u.user === appUser)!;
-    const user = bound.resource;
-    const secret = bound.secret;
-    const userGroup = group.userGroup;
-
-    const limits: elasticache.CfnServerlessCache.CacheUsageLimitsProperty = {
-      dataStorage: options.maxDataStorageGb !== undefined ? { maximum: options.maxDataStorageGb, unit: 'GB' } : undefined,
-      ecpuPerSecond: options.maxEcpuPerSecond !== undefined ? { maximum: options.maxEcpuPerSecond } : undefined,
-    };
-    // ServerlessCacheName is required. Derived from the create-only properties of the schema
-    // (KmsKeyId, SubnetIds, SnapshotArnsToRestore), so that a change of any of them comes with a
-    // new name and CloudFormation can replace the cache. Read when the template is synthesized.
-    const serverlessCacheName = givenName ?? replacementAwareName(this, MAX_SERVERLESS_NAME_LENGTH, () => ({
-      KmsKeyId: cache.kmsKeyId,
-      SubnetIds: cache.subnetIds,
-      SnapshotArnsToRestore: cache.snapshotArnsToRestore,
-    }));
-    const cache: elasticache.CfnServerlessCache = new elasticache.CfnServerlessCache(this, 'Resource', {
-      serverlessCacheName,
-      description: `Session store ${this.node.path}`,
-      engine: engine.engine,
-      majorEngineVersion: engine.version.split('.')[0],
-      subnetIds: subnets!.subnetIds,
-      securityGroupIds: [network.securityGroup.securityGroupId],
-      kmsKeyId: key.keyArn,
-      userGroupId: userGroup.ref,
-      cacheUsageLimits: limits.dataStorage || limits.ecpuPerSecond ? limits : undefined,
-      snapshotRetentionLimit: retentionDays,
-      dailySnapshotTime: '03:00',
-      finalSnapshotName: props.removalPolicy === RemovalPolicy.RETAIN ? undefined : finalSnapshotName(serverlessCacheName, givenName !== undefined),
-    });
-    cache.applyRemovalPolicy(props.removalPolicy ?? RemovalPolicy.DESTROY);
-
-    // The resolved reference: the name CloudFormation created, given or derived.
-    const cacheName = cache.ref;
-    this.createUsageAlarms(cacheName, options);
-    this.rotateServerlessSecret(props, cache, key, network.securityGroup, bound, username, secret);
-    const serverlessUser = {
-      bound,
-      key,
-      securityGroup: network.securityGroup,
-      removalPolicy: props.removalPolicy ?? RemovalPolicy.DESTROY,
+    const cache = new SecureServerlessCache(this, 'Default', {
       vpc: props.vpc,
       vpcSubnets: props.vpcSubnets,
-    };
-    return { cache, user, userGroup, secret, username, connections: network.connections, serverlessUser };
-  }
-
-  /** The serverless application user's password rotates with the library's function, in password mode. */
-  private rotateServerlessSecret(props: SessionStoreCacheProps, cache: elasticache.CfnServerlessCache, key: kms.IKey,
-    securityGroup: ec2.ISecurityGroup, bound: BoundCacheUser, username: string, secret?: secretsmanager.ISecret): void {
-    rotateSecrets(this, {
-      // In password mode the function names the cache in its logs only: it changes the user and
-      // tests the new password on the endpoint, and never calls the replication group API.
-      replicationGroupId: cache.ref,
-      replicationGroupArn: cache.attrArn,
-      replicationGroup: cache,
-      // Serverless caches take reads and writes on 6379 (ElastiCache user guide, "Serverless").
-      endpoint: new CacheEndpoint(cache.attrEndpointAddress, SERVERLESS_PORT),
-      vpc: props.vpc,
-      cacheSubnets: props.vpcSubnets,
-      cacheSecurityGroup: securityGroup,
-      encryptionKey: key,
-      logRetention: logs.RetentionDays.ONE_YEAR,
-      removalPolicy: props.removalPolicy ?? RemovalPolicy.DESTROY,
-      alarmTopic: () => this.alarmTopic,
-    }, {
-      // An IAM user has no secret: nothing rotates, and asking for rotation is an error.
-      users: secret ? [{ userId: bound.userId, userName: username, userArn: bound.userArn, constructId: bound.resource.node.id, secret }] : [],
-    }, props.secretRotation);
-  }
-
-  /** Alarms at 75% of the usage limits: past 100%, ElastiCache throttles (ECPUs) or evicts (data). */
-  private createUsageAlarms(cacheName: string, options: ServerlessSessionStoreOptions): void {
-    const specs: NodeAlarmSpec[] = [];
-    if (options.maxDataStorageGb !== undefined) {
-      specs.push({
-        id: 'DataStorage',
-        // BytesUsedForCache, in bytes; the limit is in GB (10^9 bytes, as ElastiCache bills).
-        metric: cacheMetric({ clusterId: cacheName }, 'BytesUsedForCache', { statistic: cloudwatch.Stats.MAXIMUM, period: Duration.minutes(1) }),
-        threshold: options.maxDataStorageGb * 1e9 * 0.75,
-        description: `${cacheName}: data above 75% of the ${options.maxDataStorageGb} GB limit`,
-      });
-    }
-    if (options.maxEcpuPerSecond !== undefined) {
-      specs.push({
-        id: 'Ecpu',
-        // ElastiCacheProcessingUnits summed over a minute: 60 times the per-second rate.
-        metric: cacheMetric({ clusterId: cacheName }, 'ElastiCacheProcessingUnits', { statistic: cloudwatch.Stats.SUM, period: Duration.minutes(1) }),
-        threshold: options.maxEcpuPerSecond * 60 * 0.75,
-        description: `${cacheName}: ECPUs above 75% of the ${options.maxEcpuPerSecond}/s limit`,
-      });
-    }
-    if (specs.length > 0) {
-      createNodeAlarms(new Construct(this, 'UsageAlarms'), specs, this.alarmTopic);
-    }
+      engineVersion: engine,
+      authentication: CacheAuthentication.users([appUser]),
+      encryptionKey: props.encryptionKey,
+      allowedConnections: props.allowedConnections,
+      allowCidrIngress: props.allowCidrIngress,
+      backupRetention: retention,
+      removalPolicy: props.removalPolicy,
+      maxDataStorageGb: options.maxDataStorageGb,
+      maxEcpuPerSecond: options.maxEcpuPerSecond,
+      alarmTopic: props.alarmTopic,
+      secretRotation: props.secretRotation,
+      cacheName: options.cacheName,
+      description: `Session store ${this.node.path}`,
+    });
+    // The security group keeps the description it had: GroupDescription cannot change in place.
+    (cache.securityGroup.node.defaultChild as ec2.CfnSecurityGroup).groupDescription = `Clients of the serverless session store ${this.node.path}`;
+    return { cache, username };
   }
 
   /** The RBAC user a consumer logs in as on a node-based store with users; undefined otherwise. */
@@ -743,15 +629,4 @@ export class SessionStoreCache extends Construct implements ec2.IConnectable {
   private userSecret(user: CacheUser): secretsmanager.ISecret | undefined {
     return user.authenticationType === CacheUserAuthenticationType.IAM ? undefined : this.cluster!.userSecret(user.userName);
   }
-}
-
-/**
- * The name of the final backup of a serverless cache. Backup names are unique per account and
- * Region, and ElastiCache refuses to delete a cache whose final backup name is taken. A derived
- * cache name changes with every replacement and carries the stack UUID, so each cache gets its
- * own backup name. A given name is fixed: the stack UUID then keeps the backups of two creations
- * of the stack apart. (Not the cache's `Ref`: a resource cannot refer to itself.)
- */
-function finalSnapshotName(cacheName: string, nameIsGiven: boolean): string {
-  return nameIsGiven ? Fn.join('-', [cacheName, 'final', stackUuidFragment()]) : Fn.join('-', [cacheName, 'final']);
 }

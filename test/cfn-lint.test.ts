@@ -2,7 +2,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { Template } from 'aws-cdk-lib/assertions';
-import { MEMCACHED_CONFIGURATIONS, REDIS_CONFIGURATIONS, SESSION_STORE_CONFIGURATIONS, newStack } from './fixtures';
+import { MEMCACHED_CONFIGURATIONS, REDIS_CONFIGURATIONS, SERVERLESS_CONFIGURATIONS, SESSION_STORE_CONFIGURATIONS, newStack } from './fixtures';
 
 /** Where the tests leave their templates; CI lints this folder again with the examples. */
 const OUT_DIR = path.join(__dirname, '..', 'cdk.out', 'test-templates');
@@ -16,7 +16,7 @@ describe('cfn-lint', () => {
 
   beforeAll(() => {
     fs.mkdirSync(OUT_DIR, { recursive: true });
-    const sets = { 'redis': REDIS_CONFIGURATIONS, 'memcached': MEMCACHED_CONFIGURATIONS, 'session-store': SESSION_STORE_CONFIGURATIONS };
+    const sets = { 'redis': REDIS_CONFIGURATIONS, 'memcached': MEMCACHED_CONFIGURATIONS, 'session-store': SESSION_STORE_CONFIGURATIONS, 'serverless': SERVERLESS_CONFIGURATIONS };
     for (const [prefix, configurations] of Object.entries(sets)) {
       for (const config of configurations) {
         const { stack } = newStack(config.name);

@@ -4,7 +4,7 @@ import * as path from 'path';
 import { App, Stack } from 'aws-cdk-lib';
 import * as elasticache from 'aws-cdk-lib/aws-elasticache';
 import * as kms from 'aws-cdk-lib/aws-kms';
-import { MEMCACHED_CONFIGURATIONS, REDIS_CONFIGURATIONS, RepresentativeConfiguration, SESSION_STORE_CONFIGURATIONS, TEST_ENV } from './fixtures';
+import { MEMCACHED_CONFIGURATIONS, REDIS_CONFIGURATIONS, RepresentativeConfiguration, SERVERLESS_CONFIGURATIONS, SESSION_STORE_CONFIGURATIONS, TEST_ENV } from './fixtures';
 import { controlTowerFailures } from './policy';
 import { CacheEngineVersion, SecureRedisCluster } from '../src';
 
@@ -29,6 +29,7 @@ const ALL: Array<[string, RepresentativeConfiguration]> = [
   ...REDIS_CONFIGURATIONS.map((c): [string, RepresentativeConfiguration] => ['redis', c]),
   ...MEMCACHED_CONFIGURATIONS.map((c): [string, RepresentativeConfiguration] => ['memcached', c]),
   ...SESSION_STORE_CONFIGURATIONS.map((c): [string, RepresentativeConfiguration] => ['session-store', c]),
+  ...SERVERLESS_CONFIGURATIONS.map((c): [string, RepresentativeConfiguration] => ['serverless', c]),
 ];
 
 describe('Control Tower proactive controls (cfn-guard rules of @cdklabs/cdk-validator-cfnguard)', () => {

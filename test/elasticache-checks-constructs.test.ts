@@ -1,12 +1,13 @@
 import { CfnResource, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { GUARD_RULES, guardFindings, packFindings } from './elasticache-checks-fixtures';
-import { MEMCACHED_CONFIGURATIONS, REDIS_CONFIGURATIONS, RepresentativeConfiguration, SESSION_STORE_CONFIGURATIONS, newStack } from './fixtures';
+import { MEMCACHED_CONFIGURATIONS, REDIS_CONFIGURATIONS, RepresentativeConfiguration, SERVERLESS_CONFIGURATIONS, SESSION_STORE_CONFIGURATIONS, newStack } from './fixtures';
 
 const ALL: Array<[string, RepresentativeConfiguration]> = [
   ...REDIS_CONFIGURATIONS.map((c): [string, RepresentativeConfiguration] => ['SecureRedisCluster', c]),
   ...MEMCACHED_CONFIGURATIONS.map((c): [string, RepresentativeConfiguration] => ['ShardedMemcached', c]),
   ...SESSION_STORE_CONFIGURATIONS.map((c): [string, RepresentativeConfiguration] => ['SessionStoreCache', c]),
+  ...SERVERLESS_CONFIGURATIONS.map((c): [string, RepresentativeConfiguration] => ['SecureServerlessCache', c]),
 ];
 
 /**

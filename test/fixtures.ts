@@ -6,7 +6,8 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import {
   AccessString, AuthToken, CacheAuthentication, CacheEngineVersion, CacheUser, MemcachedEngineVersion, SecureRedisCluster,
-  SecureRedisClusterProps, SessionStoreCache, SessionStoreCacheProps, SessionStoreDeployment, ShardedMemcached, ShardedMemcachedProps,
+  SecureRedisClusterProps, SecureServerlessCache, SecureServerlessCacheProps,
+  SessionStoreCache, SessionStoreCacheProps, SessionStoreDeployment, ShardedMemcached, ShardedMemcachedProps,
 } from '../src';
 
 /** A fixed environment: no lookups, no credentials. */
@@ -230,4 +231,44 @@ export const SESSION_STORE_CONFIGURATIONS: RepresentativeConfiguration[] = [
   sessionStore('rbac-password-user', () => ({
     deployment: SessionStoreDeployment.nodeBased({ authentication: CacheAuthentication.users([CacheUser.password('sessions-app')]) }),
   })),
+];
+
+function serverlessCache(
+  name: string,
+  extra: (stack: Stack) => Partial<SecureServerlessCacheProps>,
+  after?: (cache: SecureServerlessCache, stack: Stack) => void,
+): RepresentativeConfiguration {
+  return {
+    name,
+    build: (stack, engineVersion) => {
+      const vpc = importedVpc(stack);
+      const cache = new SecureServerlessCache(stack, 'Cache', {
+        vpc, allowedConnections: [appSecurityGroup(stack, vpc)], engineVersion, ...extra(stack),
+      });
+      after?.(cache, stack);
+    },
+  };
+}
+
+/** The defaults and the representative configurations of `SecureServerlessCache`. */
+export const SERVERLESS_CONFIGURATIONS: RepresentativeConfiguration[] = [
+  serverlessCache('defaults', () => ({})),
+  serverlessCache('iam-users', () => ({ authentication: CacheAuthentication.iam(['orders-app', 'reporting']) })),
+  serverlessCache('password-users-limits-alarms', (stack) => ({
+    authentication: CacheAuthentication.users([
+      CacheUser.password('orders-app', { accessString: AccessString.readWrite('orders:*') }),
+      CacheUser.password('reporting', { accessString: AccessString.readOnly('orders:*') }),
+    ]),
+    minDataStorageGb: 1,
+    maxDataStorageGb: 50,
+    minEcpuPerSecond: 1000,
+    maxEcpuPerSecond: 100_000,
+    alarmTopic: encryptedTopic(stack),
+    backupRetention: Duration.days(30),
+    dailySnapshotTime: '22:30',
+  }), (cache) => cache.addRecommendedAlarms()),
+  serverlessCache('own-key-default-topic-alarms', (stack) => ({
+    encryptionKey: controlTowerKey(stack, 'CacheKey'),
+    maxEcpuPerSecond: 5000,
+  }), (cache) => cache.addRecommendedAlarms()),
 ];

@@ -9,10 +9,11 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { IConstruct } from 'constructs';
 import {
-  importedVpc, MEMCACHED_CONFIGURATIONS, newStack, REDIS_CONFIGURATIONS, RepresentativeConfiguration, SESSION_STORE_CONFIGURATIONS,
+  importedVpc, MEMCACHED_CONFIGURATIONS, newStack, REDIS_CONFIGURATIONS, RepresentativeConfiguration, SERVERLESS_CONFIGURATIONS,
+  SESSION_STORE_CONFIGURATIONS,
 } from './fixtures';
 import { acknowledgements, expectedAcknowledgements, findings } from './policy';
-import { AuthToken, SecretRotation, SecureRedisCluster, SessionStoreCache, SessionStoreDeployment, ShardedMemcached } from '../src';
+import { AuthToken, SecretRotation, SecureRedisCluster, SecureServerlessCache, SessionStoreCache, SessionStoreDeployment, ShardedMemcached } from '../src';
 import { ACKNOWLEDGEMENTS } from '../src/private/acknowledgements';
 import { ROTATION_RULES } from '../src/private/secret-rotation';
 
@@ -20,6 +21,7 @@ const ALL: Array<[string, RepresentativeConfiguration]> = [
   ...REDIS_CONFIGURATIONS.map((c): [string, RepresentativeConfiguration] => ['SecureRedisCluster', c]),
   ...MEMCACHED_CONFIGURATIONS.map((c): [string, RepresentativeConfiguration] => ['ShardedMemcached', c]),
   ...SESSION_STORE_CONFIGURATIONS.map((c): [string, RepresentativeConfiguration] => ['SessionStoreCache', c]),
+  ...SERVERLESS_CONFIGURATIONS.map((c): [string, RepresentativeConfiguration] => ['SecureServerlessCache', c]),
 ];
 
 describe('AwsSolutions, HIPAA Security, NIST 800-53 R4/R5 and PCI DSS 3.2.1', () => {
@@ -39,6 +41,7 @@ describe('AwsSolutions, HIPAA Security, NIST 800-53 R4/R5 and PCI DSS 3.2.1', ()
     ['node-based SessionStoreCache', (stack, vpc) => new SessionStoreCache(stack, 'C', { vpc }).addRecommendedAlarms()],
     ['serverless SessionStoreCache', (stack, vpc) =>
       new SessionStoreCache(stack, 'C', { vpc, deployment: SessionStoreDeployment.serverless() }).addRecommendedAlarms()],
+    ['SecureServerlessCache', (stack, vpc) => new SecureServerlessCache(stack, 'C', { vpc }).addRecommendedAlarms()],
   ])('bare defaults of %s with addRecommendedAlarms(): no finding, nothing acknowledged by the user', (name, build) => {
     const { app, stack } = newStack(name.replace(/ /g, '-'));
     build(stack, importedVpc(stack));
@@ -106,9 +109,11 @@ describe('AwsSolutions, HIPAA Security, NIST 800-53 R4/R5 and PCI DSS 3.2.1', ()
 
   test.each<[string, (stack: Stack, vpc: ec2.IVpc) => IConstruct, string[]]>([
     ['AUTH token', (stack, vpc) => new SecureRedisCluster(stack, 'Cache', { vpc, secretRotation: SecretRotation.disabled() }), ['Cache/AuthToken']],
-    ['serverless user', (stack, vpc) => new SessionStoreCache(stack, 'Cache', {
+    ['serverless session user', (stack, vpc) => new SessionStoreCache(stack, 'Cache', {
       vpc, deployment: SessionStoreDeployment.serverless(), secretRotation: SecretRotation.disabled(),
-    }), ['Cache/UserSecret:rotationoff-cache-a28a6811-app']],
+    }).serverless!, ['Cache/Default/UserSecret:rotationoff-cache-a28a6811-app']],
+    ['SecureServerlessCache user', (stack, vpc) => new SecureServerlessCache(stack, 'Cache', { vpc, secretRotation: SecretRotation.disabled() }),
+      ['Cache/UserSecret:app']],
   ])('rotation off (%s): exactly the three rotation findings on each generated secret come back, with a warning', (_name, build, secrets) => {
     const { app, stack } = newStack('rotation-off');
     const construct = build(stack, importedVpc(stack));

@@ -497,11 +497,11 @@ describe('serverless deployment', () => {
   test('the endpoints are the Endpoint and ReaderEndpoint attributes', () => {
     const { stack, cache } = buildServerless();
 
-    expect(stack.resolve(cache.endpoint.hostname)).toEqual(getAtt(cache, 'Endpoint.Address'));
+    expect(stack.resolve(cache.endpoint.hostname)).toEqual(getAtt(cache.serverlessCache!, 'Endpoint.Address'));
     expect(stack.resolve(cache.endpoint.socketAddress)).toEqual({
-      'Fn::Join': ['', [getAtt(cache, 'Endpoint.Address'), ':', getAtt(cache, 'Endpoint.Port')]],
+      'Fn::Join': ['', [getAtt(cache.serverlessCache!, 'Endpoint.Address'), ':', getAtt(cache.serverlessCache!, 'Endpoint.Port')]],
     });
-    expect(stack.resolve(cache.readerEndpoint.hostname)).toEqual(getAtt(cache, 'ReaderEndpoint.Address'));
+    expect(stack.resolve(cache.readerEndpoint.hostname)).toEqual(getAtt(cache.serverlessCache!, 'ReaderEndpoint.Address'));
   });
 });
 
@@ -561,7 +561,7 @@ describe('serverless RBAC', () => {
   test('the user group holds the default user and the application user, and the cache uses it', () => {
     const { stack, cache } = buildServerless();
     const template = Template.fromStack(stack);
-    const defaultUser = cache.node.findChild('User:default') as Construct;
+    const defaultUser = cache.serverless!.node.findChild('User:default') as Construct;
 
     template.resourceCountIs(USER, 2);
     template.resourceCountIs(USER_GROUP, 1);
@@ -661,10 +661,10 @@ describe('serverless names', () => {
     const resources = template.toJSON().Resources;
 
     const namesOf = (cache: SessionStoreCache): string[] => {
-      const users = [cache.user!, cache.node.findChild('User:default') as Construct]
+      const users = [cache.user!, cache.serverless!.node.findChild('User:default') as Construct]
         .map((user) => (template.findResources(USER)[logicalIdOf(user)] as any).Properties.UserId);
       const group = (template.findResources(USER_GROUP)[logicalIdOf(cache.userGroup!)] as any).Properties.UserGroupId;
-      const snapshot = (template.findResources(SERVERLESS_CACHE)[logicalIdOf(cache)] as any).Properties.FinalSnapshotName;
+      const snapshot = (template.findResources(SERVERLESS_CACHE)[logicalIdOf(cache.serverlessCache!)] as any).Properties.FinalSnapshotName;
       return [evaluateIn(resources, stack, stack.resolve(cache.serverlessCacheName)), ...users, group, evaluateIn(resources, stack, snapshot)];
     };
     const namesA = namesOf(a);
@@ -748,13 +748,13 @@ describe('grantSessionAccess', () => {
       expect(rule.IpProtocol).toBe('tcp');
     }
     expect(lambdaEnvironment(template)).toEqual({
-      SESSION_STORE_HOST: getAtt(cache, 'Endpoint.Address'),
-      SESSION_STORE_PORT: getAtt(cache, 'Endpoint.Port'),
+      SESSION_STORE_HOST: getAtt(cache.serverlessCache!, 'Endpoint.Address'),
+      SESSION_STORE_PORT: getAtt(cache.serverlessCache!, 'Endpoint.Port'),
       SESSION_STORE_TLS: 'true',
       SESSION_STORE_SECRET_ARN: { Ref: logicalIdOf(cache.secret as any) },
       SESSION_STORE_TTL_SECONDS: '86400',
       SESSION_STORE_KEY_PREFIX: 'sess:',
-      SESSION_STORE_CLUSTER_MODE: 'false',
+      SESSION_STORE_CLUSTER_MODE: 'true',
       SESSION_STORE_AUTH: 'password',
       SESSION_STORE_USERNAME: cache.username,
     });
@@ -822,8 +822,8 @@ describe('grantSessionAccess', () => {
     const template = Template.fromStack(stack);
 
     expect(containerEnvironment(template, 'Web')).toMatchObject({
-      SESSION_STORE_HOST: getAtt(cache, 'Endpoint.Address'),
-      SESSION_STORE_PORT: getAtt(cache, 'Endpoint.Port'),
+      SESSION_STORE_HOST: getAtt(cache.serverlessCache!, 'Endpoint.Address'),
+      SESSION_STORE_PORT: getAtt(cache.serverlessCache!, 'Endpoint.Port'),
       SESSION_STORE_USERNAME: cache.username,
     });
     expect(ingressRules(template).map((r) => r.FromPort).sort()).toEqual([6379, 6380]);
@@ -964,8 +964,8 @@ describe('serverless IAM authentication', () => {
     const template = Template.fromStack(stack);
 
     expect(lambdaEnvironment(template)).toEqual({
-      SESSION_STORE_HOST: getAtt(cache, 'Endpoint.Address'),
-      SESSION_STORE_PORT: getAtt(cache, 'Endpoint.Port'),
+      SESSION_STORE_HOST: getAtt(cache.serverlessCache!, 'Endpoint.Address'),
+      SESSION_STORE_PORT: getAtt(cache.serverlessCache!, 'Endpoint.Port'),
       SESSION_STORE_TLS: 'true',
       SESSION_STORE_AUTH: 'iam',
       SESSION_STORE_USERNAME: cache.username,
@@ -973,13 +973,13 @@ describe('serverless IAM authentication', () => {
       SESSION_STORE_SERVERLESS: 'true',
       SESSION_STORE_TTL_SECONDS: '86400',
       SESSION_STORE_KEY_PREFIX: 'sess:',
-      SESSION_STORE_CLUSTER_MODE: 'false',
+      SESSION_STORE_CLUSTER_MODE: 'true',
     });
     const policy = onlyProps(template, 'AWS::IAM::Policy');
     const [statement] = policy.PolicyDocument.Statement;
     expect(policy.PolicyDocument.Statement).toHaveLength(1);
     expect(statement.Action).toBe('elasticache:Connect');
-    expect(statement.Resource[0]).toEqual(getAtt(cache, 'ARN'));
+    expect(statement.Resource[0]).toEqual(getAtt(cache.serverlessCache!, 'ARN'));
     expect(JSON.stringify(statement.Resource[1])).toContain(`:user:${cache.username}"`);
   });
 
@@ -1032,7 +1032,7 @@ describe('secretRotation (on by default)', () => {
         Variables: Match.objectLike({
           ROTATION_MODE: 'userPassword',
           USER_ID: cache.username,
-          CACHE_HOST: getAtt(cache, 'Endpoint.Address'),
+          CACHE_HOST: getAtt(cache.serverlessCache!, 'Endpoint.Address'),
           CACHE_PORT: '6379',
           REPLICATION_GROUP_ID: stack.resolve(cache.serverlessCacheName),
         }),
@@ -1070,11 +1070,11 @@ describe('secretRotation (on by default)', () => {
 
   test.each([
     ['nodes', () => ({}), ['TestStack/Sessions/Cluster/AuthToken']],
-    ['serverless', () => ({ deployment: SessionStoreDeployment.serverless() }), ['TestStack/Sessions/UserSecret:teststack-sessions-cab0f491-app']],
+    ['serverless', () => ({ deployment: SessionStoreDeployment.serverless() }), ['TestStack/Sessions/Default/UserSecret:teststack-sessions-cab0f491-app']],
   ])('SecretRotation.disabled() on %s: no function, and a warning that names the secret and the rules', (_name, props, secrets) => {
     const { stack, cache } = build({ ...(props as () => Partial<SessionStoreCacheProps>)(), secretRotation: SecretRotation.disabled() });
     Template.fromStack(stack).resourceCountIs('AWS::Lambda::Function', 0);
-    const warnings = (cache.cluster ?? cache).node.metadata.filter((m) => m.type === 'aws:cdk:warning').map((m) => String(m.data));
+    const warnings = (cache.cluster ?? cache.serverless!).node.metadata.filter((m) => m.type === 'aws:cdk:warning').map((m) => String(m.data));
     expect(warnings).toEqual([expect.stringContaining(`secretRotation is disabled: ${secrets.join(', ')} never change`)]);
   });
 });
@@ -1385,7 +1385,7 @@ describe('synth-time rules', () => {
           vpc, deployment: SessionStoreDeployment.serverless({ iamAuthentication: true }), secretRotation: SecretRotation.enabled(),
         });
       },
-      path: 'TestStack/Sessions',
+      path: 'TestStack/Sessions/Default',
       message: /secretRotation is enabled, but there is no secret to rotate: the users authenticate with IAM/,
     },
     // Consumers

@@ -1,5 +1,5 @@
 import { Template } from 'aws-cdk-lib/assertions';
-import { MEMCACHED_CONFIGURATIONS, REDIS_CONFIGURATIONS, RepresentativeConfiguration, SESSION_STORE_CONFIGURATIONS, newStack } from './fixtures';
+import { MEMCACHED_CONFIGURATIONS, REDIS_CONFIGURATIONS, RepresentativeConfiguration, SERVERLESS_CONFIGURATIONS, SESSION_STORE_CONFIGURATIONS, newStack } from './fixtures';
 
 /**
  * Snapshots of canonical configurations. They guard logical ids and physical names: a change
@@ -13,6 +13,7 @@ const CANONICAL: Array<[string, RepresentativeConfiguration]> = [
   ['memcached defaults', MEMCACHED_CONFIGURATIONS.find((c) => c.name === 'defaults')!],
   ['session-store defaults', SESSION_STORE_CONFIGURATIONS.find((c) => c.name === 'defaults')!],
   ['session-store serverless', SESSION_STORE_CONFIGURATIONS.find((c) => c.name === 'serverless')!],
+  ['serverless defaults', SERVERLESS_CONFIGURATIONS.find((c) => c.name === 'defaults')!],
 ];
 
 test.each(CANONICAL)('snapshot: %s', (_name, config) => {

@@ -8,7 +8,7 @@ import * as ts from 'typescript';
 import { importedVpc, newStack } from './fixtures';
 import { REPLICATION_GROUP_REPLACING_PROPERTIES } from '../src/secure-redis-cluster';
 import { classify, ResourceChange } from './update-safety/classify';
-import { CONSTRUCTS, MEMCACHED_SCENARIOS, OWN_NAME_SCENARIOS, REDIS_SCENARIOS, Scenario, SESSION_SCENARIOS } from './update-safety/scenarios';
+import { CONSTRUCTS, MEMCACHED_SCENARIOS, OWN_NAME_SCENARIOS, REDIS_SCENARIOS, Scenario, SERVERLESS_SCENARIOS, SESSION_SCENARIOS } from './update-safety/scenarios';
 import { EXTRACT_FILE, extractFromCfnLint, readExtract, schemasOf } from './update-safety/schemas';
 
 // Synthesizes each construct before and after a change of each documented prop, and classifies
@@ -145,6 +145,7 @@ const ownName: Record<string, Row[]> = {
   SecureRedisCluster: run('SecureRedisCluster', CONSTRUCTS.SecureRedisCluster.type as AnyConstruct, 'Cache', OWN_NAME_SCENARIOS.redis),
   ShardedMemcached: run('ShardedMemcached', CONSTRUCTS.ShardedMemcached.type as AnyConstruct, 'Memcached', OWN_NAME_SCENARIOS.memcached),
   SessionStoreCache: run('SessionStoreCache', CONSTRUCTS.SessionStoreCache.type as AnyConstruct, 'Sessions', OWN_NAME_SCENARIOS.sessions),
+  SecureServerlessCache: run('SecureServerlessCache', CONSTRUCTS.SecureServerlessCache.type as AnyConstruct, 'Cache', OWN_NAME_SCENARIOS.serverless),
 };
 
 function renderAll(): string {
@@ -170,6 +171,8 @@ test('with a name of your own, a replacing change fails unless the same change g
     ['port, with your own clusterName', true],
     ['port and a new clusterName', false],
     ['serverless encryptionKey, with your own cacheName', true],
+    ['encryptionKey, with your own cacheName', true],
+    ['encryptionKey and a new cacheName', false],
   ]);
 });
 
@@ -182,7 +185,7 @@ test('stateful resources keep a final snapshot when replaced or deleted, except 
   }
 });
 
-test('every prop of the three constructs has a scenario (the session store\'s deployment options through `deployment`)', () => {
+test('every prop of the four constructs has a scenario (the session store\'s deployment options through `deployment`)', () => {
   // The members of each props interface, read from the source (no type checking: it is fast).
   const props = (name: string) => {
     for (const file of fs.readdirSync(path.join(__dirname, '..', 'src')).filter((f) => f.endsWith('.ts'))) {
@@ -201,7 +204,8 @@ test('every prop of the three constructs has a scenario (the session store\'s de
     SecureRedisClusterProps: uncovered('SecureRedisClusterProps', REDIS_SCENARIOS),
     ShardedMemcachedProps: uncovered('ShardedMemcachedProps', MEMCACHED_SCENARIOS),
     SessionStoreCacheProps: uncovered('SessionStoreCacheProps', SESSION_SCENARIOS),
-  }).toEqual({ SecureRedisClusterProps: [], ShardedMemcachedProps: [], SessionStoreCacheProps: [] });
+    SecureServerlessCacheProps: uncovered('SecureServerlessCacheProps', SERVERLESS_SCENARIOS),
+  }).toEqual({ SecureRedisClusterProps: [], ShardedMemcachedProps: [], SessionStoreCacheProps: [], SecureServerlessCacheProps: [] });
 });
 
 test('the replication group id covers every create-only property of the schema', () => {

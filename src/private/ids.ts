@@ -89,3 +89,14 @@ function pathWords(scope: IConstruct): string {
   const base = words.join('-');
   return /^[a-z]/.test(base) ? base : `cache-${base}`;
 }
+
+/**
+ * The name of the final backup of a serverless cache. Backup names are unique per account and
+ * Region, and ElastiCache refuses to delete a cache whose final backup name is taken. A derived
+ * cache name changes with every replacement and carries the stack UUID, so each cache gets its
+ * own backup name. A given name is fixed: the stack UUID then keeps the backups of two creations
+ * of the stack apart. (Not the cache's `Ref`: a resource cannot refer to itself.)
+ */
+export function finalSnapshotName(cacheName: string, nameIsGiven: boolean): string {
+  return nameIsGiven ? Fn.join('-', [cacheName, 'final', stackUuidFragment()]) : Fn.join('-', [cacheName, 'final']);
+}

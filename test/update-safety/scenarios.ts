@@ -5,7 +5,8 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import {
   AccessString, AuthToken, CacheAuthentication, CacheEngineVersion, CacheUser, MemcachedEngineVersion, SecretRotation, SecureRedisCluster,
-  SecureRedisClusterProps, SessionStoreCache, SessionStoreCacheProps, SessionStoreDeployment, ShardedMemcached, ShardedMemcachedProps,
+  SecureRedisClusterProps, SecureServerlessCache, SecureServerlessCacheProps,
+  SessionStoreCache, SessionStoreCacheProps, SessionStoreDeployment, ShardedMemcached, ShardedMemcachedProps,
   TransitEncryptionMode,
 } from '../../src';
 
@@ -155,6 +156,42 @@ export const SESSION_SCENARIOS: Array<Scenario<SessionStoreCacheProps>> = [
   { change: 'serverless: removalPolicy DESTROY to RETAIN', before: () => serverless(), after: () => ({ ...serverless(), removalPolicy: RemovalPolicy.RETAIN }) },
 ];
 
+export const SERVERLESS_SCENARIOS: Array<Scenario<SecureServerlessCacheProps>> = [
+  { change: 'vpc: another VPC', after: (s) => ({ vpc: otherVpc(s) }) },
+  { change: 'vpcSubnets: two of the three subnets', after: () => ({ vpcSubnets: twoSubnets() }) },
+  { change: 'engineVersion: Redis OSS 7.1 to Valkey 8', before: () => ({ engineVersion: CacheEngineVersion.REDIS_7_1 }), after: () => ({ engineVersion: CacheEngineVersion.VALKEY_8_2 }) },
+  { change: 'engineVersion: Valkey 7.2 to 8', before: () => ({ engineVersion: CacheEngineVersion.VALKEY_7_2 }), after: () => ({ engineVersion: CacheEngineVersion.VALKEY_8_2 }) },
+  { change: 'authentication: add a user', after: () => ({ authentication: users('app', 'reporting') }) },
+  { change: 'authentication: remove a user', before: () => ({ authentication: users('app', 'reporting', 'admin') }), after: () => ({ authentication: users('app', 'admin') }) },
+  { change: 'authentication: reorder users', before: () => ({ authentication: users('app', 'reporting') }), after: () => ({ authentication: users('reporting', 'app') }) },
+  {
+    change: 'authentication: a user\'s access string',
+    after: () => ({ authentication: CacheAuthentication.users([CacheUser.password('app', { accessString: AccessString.readOnly('orders:*') })]) }),
+  },
+  { change: 'authentication: password users to IAM users', after: () => ({ authentication: CacheAuthentication.iam(['orders-app']) }) },
+  { change: 'encryptionKey: your own key', after: (s) => ({ encryptionKey: key(s) }) },
+  { change: 'allowedConnections: add a client', after: (s) => ({ allowedConnections: [sg(s)] }) },
+  { change: 'allowCidrIngress: a range of the VPC', after: () => ({ allowedConnections: [ec2.Peer.ipv4('10.0.0.0/16')], allowCidrIngress: true }) },
+  { change: 'securityGroups: add a group', after: (s) => ({ securityGroups: [sg(s, 'Extra')] }) },
+  { change: 'dailySnapshotTime: 03:00 to 22:30', after: () => ({ dailySnapshotTime: '22:30' }) },
+  { change: 'backupRetention: 15 to 20 days', after: () => ({ backupRetention: Duration.days(20) }) },
+  { change: 'removalPolicy: DESTROY to RETAIN', after: () => ({ removalPolicy: RemovalPolicy.RETAIN }) },
+  {
+    change: 'snapshotArnsToRestore: restore from a backup',
+    after: () => ({ snapshotArnsToRestore: ['arn:aws:elasticache:us-east-1:123456789012:serverlesscachesnapshot:orders-backup'] }),
+  },
+  { change: 'minDataStorageGb: set', after: () => ({ minDataStorageGb: 2 }) },
+  { change: 'maxDataStorageGb: set', after: () => ({ maxDataStorageGb: 10 }) },
+  { change: 'maxDataStorageGb: 10 to 20', before: () => ({ maxDataStorageGb: 10 }), after: () => ({ maxDataStorageGb: 20 }) },
+  { change: 'minEcpuPerSecond: set', after: () => ({ minEcpuPerSecond: 2000 }) },
+  { change: 'maxEcpuPerSecond: set', after: () => ({ maxEcpuPerSecond: 5000 }) },
+  { change: 'alarmTopic: your own', before: () => ({ maxDataStorageGb: 10 }), after: (s) => ({ maxDataStorageGb: 10, alarmTopic: topic(s) }) },
+  { change: 'secretRotation: every 30 to every 7 days', after: () => ({ secretRotation: SecretRotation.enabled({ schedule: Duration.days(7) }) }) },
+  { change: 'secretRotation: off', after: () => ({ secretRotation: SecretRotation.disabled() }) },
+  { change: 'cacheName: give one', after: () => ({ cacheName: 'orders-cache' }) },
+  { change: 'description', after: () => ({ description: 'Orders cache' }) },
+];
+
 /** Changes with a name of your own: they fail unless the same change gives a new name. */
 export const OWN_NAME_SCENARIOS = {
   redis: [
@@ -172,10 +209,23 @@ export const OWN_NAME_SCENARIOS = {
       after: (s: Stack) => ({ ...serverless({ cacheName: 'shop-sessions' }), encryptionKey: key(s) }),
     },
   ] as Array<Scenario<SessionStoreCacheProps>>,
+  serverless: [
+    {
+      change: 'encryptionKey, with your own cacheName',
+      before: () => ({ cacheName: 'orders-cache' }),
+      after: (s: Stack) => ({ cacheName: 'orders-cache', encryptionKey: key(s) }),
+    },
+    {
+      change: 'encryptionKey and a new cacheName',
+      before: () => ({ cacheName: 'orders-cache' }),
+      after: (s: Stack) => ({ cacheName: 'orders-cache-2', encryptionKey: key(s) }),
+    },
+  ] as Array<Scenario<SecureServerlessCacheProps>>,
 };
 
 export const CONSTRUCTS = {
   SecureRedisCluster: { type: SecureRedisCluster, id: 'Cache', scenarios: REDIS_SCENARIOS },
   ShardedMemcached: { type: ShardedMemcached, id: 'Memcached', scenarios: MEMCACHED_SCENARIOS },
   SessionStoreCache: { type: SessionStoreCache, id: 'Sessions', scenarios: SESSION_SCENARIOS },
+  SecureServerlessCache: { type: SecureServerlessCache, id: 'Cache', scenarios: SERVERLESS_SCENARIOS },
 };
