@@ -10,7 +10,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { AuthToken } from './auth-token';
 import { SecretRotation } from './auth-token-rotation';
-import { AccessString, CacheAuthentication, CacheUserAuthenticationType } from './cache-authentication';
+import { AccessString, CacheAuthentication } from './cache-authentication';
 import { CacheEndpoint } from './cache-endpoint';
 import { CacheEngine, CacheEngineVersion } from './cache-engine-version';
 import { acknowledge } from './private/acknowledgements';
@@ -26,7 +26,7 @@ import { createNodeAlarms, nodeMetric, NodeAlarmSpec, nodesMath } from './privat
 import { checkZoneSpread, createCacheSecurity, createSubnetGroup, refuseWorldOpenIngress, selectCacheSubnets, validateAllowedConnections } from './private/network';
 import { describeNodeType, nodeFamilyProblem, NodeTypeInfo, suggestedNodeType } from './private/node-types';
 import { createParameterGroup } from './private/parameter-group';
-import { BoundCacheUser, createUserGroup, userArn, validateUsers } from './private/rbac';
+import { BoundCacheUser, boundUserSecret, createUserGroup, iamUsersToConnect, userArn, validateUsers } from './private/rbac';
 import { validateSnapshotArns } from './private/restore';
 import { grantReadSecret } from './private/secret-grant';
 import { rotateSecrets } from './private/secret-rotation';
@@ -1512,11 +1512,7 @@ export class SecureRedisCluster extends SecureRedisClusterBase {
    * The secret of a password user: JSON `{"username", "password", "user_arn"}`.
    */
   public userSecret(userName: string): secretsmanager.ISecret {
-    const user = this.findUser(userName);
-    if (!user.secret) {
-      throw new Error(`[${this.node.path}] user '${userName}' authenticates with ${user.user.authenticationType} and has no secret.`);
-    }
-    return user.secret;
+    return boundUserSecret(this, this.boundUsers, userName, 'none: the group uses an AUTH token');
   }
 
   /**
@@ -1533,17 +1529,7 @@ export class SecureRedisCluster extends SecureRedisClusterBase {
    * user `userName` (or on every IAM user of the group when omitted).
    */
   public grantConnect(grantee: iam.IGrantable, userName?: string): iam.Grant {
-    const iamUsers = userName !== undefined
-      ? [this.findUser(userName)]
-      : this.boundUsers.filter((u) => u.user.authenticationType === CacheUserAuthenticationType.IAM);
-    for (const user of iamUsers) {
-      if (user.user.authenticationType !== CacheUserAuthenticationType.IAM) {
-        throw new Error(`[${this.node.path}] user '${user.user.userName}' authenticates with a password, not IAM. Create it with CacheUser.iam() to grant elasticache:Connect.`);
-      }
-    }
-    if (iamUsers.length === 0) {
-      throw new Error(`[${this.node.path}] has no IAM users. Use authentication: CacheAuthentication.iam([...]) to connect with IAM.`);
-    }
+    const iamUsers = iamUsersToConnect(this, this.boundUsers, userName, 'none: the group uses an AUTH token');
     return grantConnectOn(grantee, this.replicationGroupArn, iamUsers.map((u) => u.userArn));
   }
 
@@ -1646,14 +1632,6 @@ export class SecureRedisCluster extends SecureRedisClusterBase {
       .join(', ');
   }
 
-  private findUser(userName: string): BoundCacheUser {
-    const user = this.boundUsers.find((u) => u.user.userName === userName);
-    if (!user) {
-      const names = this.boundUsers.map((u) => u.user.userName).join(', ') || 'none: the group uses an AUTH token';
-      throw new Error(`[${this.node.path}] has no user '${userName}'. Its users: ${names}.`);
-    }
-    return user;
-  }
 
   private validateNodeType(v: PropsValidator, nodeType: string, engine: CacheEngineVersion, isDefault: boolean): NodeTypeInfo | undefined {
     if (!isLiteral(nodeType)) return undefined;

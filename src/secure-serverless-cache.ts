@@ -9,7 +9,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { SecretRotation } from './auth-token-rotation';
-import { CacheAuthentication, CacheUser, CacheUserAuthenticationType } from './cache-authentication';
+import { CacheAuthentication, CacheUser } from './cache-authentication';
 import { CacheEndpoint } from './cache-endpoint';
 import { CacheEngineVersion } from './cache-engine-version';
 import { defaultAlarmTopic } from './private/alarm-topic';
@@ -18,7 +18,7 @@ import { grantConnectOn, missingAttribute, validateIamUserNames } from './privat
 import { createKey } from './private/keys';
 import { cacheMetric, createNodeAlarms, NodeAlarmSpec } from './private/metrics';
 import { checkZoneSpread, createCacheSecurity, refuseWorldOpenIngress, selectCacheSubnets, validateAllowedConnections } from './private/network';
-import { BoundCacheUser, createUserGroup, validateUsers } from './private/rbac';
+import { BoundCacheUser, boundUserSecret, createUserGroup, iamUsersToConnect, validateUsers } from './private/rbac';
 import { grantReadSecret } from './private/secret-grant';
 import { rotateSecrets } from './private/secret-rotation';
 import { isLiteral, PropsValidator, quote, validateDescription, validateEngineVersionText } from './private/validation';
@@ -604,12 +604,7 @@ export class SecureServerlessCache extends SecureServerlessCacheBase {
 
   /** The secret of a password user: JSON `{"username", "password", "user_arn"}`. */
   public userSecret(userName: string): secretsmanager.ISecret {
-    const user = this.findUser(userName);
-    if (!user.secret) {
-      throw new Error(`[${this.node.path}] user ${quote(userName)} authenticates with ${user.user.authenticationType} and has no secret. `
-        + 'Grant it with grantConnect(grantee, userName).');
-    }
-    return user.secret;
+    return boundUserSecret(this, this.boundUsers, userName);
   }
 
   /**
@@ -627,18 +622,7 @@ export class SecureServerlessCache extends SecureServerlessCacheBase {
    * `ResourceType=ServerlessCache`.
    */
   public grantConnect(grantee: iam.IGrantable, userName?: string): iam.Grant {
-    const iamUsers = userName !== undefined
-      ? [this.findUser(userName)]
-      : this.boundUsers.filter((u) => u.user.authenticationType === CacheUserAuthenticationType.IAM);
-    for (const user of iamUsers) {
-      if (user.user.authenticationType !== CacheUserAuthenticationType.IAM) {
-        throw new Error(`[${this.node.path}] user ${quote(user.user.userName)} authenticates with a password, not IAM. `
-          + 'Create it with CacheUser.iam() to grant elasticache:Connect, or grant its secret with grantReadUserSecret().');
-      }
-    }
-    if (iamUsers.length === 0) {
-      throw new Error(`[${this.node.path}] has no IAM users. Use authentication: CacheAuthentication.iam([...]) to connect with IAM.`);
-    }
+    const iamUsers = iamUsersToConnect(this, this.boundUsers, userName);
     return grantConnectOn(grantee, this.serverlessCacheArn, iamUsers.map((u) => u.userArn));
   }
 
@@ -662,13 +646,6 @@ export class SecureServerlessCache extends SecureServerlessCacheBase {
     }], options.alarmTopic ?? this.alarmTopic);
   }
 
-  private findUser(userName: string): BoundCacheUser {
-    const user = this.boundUsers.find((u) => u.user.userName === userName);
-    if (!user) {
-      throw new Error(`[${this.node.path}] has no user ${quote(userName)}. Users: ${this.boundUsers.map((u) => u.user.userName).join(', ')}.`);
-    }
-    return user;
-  }
 
   /** Alarms at 75% of the maximums: past 100%, ElastiCache throttles (ECPUs) or evicts (data). */
   private createUsageAlarms(): void {

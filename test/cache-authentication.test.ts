@@ -451,21 +451,21 @@ describe('CacheAuthentication.users()', () => {
     const { stack, cache } = withUsers([CacheUser.password('orders-app'), CacheUser.iam('orders-api')]);
     const role = roleIn(stack);
 
-    expect(() => cache.userSecret('orders-api')).toThrow(/^\[TestStack\/Cache\] user 'orders-api' authenticates with iam and has no secret/);
-    expect(() => cache.grantReadUserSecret(role, 'orders-api')).toThrow(/^\[TestStack\/Cache\] user 'orders-api' authenticates with iam and has no secret/);
+    expect(() => cache.userSecret('orders-api')).toThrow(/^\[TestStack\/Cache\] user "orders-api" authenticates with iam and has no secret/);
+    expect(() => cache.grantReadUserSecret(role, 'orders-api')).toThrow(/^\[TestStack\/Cache\] user "orders-api" authenticates with iam and has no secret/);
   });
 
   test('userSecret and grantReadUserSecret throw for an unknown user, listing the users', () => {
     const { stack, cache } = withUsers([CacheUser.password('orders-app'), CacheUser.iam('orders-api')]);
 
-    expect(() => cache.userSecret('orders')).toThrow(/^\[TestStack\/Cache\] has no user 'orders'\. Its users: default, orders-app, orders-api\./);
-    expect(() => cache.grantReadUserSecret(roleIn(stack), 'orders')).toThrow(/^\[TestStack\/Cache\] has no user 'orders'/);
+    expect(() => cache.userSecret('orders')).toThrow(/^\[TestStack\/Cache\] has no user "orders"\. Its users: default, orders-app, orders-api\./);
+    expect(() => cache.grantReadUserSecret(roleIn(stack), 'orders')).toThrow(/^\[TestStack\/Cache\] has no user "orders"/);
   });
 
   test('userSecret throws on a cluster with an AUTH token', () => {
     const { cache } = build();
 
-    expect(() => cache.userSecret('app')).toThrow(/^\[TestStack\/Cache\] has no user 'app'\. Its users: none: the group uses an AUTH token\./);
+    expect(() => cache.userSecret('app')).toThrow(/^\[TestStack\/Cache\] has no user "app"\. Its users: none: the group uses an AUTH token\./);
   });
 
   test('warns that switching from an AUTH token to users replaces the group', () => {
@@ -604,7 +604,7 @@ describe('CacheAuthentication.iam()', () => {
     const { stack, cache } = withUsers([CacheUser.password('orders-app'), CacheUser.iam('orders-api')]);
 
     expect(() => cache.grantConnect(roleIn(stack), 'orders-app')).toThrow(
-      /^\[TestStack\/Cache\] user 'orders-app' authenticates with a password, not IAM\. Create it with CacheUser\.iam\(\) to grant elasticache:Connect/,
+      /^\[TestStack\/Cache\] user "orders-app" authenticates with a password, not IAM\. Create it with CacheUser\.iam\(\) to grant elasticache:Connect/,
     );
   });
 
@@ -612,7 +612,7 @@ describe('CacheAuthentication.iam()', () => {
     const { stack, cache } = iamCluster();
 
     expect(() => cache.grantConnect(roleIn(stack), 'orders-cron')).toThrow(
-      /^\[TestStack\/Cache\] has no user 'orders-cron'\. Its users: default, orders-api, orders-worker\./,
+      /^\[TestStack\/Cache\] has no user "orders-cron"\. Its users: default, orders-api, orders-worker\./,
     );
   });
 

@@ -3,6 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { IConstruct } from 'constructs';
 import { validateCacheId } from './ids';
 import { isLiteral, PropsValidator, quote } from './validation';
+import type { SecureRedisClusterAttributes } from '../secure-redis-cluster';
 
 /** ReplicationGroupId and user ids: 1 to 40 characters (CreateReplicationGroup / CreateUser API reference). */
 const MAX_ID_LENGTH = 40;
@@ -11,17 +12,9 @@ const MAX_ID_LENGTH = 40;
  * What an imported replication group was given. Only `replicationGroupId` is always known:
  * `fromReplicationGroupId()` knows nothing else.
  */
-export interface ImportedGroupFacts {
-  readonly replicationGroupId: string;
+export type ImportedGroupFacts = Omit<SecureRedisClusterAttributes, 'port' | 'securityGroups' | 'authTokenSecret'> & {
   readonly port?: number;
-  readonly clusterMode?: boolean;
-  readonly shards?: number;
-  readonly replicasPerShard?: number;
-  readonly primaryEndpointAddress?: string;
-  readonly readerEndpointAddress?: string;
-  readonly configurationEndpointAddress?: string;
-  readonly iamUserNames?: string[];
-}
+};
 
 /**
  * The rules of an import: what ElastiCache allows for the group it describes, so that a typo

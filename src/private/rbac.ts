@@ -2,7 +2,7 @@ import { ArnFormat, Stack } from 'aws-cdk-lib';
 import * as elasticache from 'aws-cdk-lib/aws-elasticache';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import { Construct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
 import { accessStringProblems } from './access-string';
 import { AUTH_TOKEN_EXCLUDED_CHARACTERS } from './auth-token-chars';
 import { derivedId, validateCacheId } from './ids';
@@ -172,4 +172,41 @@ export function createUserGroup(scope: Construct, groupId: string, users: CacheU
     userIds: bound.map((b) => b.resource.ref),
   });
   return { userGroup, users: bound };
+}
+
+/** The bound user named `userName`; the error lists the users, or says `whenNone` when there are none. */
+export function findBoundUser(scope: IConstruct, users: BoundCacheUser[], userName: string, whenNone = 'none'): BoundCacheUser {
+  const user = users.find((u) => u.user.userName === userName);
+  if (!user) {
+    const names = users.map((u) => u.user.userName).join(', ') || whenNone;
+    throw new Error(`[${scope.node.path}] has no user ${quote(userName)}. Its users: ${names}.`);
+  }
+  return user;
+}
+
+/** The secret of the password user `userName`. */
+export function boundUserSecret(scope: IConstruct, users: BoundCacheUser[], userName: string, whenNone?: string): secretsmanager.ISecret {
+  const user = findBoundUser(scope, users, userName, whenNone);
+  if (!user.secret) {
+    throw new Error(`[${scope.node.path}] user ${quote(userName)} authenticates with ${user.user.authenticationType} and has no secret. `
+      + 'Grant it with grantConnect(grantee, userName).');
+  }
+  return user.secret;
+}
+
+/** The IAM users that `grantConnect(grantee, userName?)` covers: the one named, or every IAM user. */
+export function iamUsersToConnect(scope: IConstruct, users: BoundCacheUser[], userName?: string, whenNone?: string): BoundCacheUser[] {
+  const iamUsers = userName !== undefined
+    ? [findBoundUser(scope, users, userName, whenNone)]
+    : users.filter((u) => u.user.authenticationType === CacheUserAuthenticationType.IAM);
+  for (const user of iamUsers) {
+    if (user.user.authenticationType !== CacheUserAuthenticationType.IAM) {
+      throw new Error(`[${scope.node.path}] user ${quote(user.user.userName)} authenticates with a password, not IAM. `
+        + 'Create it with CacheUser.iam() to grant elasticache:Connect, or grant its secret with grantReadUserSecret().');
+    }
+  }
+  if (iamUsers.length === 0) {
+    throw new Error(`[${scope.node.path}] has no IAM users. Use authentication: CacheAuthentication.iam([...]) to connect with IAM.`);
+  }
+  return iamUsers;
 }
