@@ -1,3 +1,4 @@
+import * as fs from 'fs';
 import * as path from 'path';
 import { CfnGuardValidator } from '@cdklabs/cdk-validator-cfnguard';
 import { App, CfnResource, Stack, Validations } from 'aws-cdk-lib';
@@ -94,6 +95,17 @@ export function teamRotationOptions(stack: Stack): { networkInterfacesPolicy: ia
  * `@cdklabs/cdk-validator-cfnguard`) over every stack of a synthesized app, as
  * `<rule name> on <construct path>`. The app must have been synthesized into its outdir.
  */
+const CONTROL_TOWER_RULES = path.join(path.dirname(require.resolve('@cdklabs/cdk-validator-cfnguard/package.json')), 'rules', 'control-tower', 'cfn-guard');
+let ruleFiles: Array<{ file: string; types: string[] }> | undefined;
+
+/** The Control Tower rule files bundled with the validator, with the resource types each names. */
+function controlTowerRuleFiles(): Array<{ file: string; types: string[] }> {
+  return ruleFiles ??= fs.readdirSync(CONTROL_TOWER_RULES, { recursive: true, encoding: 'utf8' })
+    .filter((f) => f.endsWith('.guard'))
+    .map((f) => path.join(CONTROL_TOWER_RULES, f))
+    .map((file) => ({ file, types: [...new Set(fs.readFileSync(file, 'utf8').match(/AWS::\w+::\w+/g) ?? [])] }));
+}
+
 export function controlTowerFailures(app: App): string[] {
   const assembly = app.synth();
   // cfn-guard fails without a template to read.
@@ -106,7 +118,12 @@ export function controlTowerFailures(app: App): string[] {
       paths.set(`${stack.templateFile}:${stack.resolve(c.logicalId)}`, c.node.path);
     }
   }
-  const report = new CfnGuardValidator({ controlTowerRulesEnabled: true })
+  // Only the rule files that name a resource type of these templates: the others cannot report
+  // anything on them, and cfn-guard's time grows with rules times templates.
+  const types = new Set(assembly.stacks.flatMap((s) => Object.values<{ Type: string }>(s.template.Resources ?? {}).map((r) => r.Type)));
+  const rules = controlTowerRuleFiles().filter((rule) => rule.types.some((type) => types.has(type))).map((rule) => rule.file);
+  if (rules.length === 0) return [];
+  const report = new CfnGuardValidator({ controlTowerRulesEnabled: false, rules })
     .validate({ templatePaths: assembly.stacks.map((s) => s.templateFullPath), appConstruct: app });
   const result = new Set<string>();
   for (const violation of report.violations) {
