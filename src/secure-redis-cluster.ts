@@ -12,7 +12,7 @@ import { AuthToken } from './auth-token';
 import { SecretRotation } from './auth-token-rotation';
 import { AccessString, CacheAuthentication } from './cache-authentication';
 import { CacheEndpoint } from './cache-endpoint';
-import { CacheEngine, CacheEngineVersion } from './cache-engine-version';
+import { CacheEngineVersion } from './cache-engine-version';
 import { acknowledge } from './private/acknowledgements';
 import { defaultAlarmTopic } from './private/alarm-topic';
 import { AUTH_TOKEN_EXCLUDED_CHARACTERS } from './private/auth-token-chars';
@@ -20,19 +20,21 @@ import { RotationTarget } from './private/auth-token-rotation';
 import { defaultCacheId, replacementAwareName, validateCacheId } from './private/ids';
 import { grantConnectOn, missingAttribute, validateIamUserNames, validateImportedGroup } from './private/imports';
 import { createKey } from './private/keys';
-import { VENDED_LOGS_PREFIX } from './private/log-groups';
 import { createEncryptedLogGroup } from './private/log-key';
 import { createNodeAlarms, nodeMetric, NodeAlarmSpec, nodesMath } from './private/metrics';
 import { checkZoneSpread, createCacheSecurity, createSubnetGroup, refuseWorldOpenIngress, selectCacheSubnets, validateAllowedConnections } from './private/network';
-import { describeNodeType, nodeFamilyProblem, NodeTypeInfo, suggestedNodeType } from './private/node-types';
+import { everyNodeId, nodeIdFragments, nodeIdsOf, Topology } from './private/node-ids';
+import { NodeTypeInfo } from './private/node-types';
 import { createParameterGroup } from './private/parameter-group';
 import { BoundCacheUser, boundUserSecret, createUserGroup, iamUsersToConnect, userArn, validateUsers } from './private/rbac';
 import { validateSnapshotArns } from './private/restore';
 import { grantReadSecret } from './private/secret-grant';
 import { rotateSecrets } from './private/secret-rotation';
 import {
-  DAY_MINUTES, dailyOverlapsWeekly, isLiteral, parseDailyWindow, PropsValidator, quote, rangeLength, validateDescription, validateEngineVersionText,
-  validateEventTopic, validateLogRetention, validateMaintenanceWindow, validateSecretName,
+  validateBackups, validateLogging, validateNodeType, validateOwnLogGroups, validateTopology, warnAboutCluster,
+} from './private/validate-cluster-props';
+import {
+  isLiteral, PropsValidator, quote, validateDescription, validateEngineVersionText, validateEventTopic, validateLogRetention, validateSecretName,
 } from './private/validation';
 
 const WARNING_PREFIX = 'cdk-secure-elasticache';
@@ -957,56 +959,6 @@ function nodeOptions(cacheClusterId: string, props: GroupMetricOptions): CacheMe
 }
 
 /**
- * The nodes of a whole-group metric: every node when the topology is known at synth. A node
- * count from a token would leave nodes out of the sum or the maximum, unseen.
- */
-function everyNodeId(scope: Construct, nodeIds: string[], topology: Topology): string[] {
-  if (Token.isUnresolved(topology.shards) || Token.isUnresolved(topology.replicasPerShard)) {
-    throw new Error(`[${scope.node.path}] takes shards or replicasPerShard from a token, so its nodes are not known at synth and a metric of the whole group would leave some out. `
-      + 'Give numbers, or use the metrics of single nodes (cacheClusterId).');
-  }
-  return nodeIds;
-}
-
-/** The topology that decides the node ids. */
-interface Topology {
-  readonly clusterMode: boolean;
-  readonly shards: number;
-  readonly replicasPerShard: number;
-}
-
-/**
- * The `CacheClusterId` of every node: `<id>-001` with cluster mode off,
- * `<id>-0001-001` with it on (ElastiCache user guide, "Finding node endpoints").
- */
-function nodeIdsOf(groupId: string, topology: Topology): string[] {
-  const nodesPerShard = topology.replicasPerShard + 1;
-  if (Token.isUnresolved(nodesPerShard) || Token.isUnresolved(topology.shards)) {
-    return [`${groupId}-001`];
-  }
-  const ids: string[] = [];
-  if (!topology.clusterMode) {
-    for (let n = 1; n <= nodesPerShard; n++) ids.push(`${groupId}-${pad(n, 3)}`);
-    return ids;
-  }
-  for (let s = 1; s <= topology.shards; s++) {
-    for (let n = 1; n <= nodesPerShard; n++) ids.push(`${groupId}-${pad(s, 4)}-${pad(n, 3)}`);
-  }
-  return ids;
-}
-
-/** Construct id fragments of the nodes, in the order of `nodeIdsOf`: `Node001`, `Node0001002`. */
-function nodeIdFragments(topology: Topology): string[] {
-  const nodesPerShard = topology.replicasPerShard + 1;
-  if (Token.isUnresolved(nodesPerShard) || Token.isUnresolved(topology.shards)) return ['Node001'];
-  const fragments: string[] = [];
-  for (let s = 1; s <= (topology.clusterMode ? topology.shards : 1); s++) {
-    for (let n = 1; n <= nodesPerShard; n++) fragments.push(`Node${topology.clusterMode ? pad(s, 4) : ''}${pad(n, 3)}`);
-  }
-  return fragments;
-}
-
-/**
  * The values of the replication group that CloudFormation cannot change in place: the
  * create-only properties of the resource schema (cfn-lint's copy of the CloudFormation
  * registry schema, `createOnlyProperties`), plus `ClusterMode` (ElastiCache turns cluster mode
@@ -1038,10 +990,6 @@ function replacementKey(group: elasticache.CfnReplicationGroup, vpc: ec2.IVpc): 
     ClusterMode: group.clusterMode,
     Authentication: group.userGroupIds ? 'user group' : 'AUTH token',
   };
-}
-
-function pad(n: number, width: number): string {
-  return n.toString().padStart(width, '0');
 }
 
 /** What an import knows; `fromReplicationGroupId()` knows only the id. */
@@ -1277,14 +1225,14 @@ export class SecureRedisCluster extends SecureRedisClusterBase {
 
     // Every rule below is listed with its source in docs/validation.md.
     const v = new PropsValidator(this);
-    this.nodeTypeInfo = this.validateNodeType(v, nodeType, engineVersion, props.nodeType === undefined);
+    this.nodeTypeInfo = validateNodeType(v, nodeType, engineVersion, props.nodeType === undefined);
     this.validateEngine(v, engineVersion, transitMode);
-    this.validateTopology(v, { clusterMode, shards, replicasPerShard }, multiAz);
+    validateTopology(v, { clusterMode, shards, replicasPerShard }, multiAz);
     v.check(!Token.isUnresolved(port) && (!Number.isInteger(port) || port < 1 || port > 65535),
       `port must be an integer from 1 to 65535, got ${port}. Leave it unset for ${DEFAULT_REDIS_PORT}.`);
     // CreateReplicationGroup API reference, ReplicationGroupId constraints.
     validateCacheId(v, 'replicationGroupId', props.replicationGroupId, MAX_GROUP_ID_LENGTH);
-    const retentionDays = this.validateBackups(v, backupRetention, snapshotWindow, maintenanceWindow);
+    const retentionDays = validateBackups(v, backupRetention, snapshotWindow, maintenanceWindow);
     validateSnapshotArns(v, props.snapshotArnsToRestore, props.snapshotName);
     v.check(props.parameters !== undefined && props.parameterGroupName !== undefined,
       `parameters and parameterGroupName ${quote(props.parameterGroupName)} are both set. Give parameters (a group is created) or the name of an existing group, not both.`);
@@ -1303,8 +1251,8 @@ export class SecureRedisCluster extends SecureRedisClusterBase {
         'transitEncryptionMode \'preferred\' cannot be used with RBAC users: ElastiCache refuses user groups unless TLS is required. '
         + 'Keep TransitEncryptionMode.REQUIRED (the default), or migrate clients to TLS with an AUTH token first.');
     }
-    const logging = this.validateLogging(v, engineVersion, props.logging);
-    this.validateOwnLogGroups(v, props.logging);
+    const logging = validateLogging(v, engineVersion, props.logging);
+    validateOwnLogGroups(v, props.logging);
     validateEventTopic(v, props.notificationTopic);
     validateDescription(v, 'description', props.description);
     validateLogRetention(v, 'logging.retention', props.logging?.retention);
@@ -1318,7 +1266,7 @@ export class SecureRedisCluster extends SecureRedisClusterBase {
       checkZoneSpread(v, subnets, 'multiAz', ', or set multiAz: false');
     }
     v.throwIfInvalid();
-    this.warn(props, engineVersion, { clusterMode, shards, replicasPerShard }, multiAz, retentionDays);
+    warnAboutCluster(this, props, this.nodeTypeInfo, engineVersion, { clusterMode, shards, replicasPerShard }, multiAz, retentionDays);
 
     const what = `${engineVersion.engine} replication group`;
     const network = createCacheSecurity(this, {
@@ -1632,118 +1580,12 @@ export class SecureRedisCluster extends SecureRedisClusterBase {
       .join(', ');
   }
 
-
-  private validateNodeType(v: PropsValidator, nodeType: string, engine: CacheEngineVersion, isDefault: boolean): NodeTypeInfo | undefined {
-    if (!isLiteral(nodeType)) return undefined;
-    const info = describeNodeType(nodeType);
-    const shown = `nodeType ${quote(nodeType)}${isDefault ? ' (the default)' : ''}`;
-    if (typeof info === 'string') {
-      v.check(true, `${shown} cannot be used: ${info}.`);
-      return undefined;
-    }
-    // r6gd nodes always tier data to SSD, which needs Valkey or Redis OSS 6.2+ (user guide, "Data tiering").
-    v.check(info.dataTiering && !engine.supportsDataTiering,
-      `${shown} uses data tiering, which ${engine} does not support. Use Valkey or Redis OSS 6.2+, or an r7g node.`);
-    const problem = info.dataTiering ? undefined : nodeFamilyProblem(info, engine.engine, engine.version);
-    v.check(engine.isKnown && problem !== undefined,
-      `${shown} cannot run ${engine}: ${problem}. Give nodeType: ${quote(suggestedNodeType(engine.engine, engine.version))}, or upgrade the engine.`);
-    return info;
-  }
-
   private validateEngine(v: PropsValidator, engine: CacheEngineVersion, transitMode: TransitEncryptionMode): void {
     v.check(!engine.isKnown,
       `engineVersion ${quote(engine.toString())} does not exist. Known ${engine.engine} versions: ${engine.knownVersions.join(', ')}. For a newer one, give its parameterGroupFamily in CacheEngineVersion.of().`);
     validateEngineVersionText(v, engine.engine, engine.version, engine.parameterGroupFamily);
     v.check(transitMode === TransitEncryptionMode.PREFERRED && !engine.supportsTransitEncryptionMode,
       `transitEncryptionMode "preferred" needs Valkey or Redis OSS 7.0.5+, not ${engine}. Upgrade the engine, or keep TLS required.`);
-  }
-
-  private validateTopology(v: PropsValidator, t: Topology, multiAz: boolean): void {
-    v.integerInRange('replicasPerShard', t.replicasPerShard, 0, 5, 'A shard has 1 to 6 nodes.');
-    v.integerInRange('shards', t.shards, 1, 500, 'Valkey and Redis OSS 5.0.6+ allow up to 500 shards.');
-    if (!Token.isUnresolved(t.shards)) {
-      v.check(!t.clusterMode && t.shards > 1,
-        `shards is ${quote(t.shards)} but clusterMode is false. Cluster mode disabled means exactly one shard: set clusterMode: true to shard writes.`);
-    } else {
-      // With cluster mode off there is no NumNodeGroups: the token would be dropped unseen.
-      v.check(!t.clusterMode,
-        'shards comes from a token, but with clusterMode false the group has exactly one shard and the value would be ignored. Leave shards unset, or set clusterMode: true.');
-    }
-    if (!Token.isUnresolved(t.replicasPerShard)) {
-      v.check(multiAz && t.replicasPerShard < 1,
-        `multiAz needs at least one replica per shard to fail over to, but replicasPerShard is ${quote(t.replicasPerShard)}. Set replicasPerShard to 1 or more, or multiAz: false.`);
-    } else {
-      // NumCacheClusters is replicasPerShard + 1, and CloudFormation has no arithmetic: a token
-      // would give one node less than asked and AutomaticFailoverEnabled false.
-      v.check(!t.clusterMode,
-        'replicasPerShard comes from a token, but with clusterMode false the node count (replicasPerShard + 1) must be computed at synth. Give a number, or set clusterMode: true.');
-    }
-  }
-
-  private validateBackups(v: PropsValidator, retention: Duration, snapshotWindow: string, maintenanceWindow: string): number {
-    let days = 0;
-    // A token would otherwise become SnapshotRetentionLimit 0: backups silently off.
-    v.check(retention.isUnresolved(),
-      'backupRetention comes from a token, but the construct needs the number of days at synth (SnapshotRetentionLimit, SnapshotWindow). Give a literal Duration.days(n).');
-    if (!retention.isUnresolved()) {
-      // Not integral: Duration.minutes(90) would otherwise throw without the construct path.
-      const exact = retention.toHours({ integral: false }) / 24;
-      v.check(!Number.isInteger(exact), `backupRetention must be whole days, got ${retention.toHumanString()}.`);
-      days = Math.floor(exact);
-      v.check(days < 0 || days > 35, `backupRetention must be from 0 to 35 days, got ${days} days. ElastiCache keeps automatic backups at most 35 days.`);
-    }
-    const daily = isLiteral(snapshotWindow) ? parseDailyWindow(snapshotWindow) : undefined;
-    const weekly = validateMaintenanceWindow(v, maintenanceWindow);
-    if (isLiteral(snapshotWindow)) {
-      v.check(!daily, `snapshotWindow ${quote(snapshotWindow)} is not of the form hh24:mi-hh24:mi (UTC), e.g. "03:00-04:00".`);
-      v.check(!!daily && rangeLength(daily.start, daily.end, DAY_MINUTES) < 60,
-        `snapshotWindow ${quote(snapshotWindow)} is shorter than the 60 minutes ElastiCache requires.`);
-    }
-    if (daily && weekly && days > 0) {
-      v.check(dailyOverlapsWeekly(daily, weekly),
-        `snapshotWindow ${quote(snapshotWindow)} overlaps maintenanceWindow ${quote(maintenanceWindow)}. Move one of them: a backup and maintenance in the same hour delay each other.`);
-    }
-    return days;
-  }
-
-  private validateLogging(v: PropsValidator, engine: CacheEngineVersion, logging: CacheLogging = {}): Required<Pick<CacheLogging, 'slowLog' | 'engineLog' | 'retention'>> {
-    v.check(logging.slowLog === true && !engine.supportsSlowLog,
-      `logging.slowLog needs Valkey or Redis OSS 6.0+, not ${engine}. Upgrade the engine or set slowLog: false.`);
-    v.check(logging.engineLog === true && !engine.supportsEngineLog,
-      `logging.engineLog needs Valkey or Redis OSS 6.2+, not ${engine}. Upgrade the engine or set engineLog: false.`);
-    return {
-      slowLog: logging.slowLog ?? engine.supportsSlowLog,
-      engineLog: logging.engineLog ?? engine.supportsEngineLog,
-      retention: logging.retention ?? logs.RetentionDays.ONE_YEAR,
-    };
-  }
-
-  private warn(props: SecureRedisClusterProps, engine: CacheEngineVersion, t: Topology, multiAz: boolean, retentionDays: number): void {
-    const annotations = Annotations.of(this);
-    if (!multiAz) {
-      annotations.addWarningV2(`${WARNING_PREFIX}:singleAz`,
-        'multiAz is off: an Availability Zone outage takes the cache down until ElastiCache replaces the node.');
-    }
-    if (retentionDays < 15) {
-      annotations.addWarningV2(`${WARNING_PREFIX}:shortBackupRetention`,
-        `backupRetention is ${retentionDays} days; the HIPAA Security and NIST 800-53 packs want at least 15.`);
-    }
-    if (this.nodeTypeInfo?.burstable) {
-      annotations.addWarningV2(`${WARNING_PREFIX}:burstableNode`,
-        `nodeType ${props.nodeType} is burstable: raise reserved-memory-percent (AWS advises 30%, 50% on micro nodes) in parameters, and expect CPU credits to run out under steady load.`);
-    }
-    if (!Token.isUnresolved(t.shards) && !Token.isUnresolved(t.replicasPerShard) && t.shards * (t.replicasPerShard + 1) > 90) {
-      annotations.addWarningV2(`${WARNING_PREFIX}:nodeQuota`,
-        `${t.shards * (t.replicasPerShard + 1)} nodes exceed the default quota of 90 nodes per cluster: ask AWS for a higher quota before deploying.`);
-    }
-    if (props.parameterGroupName !== undefined && t.clusterMode) {
-      annotations.addWarningV2(`${WARNING_PREFIX}:clusterParameterGroup`,
-        `parameterGroupName '${props.parameterGroupName}' must have cluster-enabled yes, since clusterMode is on.`);
-    }
-    if (engine.engine === CacheEngine.REDIS && !engine.supportsTransitEncryptionMode) {
-      annotations.addWarningV2(`${WARNING_PREFIX}:oldRedis`,
-        `${engine} predates TransitEncryptionMode; TLS is on and required. Plan an upgrade to Valkey.`);
-    }
   }
 
   private createParameterGroup(engine: CacheEngineVersion, clusterMode: boolean): elasticache.CfnParameterGroup | undefined {
@@ -1754,21 +1596,6 @@ export class SecureRedisCluster extends SecureRedisClusterBase {
       ...this.props.parameters,
       'cluster-enabled': clusterMode ? 'yes' : 'no',
     });
-  }
-
-  private validateOwnLogGroups(v: PropsValidator, logging: CacheLogging = {}): void {
-    for (const [prop, group, on] of [['slowLogGroup', logging.slowLogGroup, logging.slowLog], ['engineLogGroup', logging.engineLogGroup, logging.engineLog]] as const) {
-      if (!group) continue;
-      v.check(on === false, `logging.${prop} is given but the log is off. Remove ${prop}, or turn the log on.`);
-      const name = group.logGroupName;
-      v.check(isLiteral(name) && !name.startsWith(VENDED_LOGS_PREFIX),
-        `logging.${prop} '${name}' is not under ${VENDED_LOGS_PREFIX}: ElastiCache log delivery to it adds to a CloudWatch Logs resource policy `
-        + `limited to 5,120 characters, which fills up in busy accounts. Name the group ${VENDED_LOGS_PREFIX}elasticache/..., or leave ${prop} unset.`);
-    }
-    v.check(logging.slowLogGroup !== undefined && logging.slowLogGroup === logging.engineLogGroup,
-      'logging.slowLogGroup and logging.engineLogGroup are the same log group. Give each log type its own group.');
-    v.check(logging.retention !== undefined && logging.slowLogGroup !== undefined && logging.engineLogGroup !== undefined,
-      'logging.retention applies to the log groups the construct creates, but both groups are your own. Set the retention on your groups, and remove retention.');
   }
 
   /** Named by `logGroupName`; the key policy lets CloudWatch Logs use the key for this group only. */
