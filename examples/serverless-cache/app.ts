@@ -22,7 +22,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { Construct } from 'constructs';
 import { AppFunction } from '../shared/app-function';
 import { ServiceStack } from '../shared/service-stack';
-import { AccessString, CacheAuthentication, CacheUser, SecretRotation, SecureServerlessCache } from 'cdk-secure-elasticache';
+import { AccessString, CacheAuthentication, CacheUser, RotationVpcEndpoints, SecretRotation, SecureServerlessCache } from 'cdk-secure-elasticache';
 
 /** A fixed dummy environment; the stack names its zones itself, so synth looks nothing up. */
 const ENV = { account: '123456789012', region: 'us-east-1' };
@@ -57,8 +57,8 @@ class ServerlessCatalogStack extends ServiceStack {
 
     // One key for the stack's log groups: the VPC flow logs and the function's logs.
     const logKey = this.createLogKey('LogKey', `Encrypts the log groups of ${this.stackName}`);
-    // Isolated subnets only, in three zones, with flow logs. The function reaches Secrets Manager
-    // through a VPC endpoint, so no subnet has a route to the internet.
+    // Isolated subnets only, in three zones, with flow logs: nothing here needs the internet, and
+    // the AWS APIs are reached through the interface endpoints below.
     const vpc = this.createVpc({
       cidr: '10.45.0.0/16',
       subnetGroups: [
@@ -75,13 +75,21 @@ class ServerlessCatalogStack extends ServiceStack {
       description: 'Product reads function',
       allowAllOutbound: false,
     });
-    // The function reads the cache user's secret from Secrets Manager through this endpoint.
-    vpc.addInterfaceEndpoint('SecretsManager', {
+    // With private DNS (the default), the function and the password's rotation function call
+    // Secrets Manager through this endpoint; the rotation function also calls the ElastiCache API
+    // through the second one. Neither admits anything else in the VPC (`open: false`).
+    const endpointSubnets = { subnetGroupName: APP_SUBNETS };
+    const secretsManager = vpc.addInterfaceEndpoint('SecretsManager', {
       service: ec2.InterfaceVpcEndpointAwsService.SECRETS_MANAGER,
-      subnets: { subnetGroupName: APP_SUBNETS },
-      // Not open to the whole VPC: the function only.
+      subnets: endpointSubnets,
       open: false,
-    }).connections.allowDefaultPortFrom(readerSecurityGroup, 'Product reads function');
+    });
+    const elastiCacheApi = vpc.addInterfaceEndpoint('ElastiCacheApi', {
+      service: ec2.InterfaceVpcEndpointAwsService.ELASTICACHE,
+      subnets: endpointSubnets,
+      open: false,
+    });
+    secretsManager.connections.allowDefaultPortFrom(readerSecurityGroup, 'Product reads function');
 
     // Serverless is cluster mode only: the function connects with a cluster-aware client. The
     // default user is off; the function's user may read and write the `product:` keys only.
@@ -97,8 +105,13 @@ class ServerlessCatalogStack extends ServiceStack {
       maxEcpuPerSecond: 5000,
       alarmTopic: this.createAlarmTopic(),
       // The password rotates every 30 days; an instance that is refused reads the secret again.
-      // A failed rotation raises an alarm on alarmTopic.
-      secretRotation: SecretRotation.enabled({ networkInterfacesPolicy: this.lambdaNetworkInterfacesPolicy() }),
+      // The rotation function reuses the two endpoints above instead of creating its own pair,
+      // and keeps its network-interface permissions in the stack's one shared policy. A failed
+      // rotation raises an alarm on alarmTopic.
+      secretRotation: SecretRotation.enabled({
+        vpcEndpoints: RotationVpcEndpoints.fromEndpoints({ secretsManager, elastiCache: elastiCacheApi }),
+        networkInterfacesPolicy: this.lambdaNetworkInterfacesPolicy(),
+      }),
     });
     cache.addRecommendedAlarms();
 
