@@ -17,7 +17,8 @@ const apps = fs.readdirSync(EXAMPLES, { withFileTypes: true })
 /** The paths of the library's constructs in an app. */
 function libraryPaths(app: IConstruct): string[] {
   return app.node.findAll()
-    .filter((c) => c instanceof SecureRedisCluster || c instanceof SecureServerlessCache || c instanceof SessionStoreCache || c instanceof ShardedMemcached)
+    .filter((c) => c instanceof SecureRedisCluster || c instanceof SecureServerlessCache
+      || c instanceof SessionStoreCache || c instanceof ShardedMemcached)
     .map((c) => c.node.path);
 }
 

@@ -1,8 +1,8 @@
-import { AccessString } from '../../src';
 import { CACHE_USER } from '../../examples/serverless-cache/app';
 import {
   createProductHandler, findProductInSource, ProductHandler, ProductHandlerOptions, readServerlessCacheEnvironment,
 } from '../../examples/serverless-cache/handler';
+import { AccessString } from '../../src';
 import { RecordingLogger, stopAll } from '../patterns/support';
 import { RedisCluster } from '../servers';
 
