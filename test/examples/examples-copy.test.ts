@@ -63,8 +63,8 @@ function copySection(name: string): string {
   return section;
 }
 
-test('the example apps are the four of examples/README.md', () => {
-  expect(apps).toEqual(['db-cache', 'memcached', 'redis-cluster', 'session-store']);
+test('the example apps are the five of examples/README.md', () => {
+  expect(apps).toEqual(['db-cache', 'memcached', 'redis-cluster', 'serverless-cache', 'session-store']);
 });
 
 describe.each(apps)('examples/%s', (name) => {

@@ -3,7 +3,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { App } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
-import { ElastiCacheChecks, SecureRedisCluster, SessionStoreCache, ShardedMemcached } from '../../src';
+import { ElastiCacheChecks, SecureRedisCluster, SecureServerlessCache, SessionStoreCache, ShardedMemcached } from '../../src';
 import { acknowledgements, controlTowerFailures, expectedAcknowledgements, findings } from '../policy';
 
 const EXAMPLES = path.join(__dirname, '..', '..', 'examples');
@@ -17,12 +17,13 @@ const apps = fs.readdirSync(EXAMPLES, { withFileTypes: true })
 /** The paths of the library's constructs in an app. */
 function libraryPaths(app: IConstruct): string[] {
   return app.node.findAll()
-    .filter((c) => c instanceof SecureRedisCluster || c instanceof SessionStoreCache || c instanceof ShardedMemcached)
+    .filter((c) => c instanceof SecureRedisCluster || c instanceof SecureServerlessCache
+      || c instanceof SessionStoreCache || c instanceof ShardedMemcached)
     .map((c) => c.node.path);
 }
 
 test('the examples are the ones the README lists', () => {
-  expect(apps).toEqual(['db-cache', 'memcached', 'redis-cluster', 'session-store']);
+  expect(apps).toEqual(['db-cache', 'memcached', 'redis-cluster', 'serverless-cache', 'session-store']);
 });
 
 describe.each(apps)('examples/%s', (name) => {
