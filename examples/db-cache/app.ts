@@ -135,17 +135,7 @@ export class DbCacheStack extends ServiceStack {
     // cache's rotation function all call Secrets Manager through this endpoint; the cache's
     // rotation function also calls the ElastiCache API through the second one. Neither admits
     // anything else in the VPC.
-    const endpointSubnets = { subnetGroupName: APP_SUBNETS };
-    const secretsManager = vpc.addInterfaceEndpoint('SecretsManager', {
-      service: ec2.InterfaceVpcEndpointAwsService.SECRETS_MANAGER,
-      subnets: endpointSubnets,
-      open: false,
-    });
-    const elastiCacheApi = vpc.addInterfaceEndpoint('ElastiCacheApi', {
-      service: ec2.InterfaceVpcEndpointAwsService.ELASTICACHE,
-      subnets: endpointSubnets,
-      open: false,
-    });
+    const { secretsManager, elastiCacheApi } = this.createApiEndpoints(vpc, { subnetGroupName: APP_SUBNETS });
 
     // No allowAllOutbound: every path out of the function is opened by name below, to the
     // cache, the database and the Secrets Manager endpoint.

@@ -78,17 +78,7 @@ class ServerlessCatalogStack extends ServiceStack {
     // With private DNS (the default), the function and the password's rotation function call
     // Secrets Manager through this endpoint; the rotation function also calls the ElastiCache API
     // through the second one. Neither admits anything else in the VPC (`open: false`).
-    const endpointSubnets = { subnetGroupName: APP_SUBNETS };
-    const secretsManager = vpc.addInterfaceEndpoint('SecretsManager', {
-      service: ec2.InterfaceVpcEndpointAwsService.SECRETS_MANAGER,
-      subnets: endpointSubnets,
-      open: false,
-    });
-    const elastiCacheApi = vpc.addInterfaceEndpoint('ElastiCacheApi', {
-      service: ec2.InterfaceVpcEndpointAwsService.ELASTICACHE,
-      subnets: endpointSubnets,
-      open: false,
-    });
+    const { secretsManager, elastiCacheApi } = this.createApiEndpoints(vpc, { subnetGroupName: APP_SUBNETS });
     secretsManager.connections.allowDefaultPortFrom(readerSecurityGroup, 'Product reads function');
 
     // Serverless is cluster mode only: the function connects with a cluster-aware client. The

@@ -152,6 +152,20 @@ export abstract class ServiceStack extends Stack {
   }
 
   /**
+   * The Secrets Manager and ElastiCache API interface endpoints in `subnets`, with private DNS (the
+   * default): the functions reach the APIs through them, and a rotation function of the library
+   * can share them (`RotationVpcEndpoints.fromEndpoints`). They admit nothing in the VPC
+   * (`open: false`) until a caller is allowed with `connections.allowDefaultPortFrom(...)`.
+   */
+  protected createApiEndpoints(vpc: ec2.Vpc, subnets: ec2.SubnetSelection):
+  { secretsManager: ec2.InterfaceVpcEndpoint; elastiCacheApi: ec2.InterfaceVpcEndpoint } {
+    return {
+      secretsManager: vpc.addInterfaceEndpoint('SecretsManager', { service: ec2.InterfaceVpcEndpointAwsService.SECRETS_MANAGER, subnets, open: false }),
+      elastiCacheApi: vpc.addInterfaceEndpoint('ElastiCacheApi', { service: ec2.InterfaceVpcEndpointAwsService.ELASTICACHE, subnets, open: false }),
+    };
+  }
+
+  /**
    * A KMS key, rotated yearly, for log groups of this account and region. CloudWatch Logs
    * encrypts a log group only if the key policy lets the service use the key.
    *
