@@ -24,9 +24,9 @@
  * - `replicas`: one replica per shard to two, with cluster mode on: replaces the group.
  */
 import { ExpectedResult, IntegTest, Match } from '@aws-cdk/integ-tests-alpha';
-import { App, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { App, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { CacheAuthentication, CacheUser, SecureRedisCluster } from '../src';
-import { allowRotateSecret, integVpc, ProbeFunction } from './integ-support/probe-function';
+import { allowRotateSecret, expectSecureReplicationGroup, integVpc, ProbeFunction, WAIT_LONG } from './integ-support/probe-function';
 
 const app = new App();
 const update = app.node.tryGetContext('integ-update') as string | undefined;
@@ -97,43 +97,19 @@ const integ = new IntegTest(app, 'SecureRedisClusterInteg', {
   diffAssets: false,
 });
 const { assertions } = integ;
-// Every assertion waits: a failed one is retried until it passes or the time is up, and then fails
-// the deployment (a plain expect() would only report the failure in the stack's outputs).
-const waitLong = { totalTimeout: Duration.minutes(30), interval: Duration.seconds(30) };
 
 // Both groups: available, TLS required, encrypted at rest with the construct's key, Multi-AZ.
-assertions.awsApiCall('ElastiCache', 'describeReplicationGroups', { ReplicationGroupId: tokenCache.replicationGroupId })
-  .expect(ExpectedResult.objectLike({
-    ReplicationGroups: [Match.objectLike({
-      Status: 'available',
-      ClusterEnabled: true,
-      TransitEncryptionEnabled: true,
-      TransitEncryptionMode: 'required',
-      AtRestEncryptionEnabled: true,
-      KmsKeyId: tokenCache.encryptionKey.keyArn,
-      MultiAZ: 'enabled',
-      AutomaticFailover: 'enabled',
-      AuthTokenEnabled: !withUser,
-    })],
-  }))
-  .waitForAssertions(waitLong);
+expectSecureReplicationGroup(assertions, {
+  replicationGroupId: tokenCache.replicationGroupId, kmsKeyArn: tokenCache.encryptionKey.keyArn, clusterEnabled: true, authTokenEnabled: !withUser,
+});
 
-assertions.awsApiCall('ElastiCache', 'describeReplicationGroups', { ReplicationGroupId: iamCache.replicationGroupId })
-  .expect(ExpectedResult.objectLike({
-    ReplicationGroups: [Match.objectLike({
-      Status: 'available',
-      ClusterEnabled: false,
-      TransitEncryptionEnabled: true,
-      TransitEncryptionMode: 'required',
-      AtRestEncryptionEnabled: true,
-      KmsKeyId: iamCache.encryptionKey.keyArn,
-      MultiAZ: 'enabled',
-      AutomaticFailover: 'enabled',
-      AuthTokenEnabled: false,
-      UserGroupIds: [iamCache.userGroup!.ref],
-    })],
-  }))
-  .waitForAssertions(waitLong);
+expectSecureReplicationGroup(assertions, {
+  replicationGroupId: iamCache.replicationGroupId,
+  kmsKeyArn: iamCache.encryptionKey.keyArn,
+  clusterEnabled: false,
+  authTokenEnabled: false,
+  userGroupIds: [iamCache.userGroup!.ref],
+});
 
 const connected = (auth: string) => ExpectedResult.objectLike({
   Payload: Match.serializedJson(Match.objectLike({
@@ -148,7 +124,7 @@ const connected = (auth: string) => ExpectedResult.objectLike({
 // IAM: connect, SET, GET, TTL.
 assertions.invokeFunction({ functionName: iamProbe.function.functionName, payload: JSON.stringify({ key: 'integ:iam' }) })
   .expect(connected('iam'))
-  .waitForAssertions(waitLong);
+  .waitForAssertions(WAIT_LONG);
 
 // Token (or, after `integ-update=users`, the user's password): connect, rotate once, wait for the
 // rotated version to be current, connect with it.
@@ -156,25 +132,25 @@ const beforeRotation = assertions.invokeFunction({
   functionName: tokenProbe.function.functionName,
   payload: JSON.stringify({ key: 'integ:token' }),
 });
-beforeRotation.expect(connected(tokenAuth)).waitForAssertions(waitLong);
+beforeRotation.expect(connected(tokenAuth)).waitForAssertions(WAIT_LONG);
 
 // The rotation schedule already rotated the token once when it was created: RotateSecret fails
 // while a rotation is in progress, and the waiter calls it again until it is accepted.
 const rotate = assertions.awsApiCall('SecretsManager', 'rotateSecret', { SecretId: tokenSecret.secretArn });
-rotate.expect(ExpectedResult.objectLike({ VersionId: Match.stringLikeRegexp('.+') })).waitForAssertions(waitLong);
+rotate.expect(ExpectedResult.objectLike({ VersionId: Match.stringLikeRegexp('.+') })).waitForAssertions(WAIT_LONG);
 allowRotateSecret(rotate, tokenCache);
 
 const afterRotation = assertions.invokeFunction({
   functionName: tokenProbe.function.functionName,
   payload: tokenStack.toJsonString({ key: 'integ:token:rotated', requireSecretVersion: rotate.getAttString('VersionId') }),
 });
-afterRotation.expect(connected(tokenAuth)).waitForAssertions(waitLong);
+afterRotation.expect(connected(tokenAuth)).waitForAssertions(WAIT_LONG);
 
 // The group is available again once the rotation has set the new token.
 const settled = assertions.awsApiCall('ElastiCache', 'describeReplicationGroups', { ReplicationGroupId: tokenCache.replicationGroupId });
 settled.expect(ExpectedResult.objectLike({
   ReplicationGroups: [Match.objectLike({ Status: 'available', AuthTokenEnabled: !withUser })],
-})).waitForAssertions(waitLong);
+})).waitForAssertions(WAIT_LONG);
 
 beforeRotation.next(rotate).next(afterRotation).next(settled);
 

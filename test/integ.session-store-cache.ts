@@ -13,9 +13,9 @@
  * and connect again with the rotated one.
  */
 import { ExpectedResult, IDeployAssert, IntegTest, Match } from '@aws-cdk/integ-tests-alpha';
-import { App, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { App, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { SessionStoreCache, SessionStoreConsumer, SessionStoreDeployment } from '../src';
-import { allowRotateSecret, integVpc, ProbeFunction } from './integ-support/probe-function';
+import { allowRotateSecret, expectSecureReplicationGroup, integVpc, ProbeFunction, WAIT_LONG } from './integ-support/probe-function';
 
 const app = new App();
 
@@ -45,25 +45,13 @@ const integ = new IntegTest(app, 'SessionStoreCacheInteg', {
   diffAssets: false,
 });
 const { assertions } = integ;
-// Every assertion waits: a failed one is retried until it passes or the time is up, and then fails
-// the deployment (a plain expect() would only report the failure in the stack's outputs).
-const waitLong = { totalTimeout: Duration.minutes(30), interval: Duration.seconds(30) };
 
-assertions.awsApiCall('ElastiCache', 'describeReplicationGroups', { ReplicationGroupId: nodes.cluster!.replicationGroupId })
-  .expect(ExpectedResult.objectLike({
-    ReplicationGroups: [Match.objectLike({
-      Status: 'available',
-      ClusterEnabled: false,
-      TransitEncryptionEnabled: true,
-      TransitEncryptionMode: 'required',
-      AtRestEncryptionEnabled: true,
-      KmsKeyId: nodes.cluster!.encryptionKey.keyArn,
-      MultiAZ: 'enabled',
-      AutomaticFailover: 'enabled',
-      AuthTokenEnabled: true,
-    })],
-  }))
-  .waitForAssertions(waitLong);
+expectSecureReplicationGroup(assertions, {
+  replicationGroupId: nodes.cluster!.replicationGroupId,
+  kmsKeyArn: nodes.cluster!.encryptionKey.keyArn,
+  clusterEnabled: false,
+  authTokenEnabled: true,
+});
 
 // Serverless caches are always encrypted in transit and spread over Availability Zones; the
 // key is the store's own.
@@ -75,7 +63,7 @@ assertions.awsApiCall('ElastiCache', 'describeServerlessCaches', { ServerlessCac
       UserGroupId: serverless.userGroup!.ref,
     })],
   }))
-  .waitForAssertions(waitLong);
+  .waitForAssertions(WAIT_LONG);
 
 /**
  * Connects, rotates the secret once (RotateSecret, called again while the rotation that the
@@ -88,15 +76,15 @@ function connectRotateConnect(deployAssert: IDeployAssert, name: string, store: 
     Payload: Match.serializedJson(Match.objectLike({ engine: 'redis', auth, roundTrip: true, ttlHonoured: true, plaintextRefused: true })),
   });
   const before = deployAssert.invokeFunction({ functionName, payload: JSON.stringify({ key: `integ:${name}` }) });
-  before.expect(connected).waitForAssertions(waitLong);
+  before.expect(connected).waitForAssertions(WAIT_LONG);
   const rotate = deployAssert.awsApiCall('SecretsManager', 'rotateSecret', { SecretId: secretArn });
-  rotate.expect(ExpectedResult.objectLike({ VersionId: Match.stringLikeRegexp('.+') })).waitForAssertions(waitLong);
+  rotate.expect(ExpectedResult.objectLike({ VersionId: Match.stringLikeRegexp('.+') })).waitForAssertions(WAIT_LONG);
   allowRotateSecret(rotate, store);
   const after = deployAssert.invokeFunction({
     functionName,
     payload: Stack.of(nodesStack).toJsonString({ key: `integ:${name}:rotated`, requireSecretVersion: rotate.getAttString('VersionId') }),
   });
-  after.expect(connected).waitForAssertions(waitLong);
+  after.expect(connected).waitForAssertions(WAIT_LONG);
   before.next(rotate).next(after);
 }
 

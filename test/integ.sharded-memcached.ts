@@ -12,9 +12,9 @@
  * assertions run again against the new cluster.
  */
 import { ExpectedResult, IntegTest, Match } from '@aws-cdk/integ-tests-alpha';
-import { App, Duration, Stack } from 'aws-cdk-lib';
+import { App, Stack } from 'aws-cdk-lib';
 import { ShardedMemcached } from '../src';
-import { integVpc, ProbeFunction } from './integ-support/probe-function';
+import { integVpc, ProbeFunction, WAIT_LONG } from './integ-support/probe-function';
 
 const app = new App();
 const update = app.node.tryGetContext('integ-update') as string | undefined;
@@ -44,9 +44,6 @@ const integ = new IntegTest(app, 'ShardedMemcachedInteg', {
   // The probe's bundle changes with every esbuild or client release: compare templates only.
   diffAssets: false,
 });
-// Every assertion waits: a failed one is retried until it passes or the time is up, and then fails
-// the deployment (a plain expect() would only report the failure in the stack's outputs).
-const waitLong = { totalTimeout: Duration.minutes(30), interval: Duration.seconds(30) };
 
 const described = integ.assertions.awsApiCall('ElastiCache', 'describeCacheClusters', { CacheClusterId: cache.clusterName });
 described.expect(ExpectedResult.objectLike({
@@ -58,7 +55,7 @@ described.expect(ExpectedResult.objectLike({
     // "Multiple" when the nodes are in different Availability Zones (CacheCluster, ElastiCache API reference).
     PreferredAvailabilityZone: 'Multiple',
   })],
-})).waitForAssertions(waitLong);
+})).waitForAssertions(WAIT_LONG);
 
 const probed = integ.assertions.invokeFunction({ functionName: probe.function.functionName, payload: JSON.stringify({ key: 'integ:memcached' }) });
 probed.expect(ExpectedResult.objectLike({
@@ -68,7 +65,7 @@ probed.expect(ExpectedResult.objectLike({
     ttlHonoured: true,
     plaintextRefused: true,
   })),
-})).waitForAssertions(waitLong);
+})).waitForAssertions(WAIT_LONG);
 
 described.next(probed);
 

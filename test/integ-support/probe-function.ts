@@ -4,7 +4,7 @@
  * application would.
  */
 import * as path from 'path';
-import { AwsApiCall, type IApiCall } from '@aws-cdk/integ-tests-alpha';
+import { AwsApiCall, ExpectedResult, type IApiCall, type IDeployAssert, Match } from '@aws-cdk/integ-tests-alpha';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -91,4 +91,39 @@ export class ProbeFunction extends Construct {
       },
     });
   }
+}
+
+/**
+ * How long every assertion waits: a failed one is retried until it passes or the time is up, and
+ * then fails the deployment (a plain expect() would only report the failure in the stack's outputs).
+ */
+export const WAIT_LONG = { totalTimeout: Duration.minutes(30), interval: Duration.seconds(30) };
+
+/** What a replication group must show once deployed, besides what every one of the library's groups shows. */
+export interface ExpectedGroup {
+  readonly replicationGroupId: string;
+  readonly kmsKeyArn: string;
+  readonly clusterEnabled: boolean;
+  readonly authTokenEnabled: boolean;
+  readonly userGroupIds?: string[];
+}
+
+/** The group is available, TLS required, encrypted at rest with its key, Multi-AZ with failover. */
+export function expectSecureReplicationGroup(assertions: IDeployAssert, group: ExpectedGroup): void {
+  assertions.awsApiCall('ElastiCache', 'describeReplicationGroups', { ReplicationGroupId: group.replicationGroupId })
+    .expect(ExpectedResult.objectLike({
+      ReplicationGroups: [Match.objectLike({
+        Status: 'available',
+        ClusterEnabled: group.clusterEnabled,
+        TransitEncryptionEnabled: true,
+        TransitEncryptionMode: 'required',
+        AtRestEncryptionEnabled: true,
+        KmsKeyId: group.kmsKeyArn,
+        MultiAZ: 'enabled',
+        AutomaticFailover: 'enabled',
+        AuthTokenEnabled: group.authTokenEnabled,
+        ...(group.userGroupIds ? { UserGroupIds: group.userGroupIds } : {}),
+      })],
+    }))
+    .waitForAssertions(WAIT_LONG);
 }
