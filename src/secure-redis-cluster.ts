@@ -18,7 +18,7 @@ import { defaultAlarmTopic } from './private/alarm-topic';
 import { AUTH_TOKEN_EXCLUDED_CHARACTERS } from './private/auth-token-chars';
 import { RotationTarget } from './private/auth-token-rotation';
 import { defaultCacheId, replacementAwareName, validateCacheId } from './private/ids';
-import { grantConnectOn, missingAttribute, validateIamUserNames, validateImportedGroup } from './private/imports';
+import { grantConnectOn, ImportedGroupFacts, missingAttribute, validateIamUserNames, validateImportedGroup } from './private/imports';
 import { createKey } from './private/keys';
 import { createEncryptedLogGroup } from './private/log-key';
 import { createNodeAlarms, nodeMetric, NodeAlarmSpec, nodesMath } from './private/metrics';
@@ -993,14 +993,13 @@ function replacementKey(group: elasticache.CfnReplicationGroup, vpc: ec2.IVpc): 
 }
 
 /** What an import knows; `fromReplicationGroupId()` knows only the id. */
-interface ImportedGroupOptions extends Omit<SecureRedisClusterAttributes, 'port' | 'securityGroups'> {
-  readonly port?: number;
+type ImportedGroupOptions = ImportedGroupFacts & Pick<SecureRedisClusterAttributes, 'authTokenSecret'> & {
   readonly securityGroups?: ec2.ISecurityGroup[];
   /** How the group was imported, for messages. */
   readonly importedWith: string;
   /** Whether the nodes are known (from the topology attributes or their defaults). */
   readonly topologyKnown: boolean;
-}
+};
 
 class ImportedSecureRedisCluster extends SecureRedisClusterBase {
   public readonly replicationGroupId: string;
