@@ -1,4 +1,5 @@
 import { AuthToken } from './auth-token';
+import type { ICacheUserGroup } from './cache-user-group';
 
 /**
  * The commands that cluster-aware clients discover the shards with (CLUSTER SLOTS, SHARDS,
@@ -199,13 +200,26 @@ export class CacheAuthentication {
     return new CacheAuthentication(undefined, userNames.map((n) => CacheUser.iam(n, { accessString })));
   }
 
+  /**
+   * A user group that exists already: the `userGroup` of another cache of the app, which keeps
+   * owning the users, their secrets and the password rotation, or one imported with
+   * `CacheUserGroup.fromUserGroupAttributes()`. The cache creates no users and rotates nothing;
+   * its grants know the users that the group lists.
+   */
+  public static userGroup(group: ICacheUserGroup): CacheAuthentication {
+    return new CacheAuthentication(undefined, undefined, group);
+  }
+
   /** The AUTH token, for `authToken()`. */
   public readonly token?: AuthToken;
   /** The users, for `users()` and `iam()`. */
   public readonly cacheUsers?: CacheUser[];
+  /** The user group, for `userGroup()`. */
+  public readonly userGroup?: ICacheUserGroup;
 
-  private constructor(token?: AuthToken, users?: CacheUser[]) {
+  private constructor(token?: AuthToken, users?: CacheUser[], userGroup?: ICacheUserGroup) {
     this.token = token;
     this.cacheUsers = users;
+    this.userGroup = userGroup;
   }
 }

@@ -9,6 +9,7 @@ export {
   type PasswordUserOptions,
 } from './cache-authentication';
 export { CacheEndpoint } from './cache-endpoint';
+export { type CacheUserAttributes, CacheUserGroup, type CacheUserGroupAttributes, type ICacheUserGroup } from './cache-user-group';
 export { CacheEngine, CacheEngineVersion, type CacheEngineVersionOptions } from './cache-engine-version';
 export { ElastiCacheChecks, type ElastiCacheChecksProps } from './elasticache-checks';
 export { MemcachedEngineVersion, type MemcachedEngineVersionOptions } from './memcached-engine-version';

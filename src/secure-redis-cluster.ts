@@ -1,4 +1,4 @@
-import { Annotations, ArnFormat, Duration, IResource, RemovalPolicy, Resource, Stack, Token } from 'aws-cdk-lib';
+import { Annotations, Arn, ArnFormat, Duration, IResource, RemovalPolicy, Resource, Stack, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as elasticache from 'aws-cdk-lib/aws-elasticache';
@@ -13,6 +13,7 @@ import { SecretRotation } from './auth-token-rotation';
 import { AccessString, CacheAuthentication } from './cache-authentication';
 import { CacheEndpoint } from './cache-endpoint';
 import { CacheEngineVersion } from './cache-engine-version';
+import { ICacheUserGroup } from './cache-user-group';
 import { acknowledge } from './private/acknowledgements';
 import { defaultAlarmTopic } from './private/alarm-topic';
 import { AUTH_TOKEN_EXCLUDED_CHARACTERS } from './private/auth-token-chars';
@@ -26,7 +27,10 @@ import { checkZoneSpread, createCacheSecurity, createSubnetGroup, refuseWorldOpe
 import { everyNodeId, nodeIdFragments, nodeIdsOf, Topology } from './private/node-ids';
 import { NodeTypeInfo } from './private/node-types';
 import { createParameterGroup } from './private/parameter-group';
-import { BoundCacheUser, boundUserSecret, createUserGroup, iamUsersToConnect, userArn, validateUsers } from './private/rbac';
+import {
+  BoundCacheUser, boundUserSecret, createUserGroup, describeUserGroup, iamUsersToConnect, KnownCacheUser, knownUsersOf, SHARED_GROUP_IAM_FIX, userArn,
+  validateSharedUserGroup, validateUsers,
+} from './private/rbac';
 import { validateSnapshotArns } from './private/restore';
 import { grantReadSecret } from './private/secret-grant';
 import { rotateSecrets } from './private/secret-rotation';
@@ -199,11 +203,14 @@ export interface SecureRedisClusterProps {
   readonly allowCidrIngress?: boolean;
 
   /**
-   * Security groups to attach in addition to the cache's own one.
+   * Security groups to attach besides the construct's own one, which is always attached: the
+   * own group is the one `allowedConnections` fills and the construct checks for world-open rules.
+   * Rules added through `connections` go into every group, as elsewhere in aws-cdk-lib. (Not
+   * `securityGroups`: in aws-cdk-lib and the alpha module that name replaces the construct's group.)
    *
    * @default - only the security group the construct creates
    */
-  readonly securityGroups?: ec2.ISecurityGroup[];
+  readonly additionalSecurityGroups?: ec2.ISecurityGroup[];
 
   /**
    * The KMS key for encryption at rest, of the AUTH token secret and of the log groups.
@@ -690,7 +697,13 @@ export abstract class SecureRedisClusterBase extends Resource implements ISecure
    */
   public metric(metricName: string, props: CacheMetricOptions = {}): cloudwatch.Metric {
     const { cacheClusterId, ...metricProps } = props;
-    return nodeMetric(cacheClusterId ?? this.nodeIds[0], metricName, metricProps);
+    // A group imported from another account or Region: its metrics are read there.
+    const stack = Stack.of(this);
+    const where = {
+      ...(this.env.account !== stack.account ? { account: this.env.account } : {}),
+      ...(this.env.region !== stack.region ? { region: this.env.region } : {}),
+    };
+    return nodeMetric(cacheClusterId ?? this.nodeIds[0], metricName, { ...where, ...metricProps });
   }
 
   /**
@@ -995,6 +1008,8 @@ function replacementKey(group: elasticache.CfnReplicationGroup, vpc: ec2.IVpc): 
 /** What an import knows; `fromReplicationGroupId()` knows only the id. */
 type ImportedGroupOptions = ImportedGroupFacts & Pick<SecureRedisClusterAttributes, 'authTokenSecret'> & {
   readonly securityGroups?: ec2.ISecurityGroup[];
+  /** The group's ARN, for `fromReplicationGroupArn()`: its account and Region may be others than the stack's. */
+  readonly replicationGroupArn?: string;
   /** How the group was imported, for messages. */
   readonly importedWith: string;
   /** Whether the nodes are known (from the topology attributes or their defaults). */
@@ -1011,15 +1026,16 @@ class ImportedSecureRedisCluster extends SecureRedisClusterBase {
   private readonly _nodeIds?: string[];
 
   constructor(scope: Construct, id: string, options: ImportedGroupOptions) {
-    super(scope, id);
+    super(scope, id, { environmentFromArn: options.replicationGroupArn });
     const v = new PropsValidator(this);
     validateImportedGroup(v, options);
+    validateGroupArn(v, options.replicationGroupArn);
     v.throwIfInvalid();
     // ElastiCache stores the id in lowercase: the ARN and the metric dimensions use that form.
     const groupId = isLiteral(options.replicationGroupId) ? options.replicationGroupId.toLowerCase() : options.replicationGroupId;
     this.options = options;
     this.replicationGroupId = groupId;
-    this.replicationGroupArn = groupArn(this, groupId);
+    this.replicationGroupArn = options.replicationGroupArn ?? groupArn(this, groupId);
     this.authTokenSecret = options.authTokenSecret;
     if (options.securityGroups !== undefined && options.port !== undefined) {
       this._connections = new ec2.Connections({
@@ -1090,20 +1106,26 @@ class ImportedSecureRedisCluster extends SecureRedisClusterBase {
       if (known === undefined || known.length === 0) {
         throw missingAttribute(this, REDIS_ATTRIBUTES_IMPORT, 'iamUserNames', 'IAM users to grant elasticache:Connect on', 'name the user: grantConnect(grantee, userName)');
       }
-      return grantConnectOn(grantee, this.replicationGroupArn, known.map((name) => userArn(this, name)));
+      return grantConnectOn(grantee, this.replicationGroupArn, known.map((name) => userArn(this, name, this.env)));
     }
     const v = new PropsValidator(this);
     validateIamUserNames(v, 'grantConnect userName', [userName]);
     v.check(known !== undefined && !known.includes(userName),
       `grantConnect userName ${quote(userName)} is not among the iamUserNames of the import (${(known ?? []).map(quote).join(', ')}). Name one of them, or add it to iamUserNames.`);
     v.throwIfInvalid();
-    return grantConnectOn(grantee, this.replicationGroupArn, [userArn(this, userName)]);
+    return grantConnectOn(grantee, this.replicationGroupArn, [userArn(this, userName, this.env)]);
   }
 
   private endpointOf(attribute: string, what: string, address: string | undefined): CacheEndpoint {
     if (address === undefined) throw missingAttribute(this, REDIS_ATTRIBUTES_IMPORT, attribute, what);
     return new CacheEndpoint(address, this.port);
   }
+}
+
+/** `arn:<partition>:elasticache:<region>:<account>:replicationgroup:<id>` (ElastiCache user guide, "Resource-level permissions"). */
+function validateGroupArn(v: PropsValidator, arn: string | undefined): void {
+  v.check(isLiteral(arn) && !/^arn:[a-z-]+:elasticache:[a-z0-9-]+:\d{12}:replicationgroup:[a-zA-Z][a-zA-Z0-9-]*$/.test(arn),
+    `replicationGroupArn ${quote(arn)} is not the ARN of a replication group. Give arn:<partition>:elasticache:<region>:<account>:replicationgroup:<id>.`);
 }
 
 function groupArn(scope: Construct, groupId: string): string {
@@ -1148,6 +1170,18 @@ export class SecureRedisCluster extends SecureRedisClusterBase {
   }
 
   /**
+   * Imports an existing replication group by its ARN, which may name another account or Region
+   * than the stack's: its metrics then read that account and Region (a cross-account dashboard,
+   * CloudWatch user guide, "Cross-account cross-Region CloudWatch console"), and
+   * `grantConnect(grantee, userName)` names its users there. Like `fromReplicationGroupId()`, it
+   * knows no endpoints, port or topology.
+   */
+  public static fromReplicationGroupArn(scope: Construct, id: string, replicationGroupArn: string): ISecureRedisCluster {
+    const replicationGroupId = Arn.split(replicationGroupArn, ArnFormat.COLON_RESOURCE_NAME).resourceName ?? '';
+    return new ImportedSecureRedisCluster(scope, id, { replicationGroupId, replicationGroupArn, importedWith: 'fromReplicationGroupArn()', topologyKnown: false });
+  }
+
+  /**
    * Whether `x` is a `SecureRedisCluster` that a stack creates (imports are not), also across
    * copies of this library in one app.
    */
@@ -1180,12 +1214,20 @@ export class SecureRedisCluster extends SecureRedisClusterBase {
   public readonly engineLogGroup?: logs.ILogGroup;
   /** The underlying CloudFormation resource, for properties the construct does not expose. */
   public readonly replicationGroup: elasticache.CfnReplicationGroup;
-  /** The RBAC user group, when the group authenticates with users. */
-  public readonly userGroup?: elasticache.CfnUserGroup;
+  /**
+   * The RBAC user group, when the group authenticates with users: the one it created, which other
+   * caches can share with `CacheAuthentication.userGroup()`, or the one it was given.
+   */
+  public readonly userGroup?: ICacheUserGroup;
+  /** The user group's CloudFormation resource, when the group created it from `CacheAuthentication.users()` or `iam()`. */
+  public readonly cfnUserGroup?: elasticache.CfnUserGroup;
   /** The JSON field of the AUTH token in its secret, when the secret is JSON. */
   public readonly authTokenJsonField?: string;
 
-  private readonly boundUsers: BoundCacheUser[] = [];
+  /** The users the grants know: those the group created, or those of the user group it was given. */
+  private readonly boundUsers: KnownCacheUser[] = [];
+  /** The users whose passwords this group generated and rotates. */
+  private readonly ownUsers: BoundCacheUser[] = [];
 
   private readonly props: SecureRedisClusterProps;
   private readonly replicasPerShard: number;
@@ -1243,8 +1285,13 @@ export class SecureRedisCluster extends SecureRedisClusterBase {
     const authentication = props.authentication ?? CacheAuthentication.authToken(props.authToken);
     v.integerInRange('authToken length', authentication.token?.generateOptions?.length, 16, 128,
       'ElastiCache AUTH tokens are 16 to 128 characters; leave length unset for 64.');
+    if (authentication.userGroup) {
+      validateSharedUserGroup(v, engineVersion, authentication.userGroup, props.secretRotation);
+    }
     if (authentication.cacheUsers) {
       validateUsers(v, engineVersion, userIdBase, authentication.cacheUsers);
+    }
+    if (authentication.cacheUsers || authentication.userGroup) {
       // ElastiCache: "Transit encryption preferred is not supported with redis access control".
       v.check(transitMode === TransitEncryptionMode.PREFERRED,
         'transitEncryptionMode \'preferred\' cannot be used with RBAC users: ElastiCache refuses user groups unless TLS is required. '
@@ -1270,7 +1317,7 @@ export class SecureRedisCluster extends SecureRedisClusterBase {
     const what = `${engineVersion.engine} replication group`;
     const network = createCacheSecurity(this, {
       vpc: props.vpc,
-      securityGroups: props.securityGroups,
+      securityGroups: props.additionalSecurityGroups,
       allowedConnections: props.allowedConnections,
       ports: [port],
       what,
@@ -1306,10 +1353,15 @@ export class SecureRedisCluster extends SecureRedisClusterBase {
       this.authTokenJsonField = authToken.jsonField;
       // A dynamic reference: the token never appears in the template (cfn-lint W1011).
       tokenReference = (authToken.jsonField ? tokenSecret.secretValueFromJson(authToken.jsonField) : tokenSecret.secretValue).unsafeUnwrap();
+    } else if (authentication.userGroup) {
+      this.userGroup = authentication.userGroup;
+      this.boundUsers = knownUsersOf(this, authentication.userGroup);
     } else {
       const bound = createUserGroup(this, userIdBase, authentication.cacheUsers!, this.encryptionKey);
-      this.userGroup = bound.userGroup;
+      this.userGroup = bound.handle;
+      this.cfnUserGroup = bound.userGroup;
       this.boundUsers = bound.users;
+      this.ownUsers = bound.users;
     }
 
     this.parameterGroup = this.createParameterGroup(engineVersion, clusterMode);
@@ -1351,7 +1403,7 @@ export class SecureRedisCluster extends SecureRedisClusterBase {
       transitEncryptionEnabled: true,
       transitEncryptionMode: engineVersion.supportsTransitEncryptionMode ? transitMode : undefined,
       authToken: tokenReference,
-      userGroupIds: this.userGroup ? [this.userGroup.ref] : undefined,
+      userGroupIds: this.userGroup ? [this.userGroup.userGroupId] : undefined,
       snapshotRetentionLimit: retentionDays,
       snapshotWindow: retentionDays > 0 ? snapshotWindow : undefined,
       preferredMaintenanceWindow: maintenanceWindow,
@@ -1366,7 +1418,7 @@ export class SecureRedisCluster extends SecureRedisClusterBase {
     this.replicationGroup.applyRemovalPolicy(removalPolicy);
     if (this.userGroup) {
       acknowledge(this.replicationGroup, 'userGroupAuthentication',
-        `Here: ${this.describeUsers()}, of the user group ${this.userGroup.userGroupId}.`);
+        `Here: ${this.describeUsers()}, of ${this.cfnUserGroup ? `the user group ${this.cfnUserGroup.userGroupId}` : describeUserGroup(this.userGroup)}.`);
       Annotations.of(this).addWarningV2(`${WARNING_PREFIX}:userGroupReplacesAuthToken`,
         'This group authenticates with RBAC users. If it ran with an AUTH token before, CloudFormation replaces it (AuthToken to UserGroupIds is not an in-place update): '
         + 'the new group starts empty, the old one leaves a final snapshot, and a replicationGroupId of your own must change in the same deploy. '
@@ -1393,9 +1445,9 @@ export class SecureRedisCluster extends SecureRedisClusterBase {
 
     rotateSecrets(this, this.rotationTarget(), {
       authToken: this.authTokenSecret ? { secret: this.authTokenSecret, generated: !authentication.token?.secret } : undefined,
-      users: this.boundUsers.filter((u) => u.secret).map((u) => ({
+      users: this.ownUsers.filter((u) => u.secret).map((u) => ({
         userId: u.userId,
-        userName: u.user.userName,
+        userName: u.userName,
         userArn: u.userArn,
         constructId: u.resource.node.id,
         secret: u.secret!,
@@ -1476,7 +1528,8 @@ export class SecureRedisCluster extends SecureRedisClusterBase {
    * user `userName` (or on every IAM user of the group when omitted).
    */
   public grantConnect(grantee: iam.IGrantable, userName?: string): iam.Grant {
-    const iamUsers = iamUsersToConnect(this, this.boundUsers, userName, 'none: the group uses an AUTH token');
+    const iamUsers = iamUsersToConnect(this, this.boundUsers, userName, 'none: the group uses an AUTH token',
+      this.userGroup && !this.cfnUserGroup ? SHARED_GROUP_IAM_FIX : undefined);
     return grantConnectOn(grantee, this.replicationGroupArn, iamUsers.map((u) => u.userArn));
   }
 
@@ -1573,7 +1626,11 @@ export class SecureRedisCluster extends SecureRedisClusterBase {
   }
 
   private describeUsers(): string {
-    return this.boundUsers
+    if (this.ownUsers.length === 0) {
+      const known = this.boundUsers.map((u) => `${u.userName} by ${u.authenticationType}`).join(', ');
+      return known ? `the users ${known}` : 'the users of a user group this group was given';
+    }
+    return this.ownUsers
       .filter((u) => u.user.accessString.value !== AccessString.disabled().value)
       .map((u) => `${u.user.userName} by ${u.user.authenticationType}`)
       .join(', ');

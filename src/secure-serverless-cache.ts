@@ -12,13 +12,16 @@ import { SecretRotation } from './auth-token-rotation';
 import { CacheAuthentication, CacheUser } from './cache-authentication';
 import { CacheEndpoint } from './cache-endpoint';
 import { CacheEngineVersion } from './cache-engine-version';
+import { ICacheUserGroup } from './cache-user-group';
 import { defaultAlarmTopic } from './private/alarm-topic';
 import { defaultCacheId, finalSnapshotName, replacementAwareName, validateCacheId } from './private/ids';
 import { grantConnectOn, missingAttribute, validateIamUserNames } from './private/imports';
 import { createKey } from './private/keys';
 import { cacheMetric, createNodeAlarms, NodeAlarmSpec } from './private/metrics';
 import { checkZoneSpread, createCacheSecurity, refuseWorldOpenIngress, selectCacheSubnets, validateAllowedConnections } from './private/network';
-import { BoundCacheUser, boundUserSecret, createUserGroup, iamUsersToConnect, validateUsers } from './private/rbac';
+import {
+  BoundCacheUser, boundUserSecret, createUserGroup, iamUsersToConnect, KnownCacheUser, knownUsersOf, SHARED_GROUP_IAM_FIX, validateSharedUserGroup, validateUsers,
+} from './private/rbac';
 import { grantReadSecret } from './private/secret-grant';
 import { rotateSecrets } from './private/secret-rotation';
 import { isLiteral, PropsValidator, quote, validateDescription, validateEngineVersionText } from './private/validation';
@@ -86,11 +89,14 @@ export interface SecureServerlessCacheProps {
   readonly allowCidrIngress?: boolean;
 
   /**
-   * Security groups to attach besides the cache's own, as they are.
+   * Security groups to attach besides the construct's own one, which is always attached: the
+   * own group is the one `allowedConnections` fills and the construct checks for world-open rules.
+   * Rules added through `connections` go into every group, as elsewhere in aws-cdk-lib. (Not
+   * `securityGroups`: in aws-cdk-lib and the alpha module that name replaces the construct's group.)
    *
-   * @default - only the cache's own security group
+   * @default - only the security group the construct creates
    */
-  readonly securityGroups?: ec2.ISecurityGroup[];
+  readonly additionalSecurityGroups?: ec2.ISecurityGroup[];
 
   /**
    * When the daily backup starts, `hh:mm` in UTC.
@@ -473,13 +479,21 @@ export class SecureServerlessCache extends SecureServerlessCacheBase {
   public readonly encryptionKey: kms.IKey;
   /** The cache's own security group. */
   public readonly securityGroup: ec2.ISecurityGroup;
-  /** The user group. */
-  public readonly userGroup: elasticache.CfnUserGroup;
+  /**
+   * The user group: the one the cache created, which other caches can share with
+   * `CacheAuthentication.userGroup()`, or the one it was given.
+   */
+  public readonly userGroup: ICacheUserGroup;
+  /** The user group's CloudFormation resource, when the cache created it. */
+  public readonly cfnUserGroup?: elasticache.CfnUserGroup;
   /** The engine. */
   public readonly engineVersion: CacheEngineVersion;
 
   private readonly cache: elasticache.CfnServerlessCache;
-  private readonly boundUsers: BoundCacheUser[];
+  /** The users the grants know: those the cache created, or those of the user group it was given. */
+  private readonly boundUsers: KnownCacheUser[];
+  /** The users whose passwords the cache generated and rotates. */
+  private readonly ownUsers: BoundCacheUser[];
   private readonly props: SecureServerlessCacheProps;
 
   constructor(scope: Construct, id: string, props: SecureServerlessCacheProps) {
@@ -510,6 +524,7 @@ export class SecureServerlessCache extends SecureServerlessCacheBase {
       'authentication is an AUTH token, which ElastiCache Serverless does not offer. Use CacheAuthentication.users([CacheUser.password("app")]) '
       + 'or CacheAuthentication.iam(["app"]).');
     if (authentication.cacheUsers) validateUsers(v, engine, groupId, users);
+    if (authentication.userGroup) validateSharedUserGroup(v, engine, authentication.userGroup, props.secretRotation);
     v.check(authentication.cacheUsers !== undefined && users.length > 0 && users.every((u) => u.userName === 'default'),
       'authentication lists only the user "default". Add the application\'s user, e.g. CacheAuthentication.users([CacheUser.password("app")]).');
     validateCacheId(v, 'cacheName', props.cacheName, MAX_SERVERLESS_NAME_LENGTH);
@@ -529,7 +544,7 @@ export class SecureServerlessCache extends SecureServerlessCacheBase {
     // Serverless caches take their subnets directly, without a subnet group.
     const network = createCacheSecurity(this, {
       vpc: props.vpc,
-      securityGroups: props.securityGroups,
+      securityGroups: props.additionalSecurityGroups,
       allowedConnections: props.allowedConnections,
       ports: [SERVERLESS_PORT, SERVERLESS_READER_PORT],
       what: 'serverless cache',
@@ -543,10 +558,18 @@ export class SecureServerlessCache extends SecureServerlessCacheBase {
     });
     this.encryptionKey = key;
 
-    // RBAC: the users, and the mandatory `default` user, switched off unless listed.
-    const group = createUserGroup(this, groupId, users, key);
-    this.userGroup = group.userGroup;
-    this.boundUsers = group.users;
+    if (authentication.userGroup) {
+      this.userGroup = authentication.userGroup;
+      this.boundUsers = knownUsersOf(this, authentication.userGroup);
+      this.ownUsers = [];
+    } else {
+      // RBAC: the users, and the mandatory `default` user, switched off unless listed.
+      const group = createUserGroup(this, groupId, users, key);
+      this.userGroup = group.handle;
+      this.cfnUserGroup = group.userGroup;
+      this.boundUsers = group.users;
+      this.ownUsers = group.users;
+    }
 
     const limits: elasticache.CfnServerlessCache.CacheUsageLimitsProperty = {
       dataStorage: props.maxDataStorageGb !== undefined || props.minDataStorageGb !== undefined
@@ -569,7 +592,7 @@ export class SecureServerlessCache extends SecureServerlessCacheBase {
       subnetIds: subnets!.subnetIds,
       securityGroupIds: network.connections.securityGroups.map((sg) => sg.securityGroupId),
       kmsKeyId: key.keyArn,
-      userGroupId: group.userGroup.ref,
+      userGroupId: this.userGroup.userGroupId,
       cacheUsageLimits: limits.dataStorage || limits.ecpuPerSecond ? limits : undefined,
       snapshotRetentionLimit: retentionDays,
       dailySnapshotTime,
@@ -597,9 +620,9 @@ export class SecureServerlessCache extends SecureServerlessCacheBase {
     return this.props.alarmTopic ?? defaultAlarmTopic(this, this.encryptionKey);
   }
 
-  /** The users of the cache, the `default` user included. */
+  /** The users the cache created, the `default` user included; none when it was given a user group. */
   public get users(): CacheUser[] {
-    return this.boundUsers.map((u) => u.user);
+    return this.ownUsers.map((u) => u.user);
   }
 
   /** The secret of a password user: JSON `{"username", "password", "user_arn"}`. */
@@ -622,7 +645,7 @@ export class SecureServerlessCache extends SecureServerlessCacheBase {
    * `ResourceType=ServerlessCache`.
    */
   public grantConnect(grantee: iam.IGrantable, userName?: string): iam.Grant {
-    const iamUsers = iamUsersToConnect(this, this.boundUsers, userName);
+    const iamUsers = iamUsersToConnect(this, this.boundUsers, userName, undefined, this.cfnUserGroup ? undefined : SHARED_GROUP_IAM_FIX);
     return grantConnectOn(grantee, this.serverlessCacheArn, iamUsers.map((u) => u.userArn));
   }
 
@@ -692,7 +715,7 @@ export class SecureServerlessCache extends SecureServerlessCacheBase {
       removalPolicy,
       alarmTopic: () => this.alarmTopic,
     }, {
-      users: this.boundUsers
+      users: this.ownUsers
         .filter((u): u is BoundCacheUser & { secret: secretsmanager.ISecret } => u.secret !== undefined)
         .map((u) => ({ userId: u.userId, userName: u.user.userName, userArn: u.userArn, constructId: u.resource.node.id, secret: u.secret })),
     }, this.props.secretRotation);

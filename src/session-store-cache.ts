@@ -13,6 +13,7 @@ import { SecretRotation } from './auth-token-rotation';
 import { AccessString, CacheAuthentication, CacheUser, CacheUserAuthenticationType } from './cache-authentication';
 import { CacheEndpoint } from './cache-endpoint';
 import { CacheEngineVersion } from './cache-engine-version';
+import { ICacheUserGroup } from './cache-user-group';
 import { defaultCacheId, derivedId, validateCacheId } from './private/ids';
 import { checkZoneSpread, selectCacheSubnets, validateAllowedConnections } from './private/network';
 import { userConstructId } from './private/rbac';
@@ -334,8 +335,8 @@ export class SessionStoreCache extends Construct implements ec2.IConnectable {
   public readonly serverlessCache?: elasticache.CfnServerlessCache;
   /** The application's RBAC user, for serverless deployments. */
   public readonly user?: elasticache.CfnUser;
-  /** The user group, for serverless deployments. */
-  public readonly userGroup?: elasticache.CfnUserGroup;
+  /** The RBAC user group: always on serverless, and on nodes with `authentication` users. */
+  public readonly userGroup?: ICacheUserGroup;
   /**
    * The secret the application reads: the AUTH token (plain text) on nodes by default; the
    * session user's `{username, password, user_arn}` with RBAC password users and on serverless.
@@ -404,6 +405,10 @@ export class SessionStoreCache extends Construct implements ec2.IConnectable {
       checkZoneSpread(v, selectCacheSubnets(v, props.vpc, props.vpcSubnets), 'the node-based session store (a primary and a replica in two zones)', '');
       v.check(users !== undefined && !sessionUser, 'authentication lists only the user "default". Add the application\'s user, e.g. '
         + 'CacheAuthentication.users([CacheUser.password("sessions-app")]); the default user is created switched off.');
+      // The store wires its consumers to one user it knows (its secret, or elasticache:Connect).
+      v.check(options.authentication?.userGroup !== undefined,
+        'nodeBasedOptions.authentication is a user group that exists already, but the session store wires its applications to a user it creates itself. '
+        + 'Give CacheAuthentication.users([CacheUser.password("sessions-app")]) or CacheAuthentication.iam(["sessions-app"]), or use a SecureRedisCluster to share a user group.');
       v.throwIfInvalid();
       this.cluster = new SecureRedisCluster(this, 'Cluster', {
         vpc: props.vpc,
@@ -432,6 +437,7 @@ export class SessionStoreCache extends Construct implements ec2.IConnectable {
       } else {
         this.secret = this.cluster.authTokenSecret!;
       }
+      this.userGroup = this.cluster.userGroup;
       this.connections = this.cluster.connections;
       this.endpoint = this.cluster.endpoint;
       this.readerEndpoint = clusterMode ? this.cluster.configurationEndpoint : this.cluster.readerEndpoint;

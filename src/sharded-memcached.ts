@@ -102,11 +102,14 @@ export interface ShardedMemcachedProps {
   readonly allowCidrIngress?: boolean;
 
   /**
-   * Security groups to attach in addition to the cache's own one.
+   * Security groups to attach besides the construct's own one, which is always attached: the
+   * own group is the one `allowedConnections` fills and the construct checks for world-open rules.
+   * Rules added through `connections` go into every group, as elsewhere in aws-cdk-lib. (Not
+   * `securityGroups`: in aws-cdk-lib and the alpha module that name replaces the construct's group.)
    *
    * @default - only the security group the construct creates
    */
-  readonly securityGroups?: ec2.ISecurityGroup[];
+  readonly additionalSecurityGroups?: ec2.ISecurityGroup[];
 
   /**
    * Engine parameters; a parameter group of the version's family is created for them.
@@ -518,7 +521,7 @@ export class ShardedMemcached extends ShardedMemcachedBase {
     const what = 'Memcached cluster';
     const network = createCacheSecurity(this, {
       vpc: props.vpc,
-      securityGroups: props.securityGroups,
+      securityGroups: props.additionalSecurityGroups,
       allowedConnections: props.allowedConnections,
       ports: [port],
       what,

@@ -378,7 +378,7 @@ describe('CacheAuthentication.users()', () => {
       .toEqual(Object.values(users).map((u) => ({ Ref: u.logicalId })).sort((a, b) => a.Ref.localeCompare(b.Ref)));
 
     const props = groupProps(template);
-    expect(props.UserGroupIds).toEqual([{ Ref: logicalIdOf(cache.userGroup!) }]);
+    expect(props.UserGroupIds).toEqual([{ Ref: logicalIdOf(cache.cfnUserGroup!) }]);
     expect(props.AuthToken).toBeUndefined();
     expect(props.TransitEncryptionEnabled).toBe(true);
   });
@@ -552,7 +552,7 @@ describe('CacheAuthentication.iam()', () => {
     template.resourceCountIs(SECRET, 0);
     expect(cache.authTokenSecret).toBeUndefined();
     expect(groupProps(template).AuthToken).toBeUndefined();
-    expect(groupProps(template).UserGroupIds).toEqual([{ Ref: logicalIdOf(cache.userGroup!) }]);
+    expect(groupProps(template).UserGroupIds).toEqual([{ Ref: logicalIdOf(cache.cfnUserGroup!) }]);
   });
 
   test('IAM users work from Valkey 7.2 and from Redis OSS 7.0', () => {

@@ -268,6 +268,59 @@ describe('SecureRedisCluster.fromReplicationGroupId()', () => {
   });
 });
 
+describe('SecureRedisCluster.fromReplicationGroupArn()', () => {
+  const OTHER_ARN = 'arn:aws:elasticache:eu-west-1:210987654321:replicationgroup:orders';
+
+  test('id and ARN come from the ARN, which may name another account and Region', () => {
+    const { stack } = newStack();
+    const cache = SecureRedisCluster.fromReplicationGroupArn(stack, 'Imported', OTHER_ARN);
+
+    expect(cache.replicationGroupId).toBe('orders');
+    expect(cache.replicationGroupArn).toBe(OTHER_ARN);
+    expect(cache.env).toEqual({ account: '210987654321', region: 'eu-west-1' });
+  });
+
+  test('metrics read the other account and Region; a group of the stack\'s own keeps them unset', () => {
+    const { stack } = newStack();
+    const other = SecureRedisCluster.fromReplicationGroupArn(stack, 'Other', OTHER_ARN);
+    const own = SecureRedisCluster.fromReplicationGroupArn(stack, 'Own', 'arn:aws:elasticache:us-east-1:123456789012:replicationgroup:orders');
+
+    const metric = other.metricEngineCpuUtilization({ cacheClusterId: 'orders-0001-001' });
+    expect([metric.account, metric.region, metric.dimensions]).toEqual(['210987654321', 'eu-west-1', { CacheClusterId: 'orders-0001-001' }]);
+    const ownMetric = own.metricEngineCpuUtilization({ cacheClusterId: 'orders-0001-001' });
+    expect([ownMetric.account, ownMetric.region]).toEqual([undefined, undefined]);
+  });
+
+  test('grantConnect(grantee, userName) names the group and the user in the group\'s account and Region', () => {
+    const { stack } = newStack();
+    const cache = SecureRedisCluster.fromReplicationGroupArn(stack, 'Imported', OTHER_ARN);
+    const role = roleIn(stack);
+    cache.grantConnect(role, 'orders-api');
+
+    expect(connectResources(stack, role)).toEqual([
+      OTHER_ARN,
+      'arn:aws:elasticache:eu-west-1:210987654321:user:orders-api',
+    ]);
+  });
+
+  test.each([
+    ['a Memcached cluster', 'arn:aws:elasticache:us-east-1:123456789012:cluster:orders'],
+    ['another service', 'arn:aws:rds:us-east-1:123456789012:replicationgroup:orders'],
+    ['an account that is not 12 digits', 'arn:aws:elasticache:us-east-1:1234:replicationgroup:orders'],
+  ])('refuses %s', (_, arn) => {
+    expectInvalidConfiguration('TestStack/Imported', /is not the ARN of a replication group\. Give arn:<partition>:elasticache:<region>:<account>:replicationgroup:<id>\./,
+      () => SecureRedisCluster.fromReplicationGroupArn(newStack().stack, 'Imported', arn));
+  });
+
+  test('an ARN from a token is left to CloudFormation', () => {
+    const { stack } = newStack();
+    const cache = SecureRedisCluster.fromReplicationGroupArn(stack, 'Imported', Fn.importValue('OrdersArn'));
+
+    expect(stack.resolve(cache.replicationGroupArn)).toEqual({ 'Fn::ImportValue': 'OrdersArn' });
+    expect(JSON.stringify(stack.resolve(cache.replicationGroupId))).toContain('Fn::Split');
+  });
+});
+
 describe('what an import was not given fails at synth, naming the attribute', () => {
   const role = (stack: Stack) => roleIn(stack);
   interface Row {

@@ -108,7 +108,7 @@ expectSecureReplicationGroup(assertions, {
   kmsKeyArn: iamCache.encryptionKey.keyArn,
   clusterEnabled: false,
   authTokenEnabled: false,
-  userGroupIds: [iamCache.userGroup!.ref],
+  userGroupIds: [iamCache.userGroup!.userGroupId],
 });
 
 const connected = (auth: string) => ExpectedResult.objectLike({

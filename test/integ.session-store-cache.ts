@@ -60,7 +60,7 @@ assertions.awsApiCall('ElastiCache', 'describeServerlessCaches', { ServerlessCac
     ServerlessCaches: [Match.objectLike({
       Status: 'available',
       KmsKeyId: serverless.serverlessCache!.kmsKeyId!,
-      UserGroupId: serverless.userGroup!.ref,
+      UserGroupId: serverless.userGroup!.userGroupId,
     })],
   }))
   .waitForAssertions(WAIT_LONG);

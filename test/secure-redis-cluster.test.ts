@@ -414,7 +414,7 @@ describe('security group', () => {
     const cache = new SecureRedisCluster(stack, 'Cache', {
       secretRotation: SecretRotation.disabled(),
       vpc,
-      securityGroups: [own, imported],
+      additionalSecurityGroups: [own, imported],
       allowedConnections: [appSecurityGroup(stack, vpc)],
     });
     const template = Template.fromStack(stack);

@@ -73,7 +73,7 @@ describe('defaults', () => {
       AccessString: AccessString.readWrite().value,
       AuthenticationMode: { Type: 'password', Passwords: Match.anyValue() },
     });
-    expect(cacheProps(built).UserGroupId).toEqual({ Ref: logicalIdOf(built.cache.userGroup) });
+    expect(cacheProps(built).UserGroupId).toEqual({ Ref: logicalIdOf(built.cache.cfnUserGroup!) });
     template.hasResourceProperties('AWS::SecretsManager::Secret', { KmsKeyId: getAtt(built.cache.encryptionKey, 'Arn') });
     expect(built.cache.users.map((u) => u.userName)).toEqual(['default', 'app']);
   });
@@ -185,8 +185,8 @@ describe('props', () => {
     expect(group.Properties.SecurityGroupIngress.map((r: any) => [r.CidrIp, r.FromPort])).toEqual([['10.0.0.0/16', 6379], ['10.0.0.0/16', 6380]]);
   });
 
-  test('securityGroups: attached besides the cache\'s own, and part of connections', () => {
-    const built = build((s) => ({ securityGroups: [ec2.SecurityGroup.fromSecurityGroupId(s, 'Extra', 'sg-0123456789abcdef0')] }));
+  test('additionalSecurityGroups: attached besides the cache\'s own, and part of connections', () => {
+    const built = build((s) => ({ additionalSecurityGroups: [ec2.SecurityGroup.fromSecurityGroupId(s, 'Extra', 'sg-0123456789abcdef0')] }));
 
     expect(cacheProps(built).SecurityGroupIds).toEqual([getAtt(built.cache.securityGroup, 'GroupId'), 'sg-0123456789abcdef0']);
     expect(built.cache.connections.securityGroups).toHaveLength(2);

@@ -570,7 +570,7 @@ describe('serverless RBAC', () => {
       UserGroupId: `${userIdBase(stack)}-users`,
       UserIds: [{ Ref: logicalIdOf(defaultUser) }, { Ref: logicalIdOf(cache.user!) }],
     });
-    template.hasResourceProperties(SERVERLESS_CACHE, { UserGroupId: { Ref: logicalIdOf(cache.userGroup!) } });
+    template.hasResourceProperties(SERVERLESS_CACHE, { UserGroupId: { Ref: logicalIdOf(cache.serverless!.cfnUserGroup!) } });
   });
 
   test('the secret is JSON with the username, the user ARN and a generated 64-character password, encrypted with the key', () => {
@@ -663,7 +663,7 @@ describe('serverless names', () => {
     const namesOf = (cache: SessionStoreCache): string[] => {
       const users = [cache.user!, cache.serverless!.node.findChild('User:default') as Construct]
         .map((user) => (template.findResources(USER)[logicalIdOf(user)] as any).Properties.UserId);
-      const group = (template.findResources(USER_GROUP)[logicalIdOf(cache.userGroup!)] as any).Properties.UserGroupId;
+      const group = (template.findResources(USER_GROUP)[logicalIdOf(cache.serverless!.cfnUserGroup!)] as any).Properties.UserGroupId;
       const snapshot = (template.findResources(SERVERLESS_CACHE)[logicalIdOf(cache.serverlessCache!)] as any).Properties.FinalSnapshotName;
       return [evaluateIn(resources, stack, stack.resolve(cache.serverlessCacheName)), ...users, group, evaluateIn(resources, stack, snapshot)];
     };
@@ -855,7 +855,7 @@ describe('node-based authentication', () => {
     expect(cache.username).toBe('sessions-app');
     expect(cache.secret).toBe(cache.cluster!.userSecret('sessions-app'));
     expect(cache.cluster!.authTokenSecret).toBeUndefined();
-    template.hasResourceProperties(REPLICATION_GROUP, { UserGroupIds: [{ Ref: logicalIdOf(cache.cluster!.userGroup!) }], AuthToken: Match.absent() });
+    template.hasResourceProperties(REPLICATION_GROUP, { UserGroupIds: [{ Ref: logicalIdOf(cache.cluster!.cfnUserGroup!) }], AuthToken: Match.absent() });
     template.hasResourceProperties(USER, { UserName: 'sessions-app', AccessString: AccessString.readWrite('sess:*').value });
   });
 

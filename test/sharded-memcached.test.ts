@@ -236,7 +236,7 @@ describe('security group', () => {
     const imported = ec2.SecurityGroup.fromSecurityGroupId(stack, 'Imported', 'sg-0123456789abcdef0');
     const cache = new ShardedMemcached(stack, 'Cache', {
       vpc,
-      securityGroups: [own, imported],
+      additionalSecurityGroups: [own, imported],
       allowedConnections: [appSecurityGroup(stack, vpc)],
     });
     const template = Template.fromStack(stack);

@@ -7,8 +7,10 @@ import { accessStringProblems } from './access-string';
 import { AUTH_TOKEN_EXCLUDED_CHARACTERS } from './auth-token-chars';
 import { derivedId, validateCacheId } from './ids';
 import { isLiteral, PropsValidator, quote } from './validation';
+import { SecretRotation } from '../auth-token-rotation';
 import { AccessString, CacheUser, CacheUserAuthenticationType } from '../cache-authentication';
 import { CacheEngineVersion } from '../cache-engine-version';
+import { ICacheUserGroup, userGroupArn } from '../cache-user-group';
 
 /**
  * The engine of the users and the user group. A user group with engine `valkey` may only hold
@@ -24,19 +26,35 @@ const MAX_USER_ID_LENGTH = 40;
 /** Users per user group (ElastiCache user guide, "Quotas for ElastiCache": 100 users per user group). */
 const MAX_USERS_PER_GROUP = 100;
 
-/** A user after it was created. */
-export interface BoundCacheUser {
-  readonly user: CacheUser;
+/** A user that a cache's grants know: created by the cache, or in a user group it was given. */
+export interface KnownCacheUser {
+  readonly userName: string;
+  readonly authenticationType: CacheUserAuthenticationType;
   readonly userId: string;
   readonly userArn: string;
-  readonly resource: elasticache.CfnUser;
   readonly secret?: secretsmanager.ISecret;
 }
 
-/** The users and the group of a replication group. */
+/** A user after it was created. */
+export interface BoundCacheUser extends KnownCacheUser {
+  readonly user: CacheUser;
+  readonly resource: elasticache.CfnUser;
+}
+
+/** The users and the group of a cache. */
 export interface BoundUserGroup {
   readonly userGroup: elasticache.CfnUserGroup;
   readonly users: BoundCacheUser[];
+  /** The group as other caches take it. */
+  readonly handle: ICacheUserGroup;
+}
+
+/** The users of a group that a cache was given, with their ARNs in the cache's account and Region. */
+export function knownUsersOf(scope: Construct, group: ICacheUserGroup): KnownCacheUser[] {
+  return group.users.map((u) => {
+    const userId = u.userId ?? u.userName;
+    return { userName: u.userName, authenticationType: u.authenticationType, userId, userArn: userArn(scope, userId), secret: u.secret };
+  });
 }
 
 /** The id of a user derived from its group: `<group>-<name>`, shortened to fit. */
@@ -99,9 +117,34 @@ export function validateUsers(v: PropsValidator, engine: CacheEngineVersion, gro
   }
 }
 
+/**
+ * The rules of a user group a cache is given: RBAC needs Valkey or Redis OSS 6.0+, the IAM users
+ * it lists need Valkey 7.2+ or Redis OSS 7.0+, and the cache rotates none of its passwords (the
+ * cache that created the group does, or whoever manages an imported one).
+ */
+export function validateSharedUserGroup(v: PropsValidator, engine: CacheEngineVersion, group: ICacheUserGroup, rotation?: SecretRotation): void {
+  v.check(!engine.supportsRbac,
+    `a user group needs Valkey or Redis OSS 6.0+, not ${engine}. Upgrade the engine, or use CacheAuthentication.authToken().`);
+  const iamUsers = group.users.filter((u) => u.authenticationType === CacheUserAuthenticationType.IAM);
+  v.check(iamUsers.length > 0 && !engine.supportsIamAuthentication,
+    `the user group lists IAM users (${iamUsers.map((u) => quote(u.userName)).join(', ')}), which need Valkey 7.2+ or Redis OSS 7.0+, not ${engine}. Upgrade the engine.`);
+  v.check(rotation !== undefined && rotation.isEnabled,
+    'secretRotation is enabled, but the cache was given a user group whose passwords it does not own: the cache that created the group rotates them '
+    + '(an imported group\'s passwords are rotated where they are managed). Leave secretRotation unset.');
+}
+
+/** The fix when a cache given a user group knows none of its IAM users. */
+export const SHARED_GROUP_IAM_FIX = 'It was given a user group without IAM users: list them in the users of CacheUserGroup.fromUserGroupAttributes(), '
+  + 'or grant through the cache that created the group.';
+
+/** What a user group is called in messages and acknowledgements: its id when known at synth. */
+export function describeUserGroup(group: ICacheUserGroup): string {
+  return isLiteral(group.userGroupId) ? `the user group ${group.userGroupId}` : 'a user group created by another cache of the app';
+}
+
 /** The ARN of an ElastiCache user, built without a reference to the user (the secret names it). */
-export function userArn(scope: Construct, userId: string): string {
-  return Stack.of(scope).formatArn({ service: 'elasticache', resource: 'user', resourceName: userId, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+export function userArn(scope: Construct, userId: string, env: { readonly account?: string; readonly region?: string } = {}): string {
+  return Stack.of(scope).formatArn({ service: 'elasticache', resource: 'user', resourceName: userId, arnFormat: ArnFormat.COLON_RESOURCE_NAME, ...env });
 }
 
 /** The construct id of the user named `userName`. */
@@ -132,7 +175,7 @@ export function createUserGroup(scope: Construct, groupId: string, users: CacheU
         accessString: user.accessString.value,
         authenticationMode: { Type: 'iam' },
       });
-      return { user, userId, userArn: arn, resource };
+      return { user, userName: user.userName, authenticationType: user.authenticationType, userId, userArn: arn, resource };
     }
     if (isDefaultOff) {
       const resource = new elasticache.CfnUser(scope, id, {
@@ -142,7 +185,7 @@ export function createUserGroup(scope: Construct, groupId: string, users: CacheU
         accessString: user.accessString.value,
         noPasswordRequired: true,
       });
-      return { user, userId, userArn: arn, resource };
+      return { user, userName: user.userName, authenticationType: user.authenticationType, userId, userArn: arn, resource };
     }
     const secret = new secretsmanager.Secret(scope, userSecretConstructId(user.userName), {
       description: `Password of the ElastiCache user ${user.userName} (${userId}) of ${scope.node.path}`,
@@ -163,7 +206,7 @@ export function createUserGroup(scope: Construct, groupId: string, users: CacheU
       accessString: user.accessString.value,
       authenticationMode: { Type: 'password', Passwords: [secret.secretValueFromJson('password').unsafeUnwrap()] },
     });
-    return { user, userId, userArn: arn, resource, secret };
+    return { user, userName: user.userName, authenticationType: user.authenticationType, userId, userArn: arn, resource, secret };
   });
 
   const userGroup = new elasticache.CfnUserGroup(scope, 'UserGroup', {
@@ -171,42 +214,50 @@ export function createUserGroup(scope: Construct, groupId: string, users: CacheU
     userGroupId: derivedId(groupId, 'users', MAX_USER_ID_LENGTH),
     userIds: bound.map((b) => b.resource.ref),
   });
-  return { userGroup, users: bound };
+  const handle: ICacheUserGroup = {
+    userGroupId: userGroup.ref,
+    userGroupArn: userGroupArn(scope, userGroup.ref),
+    users: bound.map((b) => ({ userName: b.userName, authenticationType: b.authenticationType, userId: b.userId, secret: b.secret })),
+  };
+  return { userGroup, users: bound, handle };
 }
 
 /** The bound user named `userName`; the error lists the users, or says `whenNone` when there are none. */
-export function findBoundUser(scope: IConstruct, users: BoundCacheUser[], userName: string, whenNone = 'none'): BoundCacheUser {
-  const user = users.find((u) => u.user.userName === userName);
+export function findBoundUser(scope: IConstruct, users: KnownCacheUser[], userName: string, whenNone = 'none'): KnownCacheUser {
+  const user = users.find((u) => u.userName === userName);
   if (!user) {
-    const names = users.map((u) => u.user.userName).join(', ') || whenNone;
+    const names = users.map((u) => u.userName).join(', ') || whenNone;
     throw new Error(`[${scope.node.path}] has no user ${quote(userName)}. Its users: ${names}.`);
   }
   return user;
 }
 
 /** The secret of the password user `userName`. */
-export function boundUserSecret(scope: IConstruct, users: BoundCacheUser[], userName: string, whenNone?: string): secretsmanager.ISecret {
+export function boundUserSecret(scope: IConstruct, users: KnownCacheUser[], userName: string, whenNone?: string): secretsmanager.ISecret {
   const user = findBoundUser(scope, users, userName, whenNone);
   if (!user.secret) {
-    throw new Error(`[${scope.node.path}] user ${quote(userName)} authenticates with ${user.user.authenticationType} and has no secret. `
-      + 'Grant it with grantConnect(grantee, userName).');
+    throw new Error(user.authenticationType === CacheUserAuthenticationType.IAM
+      ? `[${scope.node.path}] user ${quote(userName)} authenticates with iam and has no secret. Grant it with grantConnect(grantee, userName).`
+      : `[${scope.node.path}] user ${quote(userName)} of the imported user group was given without its secret. `
+        + 'Give secret in the users of CacheUserGroup.fromUserGroupAttributes(), or grant the secret where it was created.');
   }
   return user.secret;
 }
 
 /** The IAM users that `grantConnect(grantee, userName?)` covers: the one named, or every IAM user. */
-export function iamUsersToConnect(scope: IConstruct, users: BoundCacheUser[], userName?: string, whenNone?: string): BoundCacheUser[] {
+export function iamUsersToConnect(scope: IConstruct, users: KnownCacheUser[], userName?: string, whenNone?: string,
+  noIamUsersFix = 'Use authentication: CacheAuthentication.iam([...]) to connect with IAM.'): KnownCacheUser[] {
   const iamUsers = userName !== undefined
     ? [findBoundUser(scope, users, userName, whenNone)]
-    : users.filter((u) => u.user.authenticationType === CacheUserAuthenticationType.IAM);
+    : users.filter((u) => u.authenticationType === CacheUserAuthenticationType.IAM);
   for (const user of iamUsers) {
-    if (user.user.authenticationType !== CacheUserAuthenticationType.IAM) {
-      throw new Error(`[${scope.node.path}] user ${quote(user.user.userName)} authenticates with a password, not IAM. `
+    if (user.authenticationType !== CacheUserAuthenticationType.IAM) {
+      throw new Error(`[${scope.node.path}] user ${quote(user.userName)} authenticates with a password, not IAM. `
         + 'Create it with CacheUser.iam() to grant elasticache:Connect, or grant its secret with grantReadUserSecret().');
     }
   }
   if (iamUsers.length === 0) {
-    throw new Error(`[${scope.node.path}] has no IAM users. Use authentication: CacheAuthentication.iam([...]) to connect with IAM.`);
+    throw new Error(`[${scope.node.path}] has no IAM users. ${noIamUsersFix}`);
   }
   return iamUsers;
 }

@@ -4,7 +4,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import {
-  AccessString, AuthToken, CacheAuthentication, CacheEngineVersion, CacheUser, MemcachedEngineVersion, SecretRotation, SecureRedisCluster,
+  AccessString, AuthToken, CacheAuthentication, CacheEngineVersion, CacheUser, CacheUserGroup, MemcachedEngineVersion, SecretRotation, SecureRedisCluster,
   SecureRedisClusterProps, SecureServerlessCache, SecureServerlessCacheProps,
   SessionStoreCache, SessionStoreCacheProps, SessionStoreDeployment, ShardedMemcached, ShardedMemcachedProps,
   TransitEncryptionMode,
@@ -24,6 +24,8 @@ const twoSubnets = (): ec2.SubnetSelection => ({ subnetType: ec2.SubnetType.PRIV
 const topic = (s: Stack) => sns.Topic.fromTopicArn(s, 'Events', 'arn:aws:sns:us-east-1:123456789012:cache-events');
 const key = (s: Stack) => new kms.Key(s, 'OtherKey');
 const users = (...names: string[]) => CacheAuthentication.users(names.map((n) => CacheUser.password(n)));
+/** A user group managed elsewhere, shared with `CacheAuthentication.userGroup()`. */
+const sharedGroup = (s: Stack, id: string) => CacheAuthentication.userGroup(CacheUserGroup.fromUserGroupId(s, 'SharedUsers', id));
 
 /** Another VPC, with isolated subnets in three zones. */
 const otherVpc = (s: Stack) => ec2.Vpc.fromVpcAttributes(s, 'OtherVpc', {
@@ -48,7 +50,7 @@ export const REDIS_SCENARIOS: Array<Scenario<SecureRedisClusterProps>> = [
   { change: 'multiAz: on to off', after: () => ({ multiAz: false }) },
   { change: 'port: 6380 to 6390', after: () => ({ port: 6390 }) },
   { change: 'allowedConnections: add a client', after: (s) => ({ allowedConnections: [sg(s)] }) },
-  { change: 'securityGroups: add a group', after: (s) => ({ securityGroups: [sg(s, 'Extra')] }) },
+  { change: 'additionalSecurityGroups: add a group', after: (s) => ({ additionalSecurityGroups: [sg(s, 'Extra')] }) },
   { change: 'encryptionKey: your own key', after: (s) => ({ encryptionKey: key(s) }) },
   { change: 'transitEncryptionMode: REQUIRED to PREFERRED', after: () => ({ transitEncryptionMode: TransitEncryptionMode.PREFERRED }) },
   { change: 'authToken: 64 to 32 characters', after: () => ({ authToken: AuthToken.generated({ length: 32 }) }) },
@@ -62,6 +64,8 @@ export const REDIS_SCENARIOS: Array<Scenario<SecureRedisClusterProps>> = [
     after: () => ({ authentication: CacheAuthentication.users([CacheUser.password('reporting', { accessString: AccessString.readOnly('orders:*') })]) }),
   },
   { change: 'authentication: password users to IAM users', before: () => ({ authentication: users('orders-app') }), after: () => ({ authentication: CacheAuthentication.iam(['orders-app']) }) },
+  { change: 'authentication: own users to a shared user group', before: () => ({ authentication: users('orders-app') }), after: (s) => ({ authentication: sharedGroup(s, 'team-users') }) },
+  { change: 'authentication: one shared user group to another', before: (s) => ({ authentication: sharedGroup(s, 'team-users') }), after: (s) => ({ authentication: sharedGroup(s, 'other-users') }) },
   { change: 'backupRetention: 15 to 20 days', after: () => ({ backupRetention: Duration.days(20) }) },
   { change: 'snapshotWindow', after: () => ({ snapshotWindow: '22:00-23:00' }) },
   { change: 'maintenanceWindow', after: () => ({ maintenanceWindow: 'sat:01:00-sat:02:00' }) },
@@ -97,7 +101,7 @@ export const MEMCACHED_SCENARIOS: Array<Scenario<ShardedMemcachedProps>> = [
   { change: 'transitEncryption: on to off', after: () => ({ transitEncryption: false }) },
   { change: 'port: 11212 to 11213', after: () => ({ port: 11213 }) },
   { change: 'allowedConnections: add a client', after: (s) => ({ allowedConnections: [sg(s)] }) },
-  { change: 'securityGroups: add a group', after: (s) => ({ securityGroups: [sg(s, 'Extra')] }) },
+  { change: 'additionalSecurityGroups: add a group', after: (s) => ({ additionalSecurityGroups: [sg(s, 'Extra')] }) },
   { change: 'parameters: add one', after: () => ({ parameters: { max_item_size: '10485760' } }) },
   { change: 'maintenanceWindow', after: () => ({ maintenanceWindow: 'sat:01:00-sat:02:00' }) },
   { change: 'autoMinorVersionUpgrade: off', after: () => ({ autoMinorVersionUpgrade: false }) },
@@ -169,10 +173,11 @@ export const SERVERLESS_SCENARIOS: Array<Scenario<SecureServerlessCacheProps>> =
     after: () => ({ authentication: CacheAuthentication.users([CacheUser.password('app', { accessString: AccessString.readOnly('orders:*') })]) }),
   },
   { change: 'authentication: password users to IAM users', after: () => ({ authentication: CacheAuthentication.iam(['orders-app']) }) },
+  { change: 'authentication: own users to a shared user group', after: (s) => ({ authentication: sharedGroup(s, 'team-users') }) },
   { change: 'encryptionKey: your own key', after: (s) => ({ encryptionKey: key(s) }) },
   { change: 'allowedConnections: add a client', after: (s) => ({ allowedConnections: [sg(s)] }) },
   { change: 'allowCidrIngress: a range of the VPC', after: () => ({ allowedConnections: [ec2.Peer.ipv4('10.0.0.0/16')], allowCidrIngress: true }) },
-  { change: 'securityGroups: add a group', after: (s) => ({ securityGroups: [sg(s, 'Extra')] }) },
+  { change: 'additionalSecurityGroups: add a group', after: (s) => ({ additionalSecurityGroups: [sg(s, 'Extra')] }) },
   { change: 'dailySnapshotTime: 03:00 to 22:30', after: () => ({ dailySnapshotTime: '22:30' }) },
   { change: 'backupRetention: 15 to 20 days', after: () => ({ backupRetention: Duration.days(20) }) },
   { change: 'removalPolicy: DESTROY to RETAIN', after: () => ({ removalPolicy: RemovalPolicy.RETAIN }) },
