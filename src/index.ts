@@ -27,6 +27,7 @@ export {
   TransitEncryptionMode,
 } from './secure-redis-cluster';
 export {
+  type CacheUsageLimits,
   type ISecureServerlessCache,
   SecureServerlessCache,
   type SecureServerlessCacheAttributes,
@@ -35,6 +36,7 @@ export {
   type ServerlessAlarmsOptions,
 } from './secure-serverless-cache';
 export {
+  type ISessionStoreCache,
   type NodeBasedSessionStoreOptions,
   type ServerlessSessionStoreOptions,
   SessionStoreCache,

@@ -1,4 +1,4 @@
-import { ArnFormat, Duration, IResource, RemovalPolicy, Resource, Stack, Token } from 'aws-cdk-lib';
+import { ArnFormat, Duration, IResource, RemovalPolicy, Resource, Size, Stack, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as elasticache from 'aws-cdk-lib/aws-elasticache';
@@ -20,10 +20,12 @@ import { createKey } from './private/keys';
 import { cacheMetric, createNodeAlarms, NodeAlarmSpec } from './private/metrics';
 import { checkZoneSpread, createCacheSecurity, refuseWorldOpenIngress, selectCacheSubnets, validateAllowedConnections } from './private/network';
 import {
-  BoundCacheUser, boundUserSecret, createUserGroup, iamUsersToConnect, KnownCacheUser, knownUsersOf, SHARED_GROUP_IAM_FIX, validateSharedUserGroup, validateUsers,
+  BoundCacheUser, boundUserSecret, createUserGroup, iamUsersToConnect, KnownCacheUser, knownUsersOf, SHARED_GROUP_IAM_FIX, validateSharedUserGroup,
+  validateUsers,
 } from './private/rbac';
 import { grantReadSecret } from './private/secret-grant';
 import { rotateSecrets } from './private/secret-rotation';
+import { renderUsageLimits, UsageLimitNumbers, validateUsageLimits } from './private/usage-limits';
 import { isLiteral, PropsValidator, quote, validateDescription, validateEngineVersionText } from './private/validation';
 
 /** Serverless caches take reads and writes on 6379 and reads from replicas on 6380 (ElastiCache user guide, "Serverless"). */
@@ -33,6 +35,43 @@ const SERVERLESS_READER_PORT = 6380;
 const MAX_SERVERLESS_NAME_LENGTH = 40;
 /** The import method named in the errors of an import. */
 const SERVERLESS_ATTRIBUTES_IMPORT = 'SecureServerlessCache.fromSecureServerlessCacheAttributes';
+
+/**
+ * The usage limits of a serverless cache (ElastiCache user guide, "Setting scaling limits to manage
+ * costs"), with the field names of the alpha module's `CacheUsageLimitsProperty`.
+ */
+export interface CacheUsageLimits {
+  /**
+   * The least data storage the cache keeps ready: whole gibibytes from 1 to 5,000, which
+   * ElastiCache takes as GB.
+   *
+   * @default - no minimum
+   */
+  readonly dataStorageMinimumSize?: Size;
+
+  /**
+   * The most data the cache may hold: whole gibibytes from 1 to 5,000, which ElastiCache takes
+   * as GB. Past it, ElastiCache evicts; an alarm fires at 75%.
+   *
+   * @default - no limit and no alarm
+   */
+  readonly dataStorageMaximumSize?: Size;
+
+  /**
+   * The least ElastiCache Processing Units per second the cache keeps ready (1,000 to 15,000,000).
+   *
+   * @default - no minimum
+   */
+  readonly requestRateLimitMinimum?: number;
+
+  /**
+   * The most ElastiCache Processing Units per second (1,000 to 15,000,000). Past it, ElastiCache
+   * throttles; an alarm fires at 75%.
+   *
+   * @default - no limit and no alarm
+   */
+  readonly requestRateLimitMaximum?: number;
+}
 
 /**
  * Properties of a `SecureServerlessCache`.
@@ -129,34 +168,12 @@ export interface SecureServerlessCacheProps {
   readonly snapshotArnsToRestore?: string[];
 
   /**
-   * The least data storage the cache keeps ready, in GB (1 to 5,000).
+   * The usage limits, in the alpha module's shape. Past a maximum, ElastiCache evicts (data) or
+   * throttles (ECPUs); an alarm fires at 75% of each maximum.
    *
-   * @default - no minimum
+   * @default - no limits and no usage alarms
    */
-  readonly minDataStorageGb?: number;
-
-  /**
-   * The most data the cache may hold, in GB (1 to 5,000). Past it, ElastiCache evicts; an alarm
-   * fires at 75%.
-   *
-   * @default - no limit and no alarm
-   */
-  readonly maxDataStorageGb?: number;
-
-  /**
-   * The least ElastiCache Processing Units per second the cache keeps ready (1,000 to 15,000,000).
-   *
-   * @default - no minimum
-   */
-  readonly minEcpuPerSecond?: number;
-
-  /**
-   * The most ElastiCache Processing Units per second (1,000 to 15,000,000). Past it, ElastiCache
-   * throttles; an alarm fires at 75%.
-   *
-   * @default - no limit and no alarm
-   */
-  readonly maxEcpuPerSecond?: number;
+  readonly cacheUsageLimits?: CacheUsageLimits;
 
   /**
    * The topic that the alarms notify: the usage-limit alarms, the rotation-failure alarms and the
@@ -181,12 +198,12 @@ export interface SecureServerlessCacheProps {
    *
    * A name you give is fixed: CloudFormation cannot replace a resource with a fixed name, so a
    * change that replaces the cache (`vpcSubnets`, `encryptionKey`, `snapshotArnsToRestore`) fails
-   * unless the same change gives a new `cacheName` (docs/updates-and-replacements.md).
+   * unless the same change gives a new `serverlessCacheName` (docs/updates-and-replacements.md).
    *
    * @default - `<construct path>-<hash>-<stack uuid>`, where the hash covers the properties that
    * cannot change in place, so that a change of any of them gets a new name and replaces the cache
    */
-  readonly cacheName?: string;
+  readonly serverlessCacheName?: string;
 
   /**
    * The description of the cache.
@@ -314,7 +331,7 @@ export abstract class SecureServerlessCacheBase extends Resource implements ISec
   }
 
   /**
-   * ElastiCache Processing Units consumed: what the cache bills and what `maxEcpuPerSecond` limits.
+   * ElastiCache Processing Units consumed: what the cache bills and what `cacheUsageLimits.requestRateLimitMaximum` limits.
    *
    * @default - sum over 1 minute
    */
@@ -323,7 +340,7 @@ export abstract class SecureServerlessCacheBase extends Resource implements ISec
   }
 
   /**
-   * Bytes of data held: what `maxDataStorageGb` limits.
+   * Bytes of data held: what `cacheUsageLimits.dataStorageMaximumSize` limits.
    *
    * @default - maximum over 1 minute
    */
@@ -504,7 +521,7 @@ export class SecureServerlessCache extends SecureServerlessCacheBase {
     const authentication = props.authentication ?? CacheAuthentication.users([CacheUser.password('app')]);
     const users = authentication.cacheUsers ?? [];
     // ElastiCache stores the name in lowercase; a token cannot be lowercased without breaking it.
-    const givenName = isLiteral(props.cacheName) ? props.cacheName.toLowerCase() : props.cacheName;
+    const givenName = isLiteral(props.serverlessCacheName) ? props.serverlessCacheName.toLowerCase() : props.serverlessCacheName;
     // A cache with the id `Default` is named after its parent, as CDK leaves `Default` out of
     // logical ids: a construct that composes it this way keeps the names and logical ids of the
     // resources it created itself before.
@@ -527,14 +544,14 @@ export class SecureServerlessCache extends SecureServerlessCacheBase {
     if (authentication.userGroup) validateSharedUserGroup(v, engine, authentication.userGroup, props.secretRotation);
     v.check(authentication.cacheUsers !== undefined && users.length > 0 && users.every((u) => u.userName === 'default'),
       'authentication lists only the user "default". Add the application\'s user, e.g. CacheAuthentication.users([CacheUser.password("app")]).');
-    validateCacheId(v, 'cacheName', props.cacheName, MAX_SERVERLESS_NAME_LENGTH);
+    validateCacheId(v, 'serverlessCacheName', props.serverlessCacheName, MAX_SERVERLESS_NAME_LENGTH);
     validateDescription(v, 'description', props.description);
     validateAllowedConnections(v, props.allowedConnections, props.allowCidrIngress ?? false);
     const retentionDays = validateRetention(v, props.backupRetention ?? Duration.days(15));
     const dailySnapshotTime = props.dailySnapshotTime ?? '03:00';
     v.check(isLiteral(dailySnapshotTime) && !/^([01]\d|2[0-3]):[0-5]\d$/.test(dailySnapshotTime),
       `dailySnapshotTime ${quote(dailySnapshotTime)} is not of the form hh:mm (UTC, 24 hours), e.g. "03:00".`);
-    validateLimits(v, props);
+    const limits = validateUsageLimits(v, props.cacheUsageLimits);
     v.check(props.removalPolicy === RemovalPolicy.SNAPSHOT,
       'removalPolicy SNAPSHOT does not apply to serverless caches: they take a final backup on deletion (FinalSnapshotName). Use DESTROY (the default) or RETAIN.');
     const subnets = selectCacheSubnets(v, props.vpc, props.vpcSubnets);
@@ -571,12 +588,6 @@ export class SecureServerlessCache extends SecureServerlessCacheBase {
       this.ownUsers = group.users;
     }
 
-    const limits: elasticache.CfnServerlessCache.CacheUsageLimitsProperty = {
-      dataStorage: props.maxDataStorageGb !== undefined || props.minDataStorageGb !== undefined
-        ? { maximum: props.maxDataStorageGb, minimum: props.minDataStorageGb, unit: 'GB' } : undefined,
-      ecpuPerSecond: props.maxEcpuPerSecond !== undefined || props.minEcpuPerSecond !== undefined
-        ? { maximum: props.maxEcpuPerSecond, minimum: props.minEcpuPerSecond } : undefined,
-    };
     // ServerlessCacheName is required. Derived from the create-only properties of the schema, so
     // that a change of any of them comes with a new name and CloudFormation can replace the cache.
     const serverlessCacheName = givenName ?? replacementAwareName(namingScope, MAX_SERVERLESS_NAME_LENGTH, () => ({
@@ -593,7 +604,7 @@ export class SecureServerlessCache extends SecureServerlessCacheBase {
       securityGroupIds: network.connections.securityGroups.map((sg) => sg.securityGroupId),
       kmsKeyId: key.keyArn,
       userGroupId: this.userGroup.userGroupId,
-      cacheUsageLimits: limits.dataStorage || limits.ecpuPerSecond ? limits : undefined,
+      cacheUsageLimits: renderUsageLimits(limits),
       snapshotRetentionLimit: retentionDays,
       dailySnapshotTime,
       snapshotArnsToRestore: props.snapshotArnsToRestore,
@@ -608,7 +619,7 @@ export class SecureServerlessCache extends SecureServerlessCacheBase {
     this.endpoint = new CacheEndpoint(cache.attrEndpointAddress, Token.asNumber(cache.attrEndpointPort));
     this.readerEndpoint = new CacheEndpoint(cache.attrReaderEndpointAddress, Token.asNumber(cache.attrReaderEndpointPort));
 
-    this.createUsageAlarms();
+    this.createUsageAlarms(limits);
     this.rotatePasswords();
   }
 
@@ -671,9 +682,8 @@ export class SecureServerlessCache extends SecureServerlessCacheBase {
 
 
   /** Alarms at 75% of the maximums: past 100%, ElastiCache throttles (ECPUs) or evicts (data). */
-  private createUsageAlarms(): void {
+  private createUsageAlarms({ maxDataStorageGb, maxEcpuPerSecond }: UsageLimitNumbers): void {
     const specs: NodeAlarmSpec[] = [];
-    const { maxDataStorageGb, maxEcpuPerSecond } = this.props;
     if (maxDataStorageGb !== undefined) {
       specs.push({
         id: 'DataStorage',
@@ -734,25 +744,3 @@ function validateRetention(v: PropsValidator, retention: Duration): number {
   return days;
 }
 
-/**
- * The usage limits: data storage 1 to 5,000 GB, 1,000 to 15,000,000 ECPUs per second, each
- * minimum at most its maximum (ElastiCache user guide, "Setting scaling limits to manage costs").
- */
-function validateLimits(v: PropsValidator, props: SecureServerlessCacheProps): void {
-  v.integerInRange('minDataStorageGb', props.minDataStorageGb, 1, 5000, 'ElastiCache Serverless allows 1 to 5,000 GB.');
-  v.integerInRange('maxDataStorageGb', props.maxDataStorageGb, 1, 5000, 'ElastiCache Serverless allows 1 to 5,000 GB.');
-  v.integerInRange('minEcpuPerSecond', props.minEcpuPerSecond, 1000, 15_000_000, 'ElastiCache Serverless allows 1,000 to 15,000,000 ECPUs per second.');
-  v.integerInRange('maxEcpuPerSecond', props.maxEcpuPerSecond, 1000, 15_000_000, 'ElastiCache Serverless allows 1,000 to 15,000,000 ECPUs per second.');
-  // The usage alarms fire at 75% of a limit, which CloudFormation cannot compute from a token.
-  for (const [name, limit] of [['maxDataStorageGb', props.maxDataStorageGb], ['maxEcpuPerSecond', props.maxEcpuPerSecond]] as const) {
-    v.check(limit !== undefined && Token.isUnresolved(limit),
-      `${name} comes from a token, but its alarm threshold (75% of the limit) must be computed at synth. Give a number.`);
-  }
-  for (const [what, min, max] of [
-    ['DataStorageGb', props.minDataStorageGb, props.maxDataStorageGb],
-    ['EcpuPerSecond', props.minEcpuPerSecond, props.maxEcpuPerSecond],
-  ] as const) {
-    v.check(min !== undefined && max !== undefined && !Token.isUnresolved(min) && !Token.isUnresolved(max) && min > max,
-      `min${what} ${quote(min)} is above max${what} ${quote(max)}. Give a minimum at most the maximum.`);
-  }
-}

@@ -8,7 +8,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
-import { Construct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
 import { SecretRotation } from './auth-token-rotation';
 import { AccessString, CacheAuthentication, CacheUser, CacheUserAuthenticationType } from './cache-authentication';
 import { CacheEndpoint } from './cache-endpoint';
@@ -18,11 +18,14 @@ import { defaultCacheId, derivedId, validateCacheId } from './private/ids';
 import { checkZoneSpread, selectCacheSubnets, validateAllowedConnections } from './private/network';
 import { userConstructId } from './private/rbac';
 import { grantReadSecret } from './private/secret-grant';
+import { validateUsageLimits } from './private/usage-limits';
 import { validateSessionSettings } from './private/validate-session-props';
 import { isLiteral, PropsValidator, quote, validateEngineVersionText } from './private/validation';
 import { RecommendedAlarmsOptions, SecureRedisCluster } from './secure-redis-cluster';
-import { SecureServerlessCache } from './secure-serverless-cache';
+import { CacheUsageLimits, SecureServerlessCache } from './secure-serverless-cache';
 
+
+const SESSION_STORE_CACHE_SYMBOL = Symbol.for('cdk-secure-elasticache.SessionStoreCache');
 /**
  * The eviction policy of node-based session stores.
  *
@@ -96,31 +99,24 @@ export interface NodeBasedSessionStoreOptions {
  */
 export interface ServerlessSessionStoreOptions {
   /**
-   * The most data the cache may hold, in GB (1 to 5000). An alarm fires at 75%.
+   * The usage limits, as `SecureServerlessCache` takes them; an alarm fires at 75% of each maximum.
    *
-   * @default - no limit and no alarm
+   * @default - no limits and no usage alarms
    */
-  readonly maxDataStorageGb?: number;
-
-  /**
-   * The most ElastiCache Processing Units per second (1,000 to 15,000,000). An alarm fires at 75%.
-   *
-   * @default - no limit and no alarm
-   */
-  readonly maxEcpuPerSecond?: number;
+  readonly cacheUsageLimits?: CacheUsageLimits;
 
   /**
    * The cache name: 1 to 40 letters, digits and hyphens, starting with a letter.
    *
    * A name you give is fixed: CloudFormation cannot replace a resource with a fixed name, so a
    * change that replaces the cache (`vpcSubnets`, `encryptionKey`) fails unless the same change
-   * gives a new `cacheName` (docs/updates-and-replacements.md).
+   * gives a new `serverlessCacheName` (docs/updates-and-replacements.md).
    *
    * @default - `<construct path>-<hash>-<stack uuid>`, where the hash covers the properties that
    * cannot change in place (subnets, key), so that a change of any of them gets a new name and
    * replaces the cache
    */
-  readonly cacheName?: string;
+  readonly serverlessCacheName?: string;
 
   /**
    * The application user authenticates with IAM instead of a password: no secret exists;
@@ -317,6 +313,42 @@ export interface SessionStoreCacheProps {
 }
 
 /**
+ * A session store, as constructs that use one take it: where it is, what it keeps, and how an
+ * application gets in.
+ */
+export interface ISessionStoreCache extends IConstruct, ec2.IConnectable {
+  /** The endpoint applications write and read sessions through. */
+  readonly endpoint: CacheEndpoint;
+  /** The reader endpoint (replicas). */
+  readonly readerEndpoint: CacheEndpoint;
+  /** The session TTL. */
+  readonly sessionTtl: Duration;
+  /** The session key prefix. */
+  readonly keyPrefix: string;
+  /**
+   * The secret the application reads, unless it authenticates with IAM.
+   *
+   * @default - none: the session user authenticates with IAM
+   */
+  readonly secret?: secretsmanager.ISecret;
+  /**
+   * The RBAC user the application logs in as.
+   *
+   * @default - none: the store uses an AUTH token
+   */
+  readonly username?: string;
+
+  /**
+   * Lets an application use the session store: admits it, lets it authenticate and sets its
+   * `SESSION_STORE_*` environment.
+   */
+  grantSessionAccess(consumer: SessionStoreConsumer, userName?: string): void;
+
+  /** A metric of the cache behind the store. */
+  metric(metricName: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric;
+}
+
+/**
  * A shared store for user sessions: any instance of a stateless application reads the session
  * that another instance wrote, and sessions expire by TTL.
  *
@@ -326,7 +358,14 @@ export interface SessionStoreCacheProps {
  * const sessions = new SessionStoreCache(this, 'Sessions', { vpc });
  * sessions.grantSessionAccess(SessionStoreConsumer.lambdaFunction(fn));
  */
-export class SessionStoreCache extends Construct implements ec2.IConnectable {
+export class SessionStoreCache extends Construct implements ISessionStoreCache {
+  /**
+   * Whether `x` is a `SessionStoreCache`, also across copies of this library in one app.
+   */
+  public static isSessionStoreCache(x: any): x is SessionStoreCache {
+    return x !== null && typeof x === 'object' && SESSION_STORE_CACHE_SYMBOL in x;
+  }
+
   /** The node-based cache, for node-based deployments. */
   public readonly cluster?: SecureRedisCluster;
   /** The serverless cache, for serverless deployments. */
@@ -365,6 +404,7 @@ export class SessionStoreCache extends Construct implements ec2.IConnectable {
 
   constructor(scope: Construct, id: string, props: SessionStoreCacheProps) {
     super(scope, id);
+    Object.defineProperty(this, SESSION_STORE_CACHE_SYMBOL, { value: true });
     this.sessionTtl = props.sessionTtl ?? Duration.hours(24);
     this.keyPrefix = props.keyPrefix ?? 'sess:';
     const deployment = props.deployment ?? SessionStoreDeployment.nodeBased();
@@ -548,15 +588,14 @@ export class SessionStoreCache extends Construct implements ec2.IConnectable {
   private createServerless(v: PropsValidator, props: SessionStoreCacheProps, options: ServerlessSessionStoreOptions) {
     const engine = props.engineVersion ?? CacheEngineVersion.VALKEY_8_2;
     // ElastiCache stores the name in lowercase; a token cannot be lowercased without breaking it.
-    const givenName = isLiteral(options.cacheName) ? options.cacheName.toLowerCase() : options.cacheName;
+    const givenName = isLiteral(options.serverlessCacheName) ? options.serverlessCacheName.toLowerCase() : options.serverlessCacheName;
     // User and user group ids are required and literal; they come from the given name or the
     // construct path, not from the cache's own name, which is derived at synth (below).
     // A name from a token cannot name users: their construct ids come from their names.
     const userIdBase = isLiteral(givenName) ? givenName : defaultCacheId(this, MAX_SERVERLESS_NAME_LENGTH);
     const retention = props.backupRetention ?? Duration.days(15);
-    validateCacheId(v, 'cacheName', options.cacheName, MAX_SERVERLESS_NAME_LENGTH);
-    v.integerInRange('maxDataStorageGb', options.maxDataStorageGb, 1, 5000, 'ElastiCache Serverless allows 1 to 5,000 GB.');
-    v.integerInRange('maxEcpuPerSecond', options.maxEcpuPerSecond, 1000, 15_000_000, 'ElastiCache Serverless allows 1,000 to 15,000,000 ECPUs per second.');
+    validateCacheId(v, 'serverlessCacheName', options.serverlessCacheName, MAX_SERVERLESS_NAME_LENGTH);
+    validateUsageLimits(v, options.cacheUsageLimits);
     // A token would otherwise be replaced by the default of 15 days, unseen.
     v.check(retention.isUnresolved(),
       'backupRetention comes from a token, but the construct needs the number of days at synth (SnapshotRetentionLimit). Give a literal Duration.days(n).');
@@ -564,11 +603,6 @@ export class SessionStoreCache extends Construct implements ec2.IConnectable {
       const retentionDays = retention.toHours({ integral: false }) / 24;
       v.check(!Number.isInteger(retentionDays) || retentionDays < 1 || retentionDays > 35,
         `backupRetention must be whole days from 1 to 35 on serverless, got ${quote(retention.toHumanString())}.`);
-    }
-    // The usage alarms fire at 75% of a limit, which CloudFormation cannot compute from a token.
-    for (const [name, limit] of [['maxDataStorageGb', options.maxDataStorageGb], ['maxEcpuPerSecond', options.maxEcpuPerSecond]] as const) {
-      v.check(limit !== undefined && Token.isUnresolved(limit),
-        `${name} comes from a token, but its alarm threshold (75% of the limit) must be computed at synth. Give a number.`);
     }
     v.check(props.notificationTopic !== undefined,
       'notificationTopic is set, but serverless caches publish no ElastiCache events to SNS. Give the topic as alarmTopic for the usage alarms.');
@@ -599,11 +633,10 @@ export class SessionStoreCache extends Construct implements ec2.IConnectable {
       allowCidrIngress: props.allowCidrIngress,
       backupRetention: retention,
       removalPolicy: props.removalPolicy,
-      maxDataStorageGb: options.maxDataStorageGb,
-      maxEcpuPerSecond: options.maxEcpuPerSecond,
+      cacheUsageLimits: options.cacheUsageLimits,
       alarmTopic: props.alarmTopic,
       secretRotation: props.secretRotation,
-      cacheName: options.cacheName,
+      serverlessCacheName: options.serverlessCacheName,
       description: `Session store ${this.node.path}`,
     });
     // The security group keeps the description it had: GroupDescription cannot change in place.

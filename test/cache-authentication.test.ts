@@ -490,7 +490,7 @@ describe('CacheAuthentication.users()', () => {
     const reason: string = metadata[0].data['annotation::AwsSolutions-AEC6'];
     expect(reason).toContain('orders-app by password, reporting by password, admin by password');
     expect(reason).not.toMatch(/default by/);
-    expect(reason).toContain(cache.userGroup!.userGroupId);
+    expect(reason).toContain(cache.cfnUserGroup!.userGroupId);
   });
 
   test('acknowledges nothing else: not the users, their secrets, the key, nor another cluster with an AUTH token', () => {

@@ -1,4 +1,4 @@
-import { App, Duration, Stack } from 'aws-cdk-lib';
+import { App, Duration, Size, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -221,12 +221,16 @@ export const SESSION_STORE_CONFIGURATIONS: RepresentativeConfiguration[] = [
   })),
   sessionStore('serverless', () => ({ deployment: SessionStoreDeployment.serverless() })),
   sessionStore('serverless-limits-and-alarms', (stack) => ({
-    deployment: SessionStoreDeployment.serverless({ maxDataStorageGb: 10, maxEcpuPerSecond: 5000 }),
+    deployment: SessionStoreDeployment.serverless({
+      cacheUsageLimits: { dataStorageMaximumSize: Size.gibibytes(10), requestRateLimitMaximum: 5000 },
+    }),
     alarmTopic: encryptedTopic(stack),
   }), (cache) => cache.addRecommendedAlarms()),
   sessionStore('node-based-alarms-default-topic', () => ({}), (cache) => cache.addRecommendedAlarms()),
   sessionStore('serverless-limits-default-topic', () => ({
-    deployment: SessionStoreDeployment.serverless({ maxDataStorageGb: 10, maxEcpuPerSecond: 5000 }),
+    deployment: SessionStoreDeployment.serverless({
+      cacheUsageLimits: { dataStorageMaximumSize: Size.gibibytes(10), requestRateLimitMaximum: 5000 },
+    }),
   }), (cache) => cache.addRecommendedAlarms()),
   sessionStore('rbac-password-user', () => ({
     deployment: SessionStoreDeployment.nodeBased({ authentication: CacheAuthentication.users([CacheUser.password('sessions-app')]) }),
@@ -259,16 +263,18 @@ export const SERVERLESS_CONFIGURATIONS: RepresentativeConfiguration[] = [
       CacheUser.password('orders-app', { accessString: AccessString.readWrite('orders:*') }),
       CacheUser.password('reporting', { accessString: AccessString.readOnly('orders:*') }),
     ]),
-    minDataStorageGb: 1,
-    maxDataStorageGb: 50,
-    minEcpuPerSecond: 1000,
-    maxEcpuPerSecond: 100_000,
+    cacheUsageLimits: {
+      dataStorageMinimumSize: Size.gibibytes(1),
+      dataStorageMaximumSize: Size.gibibytes(50),
+      requestRateLimitMinimum: 1000,
+      requestRateLimitMaximum: 100_000,
+    },
     alarmTopic: encryptedTopic(stack),
     backupRetention: Duration.days(30),
     dailySnapshotTime: '22:30',
   }), (cache) => cache.addRecommendedAlarms()),
   serverlessCache('own-key-default-topic-alarms', (stack) => ({
     encryptionKey: controlTowerKey(stack, 'CacheKey'),
-    maxEcpuPerSecond: 5000,
+    cacheUsageLimits: { requestRateLimitMaximum: 5000 },
   }), (cache) => cache.addRecommendedAlarms()),
 ];

@@ -13,7 +13,7 @@
  * and connect again with the rotated one.
  */
 import { ExpectedResult, IDeployAssert, IntegTest, Match } from '@aws-cdk/integ-tests-alpha';
-import { App, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { App, RemovalPolicy, Size, Stack } from 'aws-cdk-lib';
 import { SessionStoreCache, SessionStoreConsumer, SessionStoreDeployment } from '../src';
 import { allowRotateSecret, expectSecureReplicationGroup, integVpc, ProbeFunction, WAIT_LONG } from './integ-support/probe-function';
 
@@ -33,7 +33,7 @@ const serverlessStack = new Stack(app, 'SessionStoreServerless');
 const serverlessVpc = integVpc(serverlessStack);
 const serverless = new SessionStoreCache(serverlessStack, 'Sessions', {
   vpc: serverlessVpc,
-  deployment: SessionStoreDeployment.serverless({ maxDataStorageGb: 1, maxEcpuPerSecond: 1000 }),
+  deployment: SessionStoreDeployment.serverless({ cacheUsageLimits: { dataStorageMaximumSize: Size.gibibytes(1), requestRateLimitMaximum: 1000 } }),
   removalPolicy: RemovalPolicy.DESTROY,
 });
 const serverlessProbe = new ProbeFunction(serverlessStack, 'Probe', { vpc: serverlessVpc });

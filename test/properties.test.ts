@@ -2,7 +2,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { App, Duration, Stack } from 'aws-cdk-lib';
+import { App, Duration, Size, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import fc from 'fast-check';
@@ -209,8 +209,10 @@ const serverlessSessions: fc.Arbitrary<Build> = fc.record({
     // Usage limits come with alarms, which the HIPAA and NIST packs want to have an action.
     alarmTopic: p.maxDataStorageGb !== undefined || p.maxEcpuPerSecond !== undefined ? encryptedTopic(stack) : undefined,
     deployment: SessionStoreDeployment.serverless({
-      maxDataStorageGb: p.maxDataStorageGb,
-      maxEcpuPerSecond: p.maxEcpuPerSecond,
+      cacheUsageLimits: {
+        dataStorageMaximumSize: p.maxDataStorageGb !== undefined ? Size.gibibytes(p.maxDataStorageGb) : undefined,
+        requestRateLimitMaximum: p.maxEcpuPerSecond,
+      },
       iamAuthentication: p.iamAuthentication,
     }),
   });
@@ -310,10 +312,10 @@ const sessionMutations: fc.Arbitrary<Mutation> = fc.oneof(
   fc.oneof(fc.integer({ min: 6, max: 50 }), fc.integer({ min: -5, max: 0 })).map((replicas) => ({
     prop: 'replicas', props: { deployment: SessionStoreDeployment.nodeBased({ replicas }) },
   })),
-  fc.oneof(fc.integer({ min: 5001, max: 100_000 }), fc.integer({ min: -5, max: 0 })).map((maxDataStorageGb) => ({
-    prop: 'maxDataStorageGb', props: { deployment: SessionStoreDeployment.serverless({ maxDataStorageGb }) },
+  fc.oneof(fc.integer({ min: 5001, max: 100_000 }), fc.constant(0)).map((maxDataStorageGb) => ({
+    prop: 'cacheUsageLimits.dataStorageMaximumSize', props: { deployment: SessionStoreDeployment.serverless({ cacheUsageLimits: { dataStorageMaximumSize: Size.gibibytes(maxDataStorageGb) } }) },
   })),
-  badId.map((cacheName) => ({ prop: 'cacheName', props: { deployment: SessionStoreDeployment.serverless({ cacheName }) } })),
+  badId.map((serverlessCacheName) => ({ prop: 'serverlessCacheName', props: { deployment: SessionStoreDeployment.serverless({ serverlessCacheName }) } })),
   worldOpen.map((peer) => ({ prop: 'allowedConnections', props: { allowedConnections: [peer] } })),
   fc.constantFrom('6.0', '6.2').map((v) => ({
     prop: 'engineVersion',

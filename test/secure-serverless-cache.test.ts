@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Token } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Size, Token } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -224,11 +224,18 @@ describe('props', () => {
     const base = nameOf({});
     expect(nameOf((s) => ({ encryptionKey: new kms.Key(s, 'OtherKey') }))).not.toBe(base);
     expect(nameOf({ vpcSubnets: { availabilityZones: ['us-east-1a', 'us-east-1b'] } })).not.toBe(base);
-    expect(nameOf({ maxDataStorageGb: 10, backupRetention: Duration.days(20), dailySnapshotTime: '01:00' })).toBe(base);
+    expect(nameOf({ cacheUsageLimits: { dataStorageMaximumSize: Size.gibibytes(10) }, backupRetention: Duration.days(20), dailySnapshotTime: '01:00' })).toBe(base);
   });
 
   test('usage limits: minimums and maximums; alarms at 75% of the maximums to the cache\'s encrypted topic', () => {
-    const built = build({ minDataStorageGb: 2, maxDataStorageGb: 10, minEcpuPerSecond: 1000, maxEcpuPerSecond: 5000 });
+    const built = build({
+      cacheUsageLimits: {
+        dataStorageMinimumSize: Size.gibibytes(2),
+        dataStorageMaximumSize: Size.gibibytes(10),
+        requestRateLimitMinimum: 1000,
+        requestRateLimitMaximum: 5000,
+      },
+    });
     const template = Template.fromStack(built.stack);
     const dimensions = [{ Name: 'clusterId', Value: { Ref: logicalIdOf(built.cache) } }];
 
@@ -246,7 +253,7 @@ describe('props', () => {
   });
 
   test('usage limits: only a minimum sets no alarm', () => {
-    const built = build({ minEcpuPerSecond: 2000 });
+    const built = build({ cacheUsageLimits: { requestRateLimitMinimum: 2000 } });
     expect(cacheProps(built).CacheUsageLimits).toEqual({ ECPUPerSecond: { Minimum: 2000 } });
     expect(alarmsOf(Template.fromStack(built.stack))).toEqual([]);
   });
@@ -255,7 +262,7 @@ describe('props', () => {
     let topic!: sns.Topic;
     const built = build((s) => {
       topic = encryptedTopic(s);
-      return { maxDataStorageGb: 10, alarmTopic: topic };
+      return { cacheUsageLimits: { dataStorageMaximumSize: Size.gibibytes(10) }, alarmTopic: topic };
     });
     const template = Template.fromStack(built.stack);
 
@@ -272,8 +279,8 @@ describe('props', () => {
     Annotations.fromStack(off.stack).hasWarning('/TestStack/Cache', Match.stringLikeRegexp('secretRotation is disabled'));
   });
 
-  test('cacheName: lowercased; names the users, the group and the final backup (with the stack UUID)', () => {
-    const built = build({ cacheName: 'Orders-Cache' });
+  test('serverlessCacheName: lowercased; names the users, the group and the final backup (with the stack UUID)', () => {
+    const built = build({ serverlessCacheName: 'Orders-Cache' });
     const template = Template.fromStack(built.stack);
 
     expect(evaluate(built.stack, built.cache.serverlessCacheName)).toBe('orders-cache');
@@ -485,10 +492,10 @@ describe('synth-time rules', () => {
     { case: 'an IAM user in uppercase', props: { authentication: CacheAuthentication.iam(['Orders']) }, message: /IAM user name \(also its id\) "Orders" must be lowercase/ },
     { case: 'a user twice', props: { authentication: CacheAuthentication.users([CacheUser.password('app'), CacheUser.password('app')]) }, message: /user names must be unique, but "app" appear more than once/ },
     // Name
-    { case: 'cacheName of 41 characters', props: { cacheName: 'a'.repeat(41) }, message: /cacheName "a{41}" has 41 characters; ElastiCache allows 1 to 40\./ },
-    { case: 'cacheName with a dot', props: { cacheName: 'orders.cache' }, message: /cacheName "orders\.cache" must start with a letter and contain only letters, digits and hyphens\./ },
+    { case: 'serverlessCacheName of 41 characters', props: { serverlessCacheName: 'a'.repeat(41) }, message: /serverlessCacheName "a{41}" has 41 characters; ElastiCache allows 1 to 40\./ },
+    { case: 'serverlessCacheName with a dot', props: { serverlessCacheName: 'orders.cache' }, message: /serverlessCacheName "orders\.cache" must start with a letter and contain only letters, digits and hyphens\./ },
     { case: 'a blank description', props: { description: ' ' }, message: /description " " is empty\. ElastiCache requires a description/ },
-    { case: 'cacheName with two hyphens', props: { cacheName: 'orders--cache' }, message: /cacheName "orders--cache" must not contain two hyphens in a row or end with a hyphen\./ },
+    { case: 'serverlessCacheName with two hyphens', props: { serverlessCacheName: 'orders--cache' }, message: /serverlessCacheName "orders--cache" must not contain two hyphens in a row or end with a hyphen\./ },
     // Backups
     { case: 'backupRetention of 0 days', props: { backupRetention: Duration.days(0) }, message: /backupRetention must be whole days from 1 to 35 on serverless, got "0 days"\./ },
     { case: 'backupRetention of 36 days', props: { backupRetention: Duration.days(36) }, message: /backupRetention must be whole days from 1 to 35 on serverless, got "36 days"\./ },
@@ -498,13 +505,51 @@ describe('synth-time rules', () => {
     { case: 'dailySnapshotTime as a window', props: { dailySnapshotTime: '03:00-04:00' }, message: /dailySnapshotTime "03:00-04:00" is not of the form hh:mm/ },
     { case: 'removalPolicy SNAPSHOT', props: { removalPolicy: RemovalPolicy.SNAPSHOT }, message: /removalPolicy SNAPSHOT does not apply to serverless caches: they take a final backup on deletion \(FinalSnapshotName\)\. Use DESTROY \(the default\) or RETAIN\./ },
     // Limits
-    { case: 'maxDataStorageGb 0', props: { maxDataStorageGb: 0 }, message: /maxDataStorageGb must be an integer from 1 to 5000, got 0\. ElastiCache Serverless allows 1 to 5,000 GB\./ },
-    { case: 'minDataStorageGb 5001', props: { minDataStorageGb: 5001 }, message: /minDataStorageGb must be an integer from 1 to 5000, got 5001\./ },
-    { case: 'maxEcpuPerSecond 999', props: { maxEcpuPerSecond: 999 }, message: /maxEcpuPerSecond must be an integer from 1000 to 15000000, got 999\./ },
-    { case: 'minEcpuPerSecond 1.5', props: { minEcpuPerSecond: 1000.5 }, message: /minEcpuPerSecond must be an integer from 1000 to 15000000, got 1000\.5\./ },
-    { case: 'minimum storage above the maximum', props: { minDataStorageGb: 20, maxDataStorageGb: 10 }, message: /minDataStorageGb 20 is above maxDataStorageGb 10\. Give a minimum at most the maximum\./ },
-    { case: 'minimum ECPUs above the maximum', props: { minEcpuPerSecond: 6000, maxEcpuPerSecond: 5000 }, message: /minEcpuPerSecond 6000 is above maxEcpuPerSecond 5000\./ },
-    { case: 'maxDataStorageGb from a token', props: { maxDataStorageGb: Token.asNumber({ Ref: 'Gb' }) }, message: /maxDataStorageGb comes from a token, but its alarm threshold \(75% of the limit\) must be computed at synth\. Give a number\./ },
+    {
+      case: 'dataStorageMaximumSize 0',
+      props: { cacheUsageLimits: { dataStorageMaximumSize: Size.gibibytes(0) } },
+      message: /cacheUsageLimits\.dataStorageMaximumSize must be whole gibibytes from 1 to 5,000 \(ElastiCache's GB\), got 0 GiB\. Give Size\.gibibytes\(n\) with n from 1 to 5000\./,
+    },
+    {
+      case: 'dataStorageMinimumSize 5001 GiB',
+      props: { cacheUsageLimits: { dataStorageMinimumSize: Size.gibibytes(5001) } },
+      message: /cacheUsageLimits\.dataStorageMinimumSize must be whole gibibytes from 1 to 5,000 \(ElastiCache's GB\), got 5001 GiB/,
+    },
+    {
+      case: 'dataStorageMaximumSize not whole gibibytes',
+      props: { cacheUsageLimits: { dataStorageMaximumSize: Size.mebibytes(1536) } },
+      message: /cacheUsageLimits\.dataStorageMaximumSize must be whole gibibytes from 1 to 5,000 \(ElastiCache's GB\), got 1\.5 GiB/,
+    },
+    {
+      case: 'requestRateLimitMaximum 999',
+      props: { cacheUsageLimits: { requestRateLimitMaximum: 999 } },
+      message: /cacheUsageLimits\.requestRateLimitMaximum must be an integer from 1000 to 15000000, got 999\./,
+    },
+    {
+      case: 'requestRateLimitMinimum 1000.5',
+      props: { cacheUsageLimits: { requestRateLimitMinimum: 1000.5 } },
+      message: /cacheUsageLimits\.requestRateLimitMinimum must be an integer from 1000 to 15000000, got 1000\.5\./,
+    },
+    {
+      case: 'minimum storage above the maximum',
+      props: { cacheUsageLimits: { dataStorageMinimumSize: Size.gibibytes(20), dataStorageMaximumSize: Size.gibibytes(10) } },
+      message: /cacheUsageLimits\.dataStorageMinimumSize 20 is above cacheUsageLimits\.dataStorageMaximumSize 10\. Give a minimum at most the maximum\./,
+    },
+    {
+      case: 'minimum ECPUs above the maximum',
+      props: { cacheUsageLimits: { requestRateLimitMinimum: 6000, requestRateLimitMaximum: 5000 } },
+      message: /cacheUsageLimits\.requestRateLimitMinimum 6000 is above cacheUsageLimits\.requestRateLimitMaximum 5000\./,
+    },
+    {
+      case: 'dataStorageMaximumSize from a token',
+      props: { cacheUsageLimits: { dataStorageMaximumSize: Size.gibibytes(Token.asNumber({ Ref: 'Gb' })) } },
+      message: /cacheUsageLimits\.dataStorageMaximumSize comes from a token, but its alarm threshold \(75% of the limit\) must be computed at synth\. Give Size\.gibibytes\(n\)\./,
+    },
+    {
+      case: 'dataStorageMinimumSize from a token in mebibytes',
+      props: { cacheUsageLimits: { dataStorageMinimumSize: Size.mebibytes(Token.asNumber({ Ref: 'Mb' })) } },
+      message: /cacheUsageLimits\.dataStorageMinimumSize comes from a token in another unit than gibibytes\. Give Size\.gibibytes\(n\)\./,
+    },
     // Network
     { case: 'subnets in one zone', props: { vpcSubnets: { availabilityZones: ['us-east-1b'] } }, message: /a serverless cache needs subnets in at least two Availability Zones, but the selected subnets are all in us-east-1b\./ },
     { case: 'a VPC with one zone', props: (stack) => ({ vpc: oneZoneVpc(stack) }), message: /a serverless cache needs subnets in at least two Availability Zones, but the selected subnets are all in us-east-1a\./ },
@@ -518,12 +563,12 @@ describe('synth-time rules', () => {
   });
 
   test('every problem is reported at once', () => {
-    const error = errorOf(() => build({ maxDataStorageGb: 0, dailySnapshotTime: 'noon', removalPolicy: RemovalPolicy.SNAPSHOT }));
+    const error = errorOf(() => build({ cacheUsageLimits: { dataStorageMaximumSize: Size.gibibytes(0) }, dailySnapshotTime: 'noon', removalPolicy: RemovalPolicy.SNAPSHOT }));
     expect(error.split('\n  - ')).toHaveLength(4);
   });
 
   test('the defaults and a token name pass', () => {
-    const { stack } = build({ cacheName: Token.asString({ Ref: 'CacheName' }) });
+    const { stack } = build({ serverlessCacheName: Token.asString({ Ref: 'CacheName' }) });
     Template.fromStack(stack).hasResourceProperties(SERVERLESS_CACHE, { ServerlessCacheName: { Ref: 'CacheName' } });
     expect(() => build()).not.toThrow();
   });

@@ -1,4 +1,4 @@
-import { App, Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { App, Duration, RemovalPolicy, Size, Stack, Token } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -12,6 +12,7 @@ import {
   CacheAuthentication,
   CacheEngineVersion,
   CacheUser,
+  ISessionStoreCache,
   SecretRotation,
   SecureRedisCluster,
   ServerlessSessionStoreOptions,
@@ -33,6 +34,14 @@ const REPLICATION_GROUP = 'AWS::ElastiCache::ReplicationGroup';
 const SERVERLESS_CACHE = 'AWS::ElastiCache::ServerlessCache';
 const USER = 'AWS::ElastiCache::User';
 const USER_GROUP = 'AWS::ElastiCache::UserGroup';
+
+/** The lowest limits ElastiCache Serverless takes. */
+const LOWEST_LIMITS: ServerlessSessionStoreOptions = {
+  cacheUsageLimits: { dataStorageMaximumSize: Size.gibibytes(1), requestRateLimitMaximum: 1000 },
+};
+const TEN_GB_5000_ECPU: ServerlessSessionStoreOptions = {
+  cacheUsageLimits: { dataStorageMaximumSize: Size.gibibytes(10), requestRateLimitMaximum: 5000 },
+};
 
 const ISOLATED_SUBNETS = ['subnet-0a000000000000001', 'subnet-0b000000000000002', 'subnet-0c000000000000003'];
 
@@ -97,6 +106,36 @@ function containerEnvironment(template: Template, containerName: string): Record
   expect(container).toBeDefined();
   return Object.fromEntries((container.Environment ?? []).map((e: any) => [e.Name, e.Value]));
 }
+
+describe('SessionStoreCache.isSessionStoreCache() and ISessionStoreCache', () => {
+  test('true for a store of either kind, false for its caches and anything else', () => {
+    const nodes = build();
+    const serverless = buildServerless();
+
+    expect(SessionStoreCache.isSessionStoreCache(nodes.cache)).toBe(true);
+    expect(SessionStoreCache.isSessionStoreCache(serverless.cache)).toBe(true);
+    expect(SessionStoreCache.isSessionStoreCache(nodes.cache.cluster)).toBe(false);
+    expect(SessionStoreCache.isSessionStoreCache(serverless.cache.serverless)).toBe(false);
+    for (const value of [null, undefined, {}, 'SessionStoreCache']) {
+      expect(SessionStoreCache.isSessionStoreCache(value)).toBe(false);
+    }
+    // The mark is a global symbol: a store made by another copy of the library is recognized.
+    expect(SessionStoreCache.isSessionStoreCache({ [Symbol.for('cdk-secure-elasticache.SessionStoreCache')]: true })).toBe(true);
+  });
+
+  test('a construct that takes an ISessionStoreCache wires its consumer through the interface alone', () => {
+    const { stack, cache } = build();
+    const store: ISessionStoreCache = cache;
+    const fn = lambdaFunction(stack, importedVpc(stack, 'FnVpc'));
+    store.grantSessionAccess(SessionStoreConsumer.lambdaFunction(fn));
+
+    const env = Template.fromStack(stack).findResources('AWS::Lambda::Function')[logicalIdOf(fn)].Properties.Environment.Variables;
+    expect(env.SESSION_STORE_TTL_SECONDS).toBe(String(store.sessionTtl.toSeconds()));
+    expect(env.SESSION_STORE_KEY_PREFIX).toBe(store.keyPrefix);
+    expect(env.SESSION_STORE_SECRET_ARN).toEqual(stack.resolve(store.secret!.secretArn));
+    expect(store.metric('CurrConnections').metricName).toBe('CurrConnections');
+  });
+});
 
 describe('node-based deployment (the default)', () => {
   test('is a SecureRedisCluster with cluster mode off, Multi-AZ and one replica', () => {
@@ -420,19 +459,19 @@ describe('serverless deployment', () => {
   });
 
   test('limits data storage only when asked', () => {
-    const template = Template.fromStack(buildServerless({ maxDataStorageGb: 10 }).stack);
+    const template = Template.fromStack(buildServerless({ cacheUsageLimits: { dataStorageMaximumSize: Size.gibibytes(10) } }).stack);
 
     expect(onlyProps(template, SERVERLESS_CACHE).CacheUsageLimits).toEqual({ DataStorage: { Maximum: 10, Unit: 'GB' } });
   });
 
   test('limits ECPUs only when asked', () => {
-    const template = Template.fromStack(buildServerless({ maxEcpuPerSecond: 5000 }).stack);
+    const template = Template.fromStack(buildServerless({ cacheUsageLimits: { requestRateLimitMaximum: 5000 } }).stack);
 
     expect(onlyProps(template, SERVERLESS_CACHE).CacheUsageLimits).toEqual({ ECPUPerSecond: { Maximum: 5000 } });
   });
 
   test('alarms at 75% of the data limit, in bytes of BytesUsedForCache', () => {
-    const { stack, cache } = buildServerless({ maxDataStorageGb: 10 });
+    const { stack, cache } = buildServerless({ cacheUsageLimits: { dataStorageMaximumSize: Size.gibibytes(10) } });
     const alarms = alarmsOf(Template.fromStack(stack));
 
     expect(alarms).toHaveLength(1);
@@ -448,7 +487,7 @@ describe('serverless deployment', () => {
   });
 
   test('alarms at 75% of the ECPU limit, as ElastiCacheProcessingUnits summed per minute', () => {
-    const { stack, cache } = buildServerless({ maxEcpuPerSecond: 5000 });
+    const { stack, cache } = buildServerless({ cacheUsageLimits: { requestRateLimitMaximum: 5000 } });
     const alarms = alarmsOf(Template.fromStack(stack));
 
     expect(alarms).toHaveLength(1);
@@ -464,7 +503,7 @@ describe('serverless deployment', () => {
   });
 
   test('the smallest limits give the smallest thresholds', () => {
-    const template = Template.fromStack(buildServerless({ maxDataStorageGb: 1, maxEcpuPerSecond: 1000 }).stack);
+    const template = Template.fromStack(buildServerless(LOWEST_LIMITS).stack);
 
     expect(onlyProps(template, SERVERLESS_CACHE).CacheUsageLimits).toEqual({
       DataStorage: { Maximum: 1, Unit: 'GB' },
@@ -475,7 +514,7 @@ describe('serverless deployment', () => {
   });
 
   test('usage alarms notify the alarm topic', () => {
-    const { stack } = buildServerless({ maxDataStorageGb: 10, maxEcpuPerSecond: 5000 }, (s) => ({ alarmTopic: encryptedTopic(s) }));
+    const { stack } = buildServerless(TEN_GB_5000_ECPU, (s) => ({ alarmTopic: encryptedTopic(s) }));
     const template = Template.fromStack(stack);
 
     template.resourceCountIs('AWS::CloudWatch::Alarm', 2);
@@ -486,7 +525,7 @@ describe('serverless deployment', () => {
   });
 
   test('usage alarms notify the store\'s own encrypted topic without a topic', () => {
-    const { stack, cache } = buildServerless({ maxDataStorageGb: 10 });
+    const { stack, cache } = buildServerless({ cacheUsageLimits: { dataStorageMaximumSize: Size.gibibytes(10) } });
     const template = Template.fromStack(stack);
     template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
     template.allResourcesProperties('AWS::CloudWatch::Alarm', {
@@ -627,7 +666,7 @@ describe('serverless names', () => {
     };
     const base = nameOf({});
     expect(nameOf({}, (s) => ({ encryptionKey: new kms.Key(s, 'OtherKey') }))).not.toBe(base);
-    expect(nameOf({ maxDataStorageGb: 10 })).toBe(base);
+    expect(nameOf({ cacheUsageLimits: { dataStorageMaximumSize: Size.gibibytes(10) } })).toBe(base);
     expect(nameOf({}, { backupRetention: Duration.days(3) })).toBe(base);
   });
 
@@ -639,7 +678,7 @@ describe('serverless names', () => {
   });
 
   test('a given cache name is lowercased and names the users, the group and the final snapshot, with the stack UUID', () => {
-    const { stack, cache } = buildServerless({ cacheName: 'Shop-Sessions' });
+    const { stack, cache } = buildServerless({ serverlessCacheName: 'Shop-Sessions' });
     const template = Template.fromStack(stack);
 
     expect(evaluate(stack, cache.serverlessCacheName)).toBe('shop-sessions');
@@ -682,7 +721,7 @@ describe('serverless names', () => {
 
   test('ids derived from a given 40-character name keep its end', () => {
     const name = `shop-${'x'.repeat(26)}-a1b2c3d4`;
-    const { stack, cache } = buildServerless({ cacheName: name });
+    const { stack, cache } = buildServerless({ serverlessCacheName: name });
     const template = Template.fromStack(stack);
 
     expect(name).toHaveLength(40);
@@ -693,7 +732,7 @@ describe('serverless names', () => {
   });
 
   test('a cache name from a token reaches the template unchanged', () => {
-    const { stack } = buildServerless({ cacheName: Token.asString({ Ref: 'CacheName' }) });
+    const { stack } = buildServerless({ serverlessCacheName: Token.asString({ Ref: 'CacheName' }) });
     const template = Template.fromStack(stack);
 
     template.hasResourceProperties(SERVERLESS_CACHE, { ServerlessCacheName: { Ref: 'CacheName' } });
@@ -855,7 +894,10 @@ describe('node-based authentication', () => {
     expect(cache.username).toBe('sessions-app');
     expect(cache.secret).toBe(cache.cluster!.userSecret('sessions-app'));
     expect(cache.cluster!.authTokenSecret).toBeUndefined();
-    template.hasResourceProperties(REPLICATION_GROUP, { UserGroupIds: [{ Ref: logicalIdOf(cache.cluster!.cfnUserGroup!) }], AuthToken: Match.absent() });
+    template.hasResourceProperties(REPLICATION_GROUP, {
+      UserGroupIds: [{ Ref: logicalIdOf(cache.cluster!.cfnUserGroup!) }],
+      AuthToken: Match.absent(),
+    });
     template.hasResourceProperties(USER, { UserName: 'sessions-app', AccessString: AccessString.readWrite('sess:*').value });
   });
 
@@ -1092,7 +1134,7 @@ describe('metric()', () => {
   });
 
   test('on serverless reads the cache by its clusterId dimension', () => {
-    const { stack, cache } = buildServerless({ cacheName: 'shop-sessions' });
+    const { stack, cache } = buildServerless({ serverlessCacheName: 'shop-sessions' });
     const metric = cache.metric('ThrottledCmds', { statistic: cloudwatch.Stats.SUM, period: Duration.minutes(1) });
 
     expect(metric.namespace).toBe('AWS/ElastiCache');
@@ -1185,7 +1227,7 @@ describe('addRecommendedAlarms()', () => {
   });
 
   test('on serverless: add to the usage alarms, and notify the given topic, else the alarm topic', () => {
-    const withLimits = buildServerless({ maxDataStorageGb: 10, maxEcpuPerSecond: 5000 }, (s) => ({ alarmTopic: encryptedTopic(s) }));
+    const withLimits = buildServerless(TEN_GB_5000_ECPU, (s) => ({ alarmTopic: encryptedTopic(s) }));
     withLimits.cache.addRecommendedAlarms();
     const template = Template.fromStack(withLimits.stack);
     template.resourceCountIs('AWS::CloudWatch::Alarm', 3);
@@ -1243,40 +1285,52 @@ describe('synth-time rules', () => {
       message: /serverless needs Valkey 7\.2\+ or Redis OSS 7\.0\+, not redis 6\.2\. Leave engineVersion unset for Valkey 8\./,
     },
     // Usage limits
-    { case: 'maxDataStorageGb 0', props: { deployment: serverless({ maxDataStorageGb: 0 }) }, message: /maxDataStorageGb must be an integer from 1 to 5000, got 0\. ElastiCache Serverless allows 1 to 5,000 GB\./ },
-    { case: 'maxDataStorageGb above 5000', props: { deployment: serverless({ maxDataStorageGb: 5001 }) }, message: /maxDataStorageGb must be an integer from 1 to 5000, got 5001\. ElastiCache Serverless allows 1 to 5,000 GB\./ },
-    { case: 'maxDataStorageGb fractional', props: { deployment: serverless({ maxDataStorageGb: 1.5 }) }, message: /maxDataStorageGb must be an integer from 1 to 5000, got 1\.5\./ },
     {
-      case: 'maxEcpuPerSecond below 1,000',
-      props: { deployment: serverless({ maxEcpuPerSecond: 999 }) },
-      message: /maxEcpuPerSecond must be an integer from 1000 to 15000000, got 999\. ElastiCache Serverless allows 1,000 to 15,000,000 ECPUs per second\./,
+      case: 'dataStorageMaximumSize 0',
+      props: { deployment: serverless({ cacheUsageLimits: { dataStorageMaximumSize: Size.gibibytes(0) } }) },
+      message: /cacheUsageLimits\.dataStorageMaximumSize must be whole gibibytes from 1 to 5,000 \(ElastiCache's GB\), got 0 GiB\./,
     },
     {
-      case: 'maxEcpuPerSecond above 15,000,000',
-      props: { deployment: serverless({ maxEcpuPerSecond: 15_000_001 }) },
-      message: /maxEcpuPerSecond must be an integer from 1000 to 15000000, got 15000001\. ElastiCache Serverless allows 1,000 to 15,000,000 ECPUs per second\./,
+      case: 'dataStorageMaximumSize above 5000 GiB',
+      props: { deployment: serverless({ cacheUsageLimits: { dataStorageMaximumSize: Size.gibibytes(5001) } }) },
+      message: /cacheUsageLimits\.dataStorageMaximumSize must be whole gibibytes from 1 to 5,000 \(ElastiCache's GB\), got 5001 GiB/,
+    },
+    {
+      case: 'dataStorageMaximumSize fractional',
+      props: { deployment: serverless({ cacheUsageLimits: { dataStorageMaximumSize: Size.gibibytes(1.5) } }) },
+      message: /cacheUsageLimits\.dataStorageMaximumSize must be whole gibibytes from 1 to 5,000 \(ElastiCache's GB\), got 1\.5 GiB/,
+    },
+    {
+      case: 'requestRateLimitMaximum below 1,000',
+      props: { deployment: serverless({ cacheUsageLimits: { requestRateLimitMaximum: 999 } }) },
+      message: /cacheUsageLimits\.requestRateLimitMaximum must be an integer from 1000 to 15000000, got 999\. ElastiCache Serverless allows 1,000 to 15,000,000 ECPUs per second\./,
+    },
+    {
+      case: 'requestRateLimitMaximum above 15,000,000',
+      props: { deployment: serverless({ cacheUsageLimits: { requestRateLimitMaximum: 15_000_001 } }) },
+      message: /cacheUsageLimits\.requestRateLimitMaximum must be an integer from 1000 to 15000000, got 15000001\. ElastiCache Serverless allows 1,000 to 15,000,000 ECPUs per second\./,
     },
     // Cache name
-    { case: 'cacheName of 41 characters', props: { deployment: serverless({ cacheName: 'a'.repeat(41) }) }, message: /cacheName "a{41}" has 41 characters; ElastiCache allows 1 to 40\./ },
+    { case: 'serverlessCacheName of 41 characters', props: { deployment: serverless({ serverlessCacheName: 'a'.repeat(41) }) }, message: /serverlessCacheName "a{41}" has 41 characters; ElastiCache allows 1 to 40\./ },
     {
-      case: 'cacheName starting with a digit',
-      props: { deployment: serverless({ cacheName: '1sessions' }) },
-      message: /cacheName "1sessions" must start with a letter and contain only letters, digits and hyphens\./,
+      case: 'serverlessCacheName starting with a digit',
+      props: { deployment: serverless({ serverlessCacheName: '1sessions' }) },
+      message: /serverlessCacheName "1sessions" must start with a letter and contain only letters, digits and hyphens\./,
     },
     {
-      case: 'cacheName with a dot',
-      props: { deployment: serverless({ cacheName: 'shop.sessions' }) },
-      message: /cacheName "shop\.sessions" must start with a letter and contain only letters, digits and hyphens\./,
+      case: 'serverlessCacheName with a dot',
+      props: { deployment: serverless({ serverlessCacheName: 'shop.sessions' }) },
+      message: /serverlessCacheName "shop\.sessions" must start with a letter and contain only letters, digits and hyphens\./,
     },
     {
-      case: 'cacheName with two hyphens in a row',
-      props: { deployment: serverless({ cacheName: 'shop--sessions' }) },
-      message: /cacheName "shop--sessions" must not contain two hyphens in a row or end with a hyphen\./,
+      case: 'serverlessCacheName with two hyphens in a row',
+      props: { deployment: serverless({ serverlessCacheName: 'shop--sessions' }) },
+      message: /serverlessCacheName "shop--sessions" must not contain two hyphens in a row or end with a hyphen\./,
     },
     {
-      case: 'cacheName ending with a hyphen',
-      props: { deployment: serverless({ cacheName: 'sessions-' }) },
-      message: /cacheName "sessions-" must not contain two hyphens in a row or end with a hyphen\./,
+      case: 'serverlessCacheName ending with a hyphen',
+      props: { deployment: serverless({ serverlessCacheName: 'sessions-' }) },
+      message: /serverlessCacheName "sessions-" must not contain two hyphens in a row or end with a hyphen\./,
     },
     // Events
     {
@@ -1419,7 +1473,7 @@ describe('synth-time rules', () => {
 
     expect(() => new SessionStoreCache(stack, 'Sessions', {
       vpc: importedVpc(stack),
-      deployment: SessionStoreDeployment.serverless({ cacheName: '1sessions', maxDataStorageGb: 0 }),
+      deployment: SessionStoreDeployment.serverless({ serverlessCacheName: '1sessions', cacheUsageLimits: { dataStorageMaximumSize: Size.gibibytes(0) } }),
       sessionTtl: Duration.seconds(0),
       keyPrefix: '*',
       removalPolicy: RemovalPolicy.SNAPSHOT,
@@ -1427,8 +1481,8 @@ describe('synth-time rules', () => {
       '^\\[TestStack/Sessions\\] invalid configuration:',
       '  - sessionTtl must be a whole number of seconds.*',
       '  - keyPrefix "\\*" must be non-empty.*',
-      '  - cacheName "1sessions" must start with a letter.*',
-      '  - maxDataStorageGb must be an integer from 1 to 5000, got 0\\..*',
+      '  - serverlessCacheName "1sessions" must start with a letter.*',
+      '  - cacheUsageLimits\\.dataStorageMaximumSize must be whole gibibytes from 1 to 5,000.*',
       '  - removalPolicy SNAPSHOT does not apply to serverless caches.*$',
     ].join('\n')));
   });
@@ -1438,14 +1492,14 @@ describe('synth-time rules', () => {
 
     expect(() => new SessionStoreCache(stack, 'Sessions', {
       vpc: importedVpc(stack),
-      deployment: SessionStoreDeployment.serverless({ cacheName: 'a'.repeat(40), maxDataStorageGb: 5000, maxEcpuPerSecond: 15_000_000 }),
+      deployment: SessionStoreDeployment.serverless({ serverlessCacheName: 'a'.repeat(40), cacheUsageLimits: { dataStorageMaximumSize: Size.gibibytes(5000), requestRateLimitMaximum: 15_000_000 } }),
       sessionTtl: Duration.seconds(1),
       keyPrefix: 'a',
       backupRetention: Duration.days(35),
     })).not.toThrow();
     expect(() => new SessionStoreCache(stack, 'Other', {
       vpc: importedVpc(stack, 'Vpc2'),
-      deployment: SessionStoreDeployment.serverless({ maxDataStorageGb: 1, maxEcpuPerSecond: 1000 }),
+      deployment: SessionStoreDeployment.serverless(LOWEST_LIMITS),
       backupRetention: Duration.days(1),
       engineVersion: CacheEngineVersion.REDIS_7_0,
     })).not.toThrow();

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { App, Stack, Validations } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -52,6 +53,7 @@ const GIVENS: Record<string, { library?: boolean; make: (stack: Stack, given: (n
       vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
     }),
   },
+  dashboard: { make: (stack) => new cloudwatch.Dashboard(stack, 'Dashboard') },
   apiRole: { make: (stack) => new iam.Role(stack, 'ApiRole', { assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com') }) },
   ordersService: { make: (stack) => new iam.Role(stack, 'OrdersService', { assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com') }) },
   tokenSecret: {

@@ -170,9 +170,9 @@ test('with a name of your own, a replacing change fails unless the same change g
     ['port and a new replicationGroupId', false],
     ['port, with your own clusterName', true],
     ['port and a new clusterName', false],
-    ['serverless encryptionKey, with your own cacheName', true],
-    ['encryptionKey, with your own cacheName', true],
-    ['encryptionKey and a new cacheName', false],
+    ['serverless encryptionKey, with your own serverlessCacheName', true],
+    ['encryptionKey, with your own serverlessCacheName', true],
+    ['encryptionKey and a new serverlessCacheName', false],
   ]);
 });
 

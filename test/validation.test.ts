@@ -1,4 +1,4 @@
-import { App, CfnParameter, Duration, Stack, Token } from 'aws-cdk-lib';
+import { App, CfnParameter, Duration, Size, Stack, Token } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -502,15 +502,15 @@ describe('tokens that would hide a conflict', () => {
     },
     {
       construct: 'SessionStoreCache',
-      case: 'serverless maxDataStorageGb from a parameter (its alarm threshold would be garbage)',
-      props: (stack) => ({ deployment: SessionStoreDeployment.serverless({ maxDataStorageGb: new CfnParameter(stack, 'Gb', { type: 'Number' }).valueAsNumber }) }),
-      message: /maxDataStorageGb comes from a token, but its alarm threshold \(75% of the limit\) must be computed at synth\. Give a number\./,
+      case: 'serverless dataStorageMaximumSize from a parameter (its alarm threshold would be garbage)',
+      props: (stack) => ({ deployment: SessionStoreDeployment.serverless({ cacheUsageLimits: { dataStorageMaximumSize: Size.gibibytes(new CfnParameter(stack, 'Gb', { type: 'Number' }).valueAsNumber) } }) }),
+      message: /cacheUsageLimits\.dataStorageMaximumSize comes from a token, but its alarm threshold \(75% of the limit\) must be computed at synth\. Give Size\.gibibytes\(n\)\./,
     },
     {
       construct: 'SessionStoreCache',
-      case: 'serverless maxEcpuPerSecond from a parameter',
-      props: (stack) => ({ deployment: SessionStoreDeployment.serverless({ maxEcpuPerSecond: new CfnParameter(stack, 'Ecpu', { type: 'Number' }).valueAsNumber }) }),
-      message: /maxEcpuPerSecond comes from a token, but its alarm threshold/,
+      case: 'serverless requestRateLimitMaximum from a parameter',
+      props: (stack) => ({ deployment: SessionStoreDeployment.serverless({ cacheUsageLimits: { requestRateLimitMaximum: new CfnParameter(stack, 'Ecpu', { type: 'Number' }).valueAsNumber } }) }),
+      message: /cacheUsageLimits\.requestRateLimitMaximum comes from a token, but its alarm threshold/,
     },
   ];
   test.each(tokenRows)('$construct: $case', ({ construct, props, message, at }) => {

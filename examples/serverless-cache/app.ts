@@ -17,7 +17,7 @@
  * it into your app", beside it as here: it imports the library as `cdk-secure-elasticache`.
  */
 import * as path from 'path';
-import { App, AppProps, CfnOutput, Duration, StackProps } from 'aws-cdk-lib';
+import { App, AppProps, CfnOutput, Duration, Size, StackProps } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { Construct } from 'constructs';
 import { AppFunction } from '../shared/app-function';
@@ -91,8 +91,7 @@ class ServerlessCatalogStack extends ServiceStack {
       ]),
       allowedConnections: [readerSecurityGroup],
       // Alarms at 75% of each; past them ElastiCache evicts (storage) or throttles (ECPUs).
-      maxDataStorageGb: 10,
-      maxEcpuPerSecond: 5000,
+      cacheUsageLimits: { dataStorageMaximumSize: Size.gibibytes(10), requestRateLimitMaximum: 5000 },
       alarmTopic: this.createAlarmTopic(),
       // The password rotates every 30 days; an instance that is refused reads the secret again.
       // The rotation function reuses the two endpoints above instead of creating its own pair,

@@ -16,7 +16,7 @@
  * it into your app", beside it as here: it imports the library as `cdk-secure-elasticache`.
  */
 import * as path from 'path';
-import { App, AppProps, CfnOutput, Duration, StackProps } from 'aws-cdk-lib';
+import { App, AppProps, CfnOutput, Duration, Size, StackProps } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { Construct } from 'constructs';
 import { ApiFront } from '../shared/api-front';
@@ -172,7 +172,9 @@ export function createApp(props?: AppProps): App {
     env: ENV,
     cidr: '10.43.0.0/16',
     // Capacity follows the load up to these limits; alarms fire at 75% of each.
-    deployment: SessionStoreDeployment.serverless({ maxDataStorageGb: 10, maxEcpuPerSecond: 5000 }),
+    deployment: SessionStoreDeployment.serverless({
+      cacheUsageLimits: { dataStorageMaximumSize: Size.gibibytes(10), requestRateLimitMaximum: 5000 },
+    }),
     // Its API logs through the account's role, which the other stack sets up first.
     accountCloudWatchRole: false,
   });

@@ -1,10 +1,11 @@
-import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Size, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import {
-  AccessString, AuthToken, CacheAuthentication, CacheEngineVersion, CacheUser, CacheUserGroup, MemcachedEngineVersion, SecretRotation, SecureRedisCluster,
+  AccessString, AuthToken, CacheAuthentication, CacheEngineVersion, CacheUser, CacheUserGroup, MemcachedEngineVersion, SecretRotation,
+  SecureRedisCluster,
   SecureRedisClusterProps, SecureServerlessCache, SecureServerlessCacheProps,
   SessionStoreCache, SessionStoreCacheProps, SessionStoreDeployment, ShardedMemcached, ShardedMemcachedProps,
   TransitEncryptionMode,
@@ -138,9 +139,9 @@ export const SESSION_SCENARIOS: Array<Scenario<SessionStoreCacheProps>> = [
   { change: 'nodes: removalPolicy SNAPSHOT to RETAIN', after: () => ({ removalPolicy: RemovalPolicy.RETAIN }) },
   { change: 'deployment: nodes to serverless', after: () => serverless() },
   { change: 'serverless: vpcSubnets', before: () => serverless(), after: () => ({ ...serverless(), vpcSubnets: twoSubnets() }) },
-  { change: 'serverless: maxDataStorageGb', before: () => serverless(), after: () => serverless({ maxDataStorageGb: 10 }) },
-  { change: 'serverless: maxEcpuPerSecond', before: () => serverless(), after: () => serverless({ maxEcpuPerSecond: 5000 }) },
-  { change: 'serverless: cacheName: give one', before: () => serverless(), after: () => serverless({ cacheName: 'shop-sessions' }) },
+  { change: 'serverless: cacheUsageLimits.dataStorageMaximumSize', before: () => serverless(), after: () => serverless({ cacheUsageLimits: { dataStorageMaximumSize: Size.gibibytes(10) } }) },
+  { change: 'serverless: cacheUsageLimits.requestRateLimitMaximum', before: () => serverless(), after: () => serverless({ cacheUsageLimits: { requestRateLimitMaximum: 5000 } }) },
+  { change: 'serverless: serverlessCacheName: give one', before: () => serverless(), after: () => serverless({ serverlessCacheName: 'shop-sessions' }) },
   { change: 'serverless: iamAuthentication on', before: () => serverless(), after: () => serverless({ iamAuthentication: true }) },
   { change: 'serverless: sessionTtl', before: () => serverless(), after: () => ({ ...serverless(), sessionTtl: Duration.hours(12) }) },
   { change: 'serverless: keyPrefix', before: () => serverless(), after: () => ({ ...serverless(), keyPrefix: 'app1:sess:' }) },
@@ -151,7 +152,7 @@ export const SESSION_SCENARIOS: Array<Scenario<SessionStoreCacheProps>> = [
   },
   { change: 'serverless: encryptionKey', before: () => serverless(), after: (s) => ({ ...serverless(), encryptionKey: key(s) }) },
   { change: 'serverless: backupRetention', before: () => serverless(), after: () => ({ ...serverless(), backupRetention: Duration.days(20) }) },
-  { change: 'serverless: alarmTopic', before: () => serverless({ maxDataStorageGb: 10 }), after: (s) => ({ ...serverless({ maxDataStorageGb: 10 }), alarmTopic: topic(s) }) },
+  { change: 'serverless: alarmTopic', before: () => serverless({ cacheUsageLimits: { dataStorageMaximumSize: Size.gibibytes(10) } }), after: (s) => ({ ...serverless({ cacheUsageLimits: { dataStorageMaximumSize: Size.gibibytes(10) } }), alarmTopic: topic(s) }) },
   {
     change: 'serverless: secretRotation every 30 to every 7 days',
     before: () => serverless(),
@@ -185,15 +186,15 @@ export const SERVERLESS_SCENARIOS: Array<Scenario<SecureServerlessCacheProps>> =
     change: 'snapshotArnsToRestore: restore from a backup',
     after: () => ({ snapshotArnsToRestore: ['arn:aws:elasticache:us-east-1:123456789012:serverlesscachesnapshot:orders-backup'] }),
   },
-  { change: 'minDataStorageGb: set', after: () => ({ minDataStorageGb: 2 }) },
-  { change: 'maxDataStorageGb: set', after: () => ({ maxDataStorageGb: 10 }) },
-  { change: 'maxDataStorageGb: 10 to 20', before: () => ({ maxDataStorageGb: 10 }), after: () => ({ maxDataStorageGb: 20 }) },
-  { change: 'minEcpuPerSecond: set', after: () => ({ minEcpuPerSecond: 2000 }) },
-  { change: 'maxEcpuPerSecond: set', after: () => ({ maxEcpuPerSecond: 5000 }) },
-  { change: 'alarmTopic: your own', before: () => ({ maxDataStorageGb: 10 }), after: (s) => ({ maxDataStorageGb: 10, alarmTopic: topic(s) }) },
+  { change: 'cacheUsageLimits: dataStorageMinimumSize set', after: () => ({ cacheUsageLimits: { dataStorageMinimumSize: Size.gibibytes(2) } }) },
+  { change: 'cacheUsageLimits: dataStorageMaximumSize set', after: () => ({ cacheUsageLimits: { dataStorageMaximumSize: Size.gibibytes(10) } }) },
+  { change: 'cacheUsageLimits: dataStorageMaximumSize 10 to 20 GiB', before: () => ({ cacheUsageLimits: { dataStorageMaximumSize: Size.gibibytes(10) } }), after: () => ({ cacheUsageLimits: { dataStorageMaximumSize: Size.gibibytes(20) } }) },
+  { change: 'cacheUsageLimits: requestRateLimitMinimum set', after: () => ({ cacheUsageLimits: { requestRateLimitMinimum: 2000 } }) },
+  { change: 'cacheUsageLimits: requestRateLimitMaximum set', after: () => ({ cacheUsageLimits: { requestRateLimitMaximum: 5000 } }) },
+  { change: 'alarmTopic: your own', before: () => ({ cacheUsageLimits: { dataStorageMaximumSize: Size.gibibytes(10) } }), after: (s) => ({ cacheUsageLimits: { dataStorageMaximumSize: Size.gibibytes(10) }, alarmTopic: topic(s) }) },
   { change: 'secretRotation: every 30 to every 7 days', after: () => ({ secretRotation: SecretRotation.enabled({ schedule: Duration.days(7) }) }) },
   { change: 'secretRotation: off', after: () => ({ secretRotation: SecretRotation.disabled() }) },
-  { change: 'cacheName: give one', after: () => ({ cacheName: 'orders-cache' }) },
+  { change: 'serverlessCacheName: give one', after: () => ({ serverlessCacheName: 'orders-cache' }) },
   { change: 'description', after: () => ({ description: 'Orders cache' }) },
 ];
 
@@ -209,21 +210,21 @@ export const OWN_NAME_SCENARIOS = {
   ] as Array<Scenario<ShardedMemcachedProps>>,
   sessions: [
     {
-      change: 'serverless encryptionKey, with your own cacheName',
-      before: () => serverless({ cacheName: 'shop-sessions' }),
-      after: (s: Stack) => ({ ...serverless({ cacheName: 'shop-sessions' }), encryptionKey: key(s) }),
+      change: 'serverless encryptionKey, with your own serverlessCacheName',
+      before: () => serverless({ serverlessCacheName: 'shop-sessions' }),
+      after: (s: Stack) => ({ ...serverless({ serverlessCacheName: 'shop-sessions' }), encryptionKey: key(s) }),
     },
   ] as Array<Scenario<SessionStoreCacheProps>>,
   serverless: [
     {
-      change: 'encryptionKey, with your own cacheName',
-      before: () => ({ cacheName: 'orders-cache' }),
-      after: (s: Stack) => ({ cacheName: 'orders-cache', encryptionKey: key(s) }),
+      change: 'encryptionKey, with your own serverlessCacheName',
+      before: () => ({ serverlessCacheName: 'orders-cache' }),
+      after: (s: Stack) => ({ serverlessCacheName: 'orders-cache', encryptionKey: key(s) }),
     },
     {
-      change: 'encryptionKey and a new cacheName',
-      before: () => ({ cacheName: 'orders-cache' }),
-      after: (s: Stack) => ({ cacheName: 'orders-cache-2', encryptionKey: key(s) }),
+      change: 'encryptionKey and a new serverlessCacheName',
+      before: () => ({ serverlessCacheName: 'orders-cache' }),
+      after: (s: Stack) => ({ serverlessCacheName: 'orders-cache-2', encryptionKey: key(s) }),
     },
   ] as Array<Scenario<SecureServerlessCacheProps>>,
 };
