@@ -22,7 +22,7 @@ import { defaultCacheId, replacementAwareName, validateCacheId } from './private
 import { grantConnectOn, ImportedGroupFacts, missingAttribute, validateIamUserNames, validateImportedGroup } from './private/imports';
 import { createKey } from './private/keys';
 import { createEncryptedLogGroup } from './private/log-key';
-import { createNodeAlarms, nodeMetric, NodeAlarmSpec, nodesMath } from './private/metrics';
+import { createNodeAlarms, metricEnvironment, nodeMetric, NodeAlarmSpec, nodesMath } from './private/metrics';
 import { checkZoneSpread, createCacheSecurity, createSubnetGroup, refuseWorldOpenIngress, selectCacheSubnets, validateAllowedConnections } from './private/network';
 import { everyNodeId, nodeIdFragments, nodeIdsOf, Topology } from './private/node-ids';
 import { NodeTypeInfo } from './private/node-types';
@@ -698,12 +698,7 @@ export abstract class SecureRedisClusterBase extends Resource implements ISecure
   public metric(metricName: string, props: CacheMetricOptions = {}): cloudwatch.Metric {
     const { cacheClusterId, ...metricProps } = props;
     // A group imported from another account or Region: its metrics are read there.
-    const stack = Stack.of(this);
-    const where = {
-      ...(this.env.account !== stack.account ? { account: this.env.account } : {}),
-      ...(this.env.region !== stack.region ? { region: this.env.region } : {}),
-    };
-    return nodeMetric(cacheClusterId ?? this.nodeIds[0], metricName, { ...where, ...metricProps });
+    return nodeMetric(cacheClusterId ?? this.nodeIds[0], metricName, { ...metricEnvironment(this), ...metricProps });
   }
 
   /**
@@ -1122,7 +1117,7 @@ class ImportedSecureRedisCluster extends SecureRedisClusterBase {
   }
 }
 
-/** `arn:<partition>:elasticache:<region>:<account>:replicationgroup:<id>` (ElastiCache user guide, "Resource-level permissions"). */
+/** `arn:<partition>:elasticache:<region>:<account>:replicationgroup:<id>` (Service Authorization Reference, "Resource types defined by Amazon ElastiCache"). */
 function validateGroupArn(v: PropsValidator, arn: string | undefined): void {
   v.check(isLiteral(arn) && !/^arn:[a-z-]+:elasticache:[a-z0-9-]+:\d{12}:replicationgroup:[a-zA-Z][a-zA-Z0-9-]*$/.test(arn),
     `replicationGroupArn ${quote(arn)} is not the ARN of a replication group. Give arn:<partition>:elasticache:<region>:<account>:replicationgroup:<id>.`);

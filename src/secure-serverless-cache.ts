@@ -1,4 +1,4 @@
-import { ArnFormat, Duration, IResource, RemovalPolicy, Resource, Size, Stack, Token } from 'aws-cdk-lib';
+import { Arn, ArnFormat, Duration, IResource, RemovalPolicy, Resource, Size, Stack, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as elasticache from 'aws-cdk-lib/aws-elasticache';
@@ -17,7 +17,7 @@ import { defaultAlarmTopic } from './private/alarm-topic';
 import { defaultCacheId, finalSnapshotName, replacementAwareName, validateCacheId } from './private/ids';
 import { grantConnectOn, missingAttribute, validateIamUserNames } from './private/imports';
 import { createKey } from './private/keys';
-import { cacheMetric, createNodeAlarms, NodeAlarmSpec } from './private/metrics';
+import { cacheMetric, createNodeAlarms, metricEnvironment, NodeAlarmSpec } from './private/metrics';
 import { checkZoneSpread, createCacheSecurity, refuseWorldOpenIngress, selectCacheSubnets, validateAllowedConnections } from './private/network';
 import {
   BoundCacheUser, boundUserSecret, createUserGroup, iamUsersToConnect, KnownCacheUser, knownUsersOf, SHARED_GROUP_IAM_FIX, validateSharedUserGroup,
@@ -33,6 +33,7 @@ const SERVERLESS_PORT = 6379;
 const SERVERLESS_READER_PORT = 6380;
 /** ServerlessCacheName: 1 to 40 characters (CreateServerlessCache API reference). */
 const MAX_SERVERLESS_NAME_LENGTH = 40;
+const SECURE_SERVERLESS_CACHE_SYMBOL = Symbol.for('cdk-secure-elasticache.SecureServerlessCache');
 /** The import method named in the errors of an import. */
 const SERVERLESS_ATTRIBUTES_IMPORT = 'SecureServerlessCache.fromSecureServerlessCacheAttributes';
 
@@ -327,7 +328,8 @@ export abstract class SecureServerlessCacheBase extends Resource implements ISec
    * @default - average over 5 minutes
    */
   public metric(metricName: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return cacheMetric({ clusterId: this.serverlessCacheName }, metricName, props);
+    // A cache imported from another account or Region: its metrics are read there.
+    return cacheMetric({ clusterId: this.serverlessCacheName }, metricName, { ...metricEnvironment(this), ...props });
   }
 
   /**
@@ -404,7 +406,7 @@ export abstract class SecureServerlessCacheBase extends Resource implements ISec
 }
 
 /** The ARN of a serverless cache, from its name. */
-function serverlessCacheArn(scope: Construct, name: string): string {
+function serverlessCacheArnOf(scope: Construct, name: string): string {
   return Stack.of(scope).formatArn({ service: 'elasticache', resource: 'serverlesscache', resourceName: name, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
 }
 
@@ -414,9 +416,13 @@ class ImportedSecureServerlessCache extends SecureServerlessCacheBase {
   private readonly attrs: SecureServerlessCacheAttributes;
   private readonly _connections?: ec2.Connections;
 
-  constructor(scope: Construct, id: string, attrs: SecureServerlessCacheAttributes) {
-    super(scope, id);
+  constructor(scope: Construct, id: string, attrs: SecureServerlessCacheAttributes, arn?: string) {
+    super(scope, id, { environmentFromArn: arn });
     const v = new PropsValidator(this);
+    // arn:<partition>:elasticache:<region>:<account>:serverlesscache:<name> (Service Authorization
+    // Reference, "Resource types defined by Amazon ElastiCache").
+    v.check(isLiteral(arn) && !/^arn:[a-z-]+:elasticache:[a-z0-9-]+:\d{12}:serverlesscache:[a-zA-Z][a-zA-Z0-9-]*$/.test(arn),
+      `serverlessCacheArn ${quote(arn)} is not the ARN of a serverless cache. Give arn:<partition>:elasticache:<region>:<account>:serverlesscache:<name>.`);
     validateCacheId(v, 'serverlessCacheName', attrs.serverlessCacheName, MAX_SERVERLESS_NAME_LENGTH);
     validateIamUserNames(v, 'iamUserNames', attrs.iamUserNames ?? []);
     for (const [prop, address] of [['endpointAddress', attrs.endpointAddress], ['readerEndpointAddress', attrs.readerEndpointAddress]] as const) {
@@ -426,7 +432,7 @@ class ImportedSecureServerlessCache extends SecureServerlessCacheBase {
     v.throwIfInvalid();
     // ElastiCache stores the name in lowercase: the ARN and the metric dimension use that form.
     this.serverlessCacheName = isLiteral(attrs.serverlessCacheName) ? attrs.serverlessCacheName.toLowerCase() : attrs.serverlessCacheName;
-    this.serverlessCacheArn = serverlessCacheArn(this, this.serverlessCacheName);
+    this.serverlessCacheArn = arn ?? serverlessCacheArnOf(this, this.serverlessCacheName);
     this.attrs = attrs;
     if (attrs.securityGroups !== undefined) {
       this._connections = new ec2.Connections({ securityGroups: attrs.securityGroups, defaultPort: ec2.Port.tcp(SERVERLESS_PORT) });
@@ -455,8 +461,9 @@ class ImportedSecureServerlessCache extends SecureServerlessCacheBase {
     }
     const stack = Stack.of(this);
     // An IAM user's id is its name (ElastiCache user guide, "Authenticating with IAM").
+    // The users are in the cache's account and Region, which an import by ARN may name.
     return grantConnectOn(grantee, this.serverlessCacheArn, names.map((n) => stack.formatArn({
-      service: 'elasticache', resource: 'user', resourceName: n, arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+      service: 'elasticache', resource: 'user', resourceName: n, arnFormat: ArnFormat.COLON_RESOURCE_NAME, account: this.env.account, region: this.env.region,
     })));
   }
 }
@@ -487,6 +494,33 @@ export class SecureServerlessCache extends SecureServerlessCacheBase {
     return new ImportedSecureServerlessCache(scope, id, attrs);
   }
 
+  /**
+   * Imports a serverless cache by its name, in the stack's account and Region: enough for its
+   * ARN, metrics and `grantConnect(grantee, userName)`. For endpoints and `connections`, use
+   * `fromSecureServerlessCacheAttributes()`.
+   */
+  public static fromServerlessCacheName(scope: Construct, id: string, serverlessCacheName: string): ISecureServerlessCache {
+    return new ImportedSecureServerlessCache(scope, id, { serverlessCacheName });
+  }
+
+  /**
+   * Imports a serverless cache by its ARN, which may name another account or Region than the
+   * stack's: its metrics then read that account and Region, and `grantConnect(grantee, userName)`
+   * names its users there.
+   */
+  public static fromServerlessCacheArn(scope: Construct, id: string, serverlessCacheArn: string): ISecureServerlessCache {
+    const serverlessCacheName = Arn.split(serverlessCacheArn, ArnFormat.COLON_RESOURCE_NAME).resourceName ?? '';
+    return new ImportedSecureServerlessCache(scope, id, { serverlessCacheName }, serverlessCacheArn);
+  }
+
+  /**
+   * Whether `x` is a `SecureServerlessCache` that a stack creates (imports are not), also across
+   * copies of this library in one app.
+   */
+  public static isSecureServerlessCache(x: any): x is SecureServerlessCache {
+    return x !== null && typeof x === 'object' && SECURE_SERVERLESS_CACHE_SYMBOL in x;
+  }
+
   public readonly serverlessCacheName: string;
   public readonly serverlessCacheArn: string;
   public readonly connections: ec2.Connections;
@@ -515,6 +549,7 @@ export class SecureServerlessCache extends SecureServerlessCacheBase {
 
   constructor(scope: Construct, id: string, props: SecureServerlessCacheProps) {
     super(scope, id);
+    Object.defineProperty(this, SECURE_SERVERLESS_CACHE_SYMBOL, { value: true });
     this.props = props;
     const engine = props.engineVersion ?? CacheEngineVersion.VALKEY_8_2;
     this.engineVersion = engine;

@@ -467,6 +467,64 @@ describe('fromSecureServerlessCacheAttributes', () => {
   });
 });
 
+describe('fromServerlessCacheName, fromServerlessCacheArn, isSecureServerlessCache', () => {
+  const OTHER_ARN = 'arn:aws:elasticache:eu-west-1:210987654321:serverlesscache:orders-cache';
+  const roleIn = (stack: Construct) => new iam.Role(stack, 'App', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
+  const connectResources = (stack: Construct) => onlyProps(Template.fromStack(stack as any), 'AWS::IAM::Policy').PolicyDocument.Statement[0].Resource;
+
+  test('by name: the ARN in the stack\'s account and Region, metrics and grantConnect(grantee, userName)', () => {
+    const { stack } = newStack();
+    const cache = SecureServerlessCache.fromServerlessCacheName(stack, 'Imported', 'orders-cache');
+    cache.grantConnect(roleIn(stack), 'orders-app');
+
+    expect(stack.resolve(cache.serverlessCacheArn)).toEqual({
+      'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':elasticache:us-east-1:123456789012:serverlesscache:orders-cache']],
+    });
+    expect(cache.metricThrottledCmds().dimensions).toEqual({ clusterId: 'orders-cache' });
+    expect(JSON.stringify(connectResources(stack)[1])).toContain(':elasticache:us-east-1:123456789012:user:orders-app');
+    expect(errorOf(() => cache.endpoint)).toMatch(/was imported without endpointAddress/);
+  });
+
+  test('by ARN in another account and Region: metrics and users are read and named there', () => {
+    const { stack } = newStack();
+    const cache = SecureServerlessCache.fromServerlessCacheArn(stack, 'Imported', OTHER_ARN);
+    cache.grantConnect(roleIn(stack), 'orders-app');
+
+    expect(cache.serverlessCacheName).toBe('orders-cache');
+    expect(cache.serverlessCacheArn).toBe(OTHER_ARN);
+    const metric = cache.metricThrottledCmds();
+    expect([metric.account, metric.region, metric.dimensions]).toEqual(['210987654321', 'eu-west-1', { clusterId: 'orders-cache' }]);
+    expect(connectResources(stack)[0]).toBe(OTHER_ARN);
+    expect(JSON.stringify(connectResources(stack)[1])).toContain(':elasticache:eu-west-1:210987654321:user:orders-app');
+  });
+
+  test('a created cache\'s metrics carry no account or Region', () => {
+    const { cache } = build();
+    const metric = cache.metricThrottledCmds();
+
+    expect([metric.account, metric.region]).toEqual([undefined, undefined]);
+  });
+
+  test.each([
+    ['a replication group', 'arn:aws:elasticache:us-east-1:123456789012:replicationgroup:orders-cache'],
+    ['a name with two hyphens', 'arn:aws:elasticache:us-east-1:123456789012:serverlesscache:orders--cache'],
+  ])('refuses the ARN of %s', (_case, arn) => {
+    expectInvalidConfiguration('TestStack/Imported', /serverlessCacheArn .* is not the ARN of a serverless cache|must not contain two hyphens/,
+      () => SecureServerlessCache.fromServerlessCacheArn(newStack().stack, 'Imported', arn));
+  });
+
+  test('isSecureServerlessCache: true for a created cache, false for imports and anything else', () => {
+    const { stack, cache } = build();
+
+    expect(SecureServerlessCache.isSecureServerlessCache(cache)).toBe(true);
+    expect(SecureServerlessCache.isSecureServerlessCache(SecureServerlessCache.fromServerlessCacheName(stack, 'Imported', 'orders'))).toBe(false);
+    for (const value of [null, undefined, {}, 'SecureServerlessCache']) {
+      expect(SecureServerlessCache.isSecureServerlessCache(value)).toBe(false);
+    }
+    expect(SecureServerlessCache.isSecureServerlessCache({ [Symbol.for('cdk-secure-elasticache.SecureServerlessCache')]: true })).toBe(true);
+  });
+});
+
 describe('network, after construction', () => {
   test('a world-open rule added later is refused at synth', () => {
     const { stack, cache } = build();

@@ -1,5 +1,5 @@
 import { createHash } from 'crypto';
-import { Duration } from 'aws-cdk-lib';
+import { Duration, IResource, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct, IConstruct } from 'constructs';
@@ -19,6 +19,18 @@ export function cacheMetric(dimensions: Record<string, string>, metricName: stri
     ...props,
     dimensionsMap: { ...dimensions, ...props.dimensionsMap },
   });
+}
+
+/**
+ * The account and Region of a resource imported from another one (by ARN), for its metrics:
+ * empty for a resource of the stack's own account and Region.
+ */
+export function metricEnvironment(resource: IResource): { account?: string; region?: string } {
+  const stack = Stack.of(resource);
+  return {
+    ...(resource.env.account !== stack.account ? { account: resource.env.account } : {}),
+    ...(resource.env.region !== stack.region ? { region: resource.env.region } : {}),
+  };
 }
 
 /** One metric of one Valkey/Redis OSS node. */
