@@ -214,12 +214,12 @@ export class CacheAuthentication {
   public readonly token?: AuthToken;
   /** The users, for `users()` and `iam()`. */
   public readonly cacheUsers?: CacheUser[];
-  /** The user group, for `userGroup()`. */
-  public readonly userGroup?: ICacheUserGroup;
+  /** The user group that exists already, for `userGroup()`. */
+  public readonly sharedUserGroup?: ICacheUserGroup;
 
   private constructor(token?: AuthToken, users?: CacheUser[], userGroup?: ICacheUserGroup) {
     this.token = token;
     this.cacheUsers = users;
-    this.userGroup = userGroup;
+    this.sharedUserGroup = userGroup;
   }
 }

@@ -1280,13 +1280,13 @@ export class SecureRedisCluster extends SecureRedisClusterBase {
     const authentication = props.authentication ?? CacheAuthentication.authToken(props.authToken);
     v.integerInRange('authToken length', authentication.token?.generateOptions?.length, 16, 128,
       'ElastiCache AUTH tokens are 16 to 128 characters; leave length unset for 64.');
-    if (authentication.userGroup) {
-      validateSharedUserGroup(v, engineVersion, authentication.userGroup, props.secretRotation);
+    if (authentication.sharedUserGroup) {
+      validateSharedUserGroup(v, engineVersion, authentication.sharedUserGroup, props.secretRotation);
     }
     if (authentication.cacheUsers) {
       validateUsers(v, engineVersion, userIdBase, authentication.cacheUsers);
     }
-    if (authentication.cacheUsers || authentication.userGroup) {
+    if (authentication.cacheUsers || authentication.sharedUserGroup) {
       // ElastiCache: "Transit encryption preferred is not supported with redis access control".
       v.check(transitMode === TransitEncryptionMode.PREFERRED,
         'transitEncryptionMode \'preferred\' cannot be used with RBAC users: ElastiCache refuses user groups unless TLS is required. '
@@ -1348,9 +1348,9 @@ export class SecureRedisCluster extends SecureRedisClusterBase {
       this.authTokenJsonField = authToken.jsonField;
       // A dynamic reference: the token never appears in the template (cfn-lint W1011).
       tokenReference = (authToken.jsonField ? tokenSecret.secretValueFromJson(authToken.jsonField) : tokenSecret.secretValue).unsafeUnwrap();
-    } else if (authentication.userGroup) {
-      this.userGroup = authentication.userGroup;
-      this.boundUsers = knownUsersOf(this, authentication.userGroup);
+    } else if (authentication.sharedUserGroup) {
+      this.userGroup = authentication.sharedUserGroup;
+      this.boundUsers = knownUsersOf(this, authentication.sharedUserGroup);
     } else {
       const bound = createUserGroup(this, userIdBase, authentication.cacheUsers!, this.encryptionKey);
       this.userGroup = bound.handle;

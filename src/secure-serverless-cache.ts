@@ -576,7 +576,7 @@ export class SecureServerlessCache extends SecureServerlessCacheBase {
       'authentication is an AUTH token, which ElastiCache Serverless does not offer. Use CacheAuthentication.users([CacheUser.password("app")]) '
       + 'or CacheAuthentication.iam(["app"]).');
     if (authentication.cacheUsers) validateUsers(v, engine, groupId, users);
-    if (authentication.userGroup) validateSharedUserGroup(v, engine, authentication.userGroup, props.secretRotation);
+    if (authentication.sharedUserGroup) validateSharedUserGroup(v, engine, authentication.sharedUserGroup, props.secretRotation);
     v.check(authentication.cacheUsers !== undefined && users.length > 0 && users.every((u) => u.userName === 'default'),
       'authentication lists only the user "default". Add the application\'s user, e.g. CacheAuthentication.users([CacheUser.password("app")]).');
     validateCacheId(v, 'serverlessCacheName', props.serverlessCacheName, MAX_SERVERLESS_NAME_LENGTH);
@@ -610,9 +610,9 @@ export class SecureServerlessCache extends SecureServerlessCacheBase {
     });
     this.encryptionKey = key;
 
-    if (authentication.userGroup) {
-      this.userGroup = authentication.userGroup;
-      this.boundUsers = knownUsersOf(this, authentication.userGroup);
+    if (authentication.sharedUserGroup) {
+      this.userGroup = authentication.sharedUserGroup;
+      this.boundUsers = knownUsersOf(this, authentication.sharedUserGroup);
       this.ownUsers = [];
     } else {
       // RBAC: the users, and the mandatory `default` user, switched off unless listed.

@@ -446,7 +446,7 @@ export class SessionStoreCache extends Construct implements ISessionStoreCache {
       v.check(users !== undefined && !sessionUser, 'authentication lists only the user "default". Add the application\'s user, e.g. '
         + 'CacheAuthentication.users([CacheUser.password("sessions-app")]); the default user is created switched off.');
       // The store wires its consumers to one user it knows (its secret, or elasticache:Connect).
-      v.check(options.authentication?.userGroup !== undefined,
+      v.check(options.authentication?.sharedUserGroup !== undefined,
         'nodeBasedOptions.authentication is a user group that exists already, but the session store wires its applications to a user it creates itself. '
         + 'Give CacheAuthentication.users([CacheUser.password("sessions-app")]) or CacheAuthentication.iam(["sessions-app"]), or use a SecureRedisCluster to share a user group.');
       v.throwIfInvalid();
