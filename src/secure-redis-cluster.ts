@@ -29,7 +29,7 @@ import { NodeTypeInfo } from './private/node-types';
 import { createParameterGroup } from './private/parameter-group';
 import {
   BoundCacheUser, boundUserSecret, createUserGroup, describeUserGroup, iamUsersToConnect, KnownCacheUser, knownUsersOf, SHARED_GROUP_IAM_FIX, userArn,
-  validateSharedUserGroup, validateUsers,
+  userGroupIdFor, validateSharedUserGroup, validateUsers,
 } from './private/rbac';
 import { validateSnapshotArns } from './private/restore';
 import { grantReadSecret } from './private/secret-grant';
@@ -1398,7 +1398,7 @@ export class SecureRedisCluster extends SecureRedisClusterBase {
       transitEncryptionEnabled: true,
       transitEncryptionMode: engineVersion.supportsTransitEncryptionMode ? transitMode : undefined,
       authToken: tokenReference,
-      userGroupIds: this.userGroup ? [this.userGroup.userGroupId] : undefined,
+      userGroupIds: this.userGroup ? [userGroupIdFor(this, this.userGroup)] : undefined,
       snapshotRetentionLimit: retentionDays,
       snapshotWindow: retentionDays > 0 ? snapshotWindow : undefined,
       preferredMaintenanceWindow: maintenanceWindow,

@@ -20,8 +20,8 @@ import { createKey } from './private/keys';
 import { cacheMetric, createNodeAlarms, metricEnvironment, NodeAlarmSpec } from './private/metrics';
 import { checkZoneSpread, createCacheSecurity, refuseWorldOpenIngress, selectCacheSubnets, validateAllowedConnections } from './private/network';
 import {
-  BoundCacheUser, boundUserSecret, createUserGroup, iamUsersToConnect, KnownCacheUser, knownUsersOf, SHARED_GROUP_IAM_FIX, validateSharedUserGroup,
-  validateUsers,
+  BoundCacheUser, boundUserSecret, createUserGroup, iamUsersToConnect, KnownCacheUser, knownUsersOf, SHARED_GROUP_IAM_FIX, userGroupIdFor,
+  validateSharedUserGroup, validateUsers,
 } from './private/rbac';
 import { grantReadSecret } from './private/secret-grant';
 import { rotateSecrets } from './private/secret-rotation';
@@ -638,7 +638,7 @@ export class SecureServerlessCache extends SecureServerlessCacheBase {
       subnetIds: subnets!.subnetIds,
       securityGroupIds: network.connections.securityGroups.map((sg) => sg.securityGroupId),
       kmsKeyId: key.keyArn,
-      userGroupId: this.userGroup.userGroupId,
+      userGroupId: userGroupIdFor(this, this.userGroup),
       cacheUsageLimits: renderUsageLimits(limits),
       snapshotRetentionLimit: retentionDays,
       dailySnapshotTime,

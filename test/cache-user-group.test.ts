@@ -1,3 +1,4 @@
+import { spawnSync } from 'child_process';
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -7,8 +8,8 @@ import {
   CacheAuthentication, CacheEngineVersion, CacheUser, CacheUserAuthenticationType, CacheUserGroup, SecretRotation, SecureRedisCluster,
   SecureRedisClusterProps, SecureServerlessCache, SessionStoreCache, SessionStoreDeployment, TransitEncryptionMode,
 } from '../src';
-import { importedVpc, newStack, TEST_ENV } from './fixtures';
-import { acknowledgements, expectedAcknowledgements, findings } from './policy';
+import { controlTowerKey, importedVpc, newStack, TEST_ENV } from './fixtures';
+import { acknowledgements, controlTowerFailures, expectedAcknowledgements, findings } from './policy';
 import { errorHeader, errorOf, expectInvalidConfiguration, expectSecretReadGrant, logicalIdOf } from './support';
 
 const USER = 'AWS::ElastiCache::User';
@@ -115,6 +116,7 @@ describe('a user group shared by two caches', () => {
     expect(errorOf(() => reports.grantConnect(role, 'app'))).toMatch(/user "app" authenticates with a password, not IAM/);
     expect(errorOf(() => reports.userSecret('reporting'))).toMatch(/user "reporting" authenticates with iam and has no secret/);
     expect(errorOf(() => reports.userSecret('nobody'))).toMatch(/has no user "nobody"\. Its users: default, app, reporting\./);
+    expect(errorOf(() => reports.userSecret('default'))).toMatch(/user "default" has no secret known here: the switched-off "default" user has none/);
   });
 
   test('both caches acknowledge AEC6, and nothing else is acknowledged or found under the five packs', () => {
@@ -128,6 +130,37 @@ describe('a user group shared by two caches', () => {
     const reason = JSON.stringify(reports.replicationGroup.node.metadata);
     expect(reason).toContain('app by password, reporting by iam');
     expect(reason).toContain('a user group created by another cache of the app');
+  });
+
+  test('Redis OSS caches sharing a group pass the Control Tower rules, and cfn-lint reports nothing on the templates', () => {
+    const app = new App();
+    const first = new Stack(app, 'First', { env: TEST_ENV });
+    const second = new Stack(app, 'Second', { env: TEST_ENV });
+    const vpc = importedVpc(first);
+    const orders = new SecureRedisCluster(first, 'Orders', {
+      vpc,
+      engineVersion: CacheEngineVersion.REDIS_7_1,
+      encryptionKey: controlTowerKey(first, 'OrdersKey'),
+      authentication: CacheAuthentication.users([CacheUser.password('app'), CacheUser.iam('reporting')]),
+    });
+    new SecureRedisCluster(first, 'Reports', {
+      vpc,
+      engineVersion: CacheEngineVersion.REDIS_7_1,
+      encryptionKey: controlTowerKey(first, 'ReportsKey'),
+      authentication: CacheAuthentication.userGroup(orders.userGroup!),
+    });
+    new SecureRedisCluster(second, 'Archive', {
+      vpc: importedVpc(second),
+      engineVersion: CacheEngineVersion.REDIS_7_1,
+      encryptionKey: controlTowerKey(second, 'ArchiveKey'),
+      authentication: CacheAuthentication.userGroup(orders.userGroup!),
+    });
+
+    expect(controlTowerFailures(app)).toEqual([]);
+    const assembly = app.synth();
+    const lint = spawnSync('cfn-lint', ['--regions', 'us-east-1', '--', ...assembly.stacks.map((st) => st.templateFullPath)], { encoding: 'utf-8' });
+    expect(lint.error).toBeUndefined();
+    expect(lint.stdout + lint.stderr).toBe('');
   });
 
   test('a serverless cache shares a replication group\'s user group', () => {
@@ -146,16 +179,19 @@ describe('a user group shared by two caches', () => {
     expect(Object.keys(template.findResources(USER_GROUP))).toHaveLength(1);
   });
 
-  test('across stacks, the second stack imports the group id from the first', () => {
+  test('across stacks, the second names the group by its id and deploys after the first, with no export (CT.ELASTICACHE.PR.8 cannot follow one)', () => {
     const app = new App();
     const first = new Stack(app, 'First', { env: TEST_ENV });
     const second = new Stack(app, 'Second', { env: TEST_ENV });
     const orders = new SecureRedisCluster(first, 'Orders', { vpc: importedVpc(first), authentication: CacheAuthentication.users([CacheUser.password('app')]) });
     const reports = new SecureRedisCluster(second, 'Reports', { vpc: importedVpc(second), authentication: CacheAuthentication.userGroup(orders.userGroup!) });
+    const sameStack = new SecureRedisCluster(first, 'Reports', { vpc: importedVpc(first, 'Vpc2'), authentication: CacheAuthentication.userGroup(orders.userGroup!) });
 
-    const ids = groupProps(Template.fromStack(second), reports).UserGroupIds;
-    expect(JSON.stringify(ids)).toContain('Fn::ImportValue');
+    expect(groupProps(Template.fromStack(second), reports).UserGroupIds).toEqual([orders.cfnUserGroup!.userGroupId]);
+    expect(second.dependencies).toContain(first);
     expect(Object.keys(Template.fromStack(second).findResources(USER_GROUP))).toEqual([]);
+    // In its own stack, the group is named by a reference, which orders the deployment.
+    expect(groupProps(Template.fromStack(first), sameStack).UserGroupIds).toEqual([{ Ref: logicalIdOf(orders.cfnUserGroup!) }]);
   });
 });
 
@@ -225,7 +261,7 @@ describe('an imported user group', () => {
     expect(errorOf(() => cache.userSecret('app'))).toMatch(/has no user "app"\. Its users: none/);
     const withoutSecret = imported([{ userName: 'app', authenticationType: CacheUserAuthenticationType.PASSWORD }]);
     expect(errorOf(() => withoutSecret.cache.userSecret('app')))
-      .toMatch(/user "app" of the imported user group was given without its secret\. Give secret in the users of CacheUserGroup\.fromUserGroupAttributes\(\)/);
+      .toMatch(/user "app" has no secret known here: .* give secret in the users of CacheUserGroup\.fromUserGroupAttributes\(\)/);
   });
 
   test('a serverless cache takes it too', () => {

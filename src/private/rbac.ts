@@ -10,7 +10,7 @@ import { isLiteral, PropsValidator, quote } from './validation';
 import { SecretRotation } from '../auth-token-rotation';
 import { AccessString, CacheUser, CacheUserAuthenticationType } from '../cache-authentication';
 import { CacheEngineVersion } from '../cache-engine-version';
-import { ICacheUserGroup, userGroupArn } from '../cache-user-group';
+import { CacheUserAttributes, ICacheUserGroup, userGroupArn } from '../cache-user-group';
 
 /**
  * The engine of the users and the user group. A user group with engine `valkey` may only hold
@@ -47,6 +47,32 @@ export interface BoundUserGroup {
   readonly users: BoundCacheUser[];
   /** The group as other caches take it. */
   readonly handle: ICacheUserGroup;
+}
+
+/** The user group a cache created, as other caches take it. */
+class OwnedUserGroup implements ICacheUserGroup {
+  public readonly userGroupId: string;
+  public readonly userGroupArn: string;
+
+  constructor(scope: Construct, public readonly resource: elasticache.CfnUserGroup, public readonly users: CacheUserAttributes[]) {
+    this.userGroupId = resource.ref;
+    this.userGroupArn = userGroupArn(scope, resource.ref);
+  }
+}
+
+/**
+ * The id that `consumer` names a user group by. In the group's own stack, a reference. From
+ * another stack, the literal id with a dependency on the group, rather than an export: the
+ * Control Tower rule CT.ELASTICACHE.PR.8 accepts a literal id or a reference to a group of the
+ * same template, and cannot follow `Fn::ImportValue`. The dependency makes the consumer's stack
+ * deploy after the group's, and `cdk destroy` remove it first.
+ */
+export function userGroupIdFor(consumer: Construct, group: ICacheUserGroup): string {
+  if (group instanceof OwnedUserGroup && Stack.of(group.resource) !== Stack.of(consumer)) {
+    consumer.node.addDependency(group.resource);
+    return group.resource.userGroupId;
+  }
+  return group.userGroupId;
 }
 
 /** The users of a group that a cache was given, with their ARNs in the cache's account and Region. */
@@ -214,11 +240,8 @@ export function createUserGroup(scope: Construct, groupId: string, users: CacheU
     userGroupId: derivedId(groupId, 'users', MAX_USER_ID_LENGTH),
     userIds: bound.map((b) => b.resource.ref),
   });
-  const handle: ICacheUserGroup = {
-    userGroupId: userGroup.ref,
-    userGroupArn: userGroupArn(scope, userGroup.ref),
-    users: bound.map((b) => ({ userName: b.userName, authenticationType: b.authenticationType, userId: b.userId, secret: b.secret })),
-  };
+  const handle = new OwnedUserGroup(scope, userGroup,
+    bound.map((b) => ({ userName: b.userName, authenticationType: b.authenticationType, userId: b.userId, secret: b.secret })));
   return { userGroup, users: bound, handle };
 }
 
@@ -238,8 +261,8 @@ export function boundUserSecret(scope: IConstruct, users: KnownCacheUser[], user
   if (!user.secret) {
     throw new Error(user.authenticationType === CacheUserAuthenticationType.IAM
       ? `[${scope.node.path}] user ${quote(userName)} authenticates with iam and has no secret. Grant it with grantConnect(grantee, userName).`
-      : `[${scope.node.path}] user ${quote(userName)} of the imported user group was given without its secret. `
-        + 'Give secret in the users of CacheUserGroup.fromUserGroupAttributes(), or grant the secret where it was created.');
+      : `[${scope.node.path}] user ${quote(userName)} has no secret known here: the switched-off "default" user has none, and a user of an `
+        + 'imported user group has one only when given: give secret in the users of CacheUserGroup.fromUserGroupAttributes(), or grant the secret where it was created.');
   }
   return user.secret;
 }
