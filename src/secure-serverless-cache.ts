@@ -20,8 +20,8 @@ import { createKey } from './private/keys';
 import { cacheMetric, createNodeAlarms, metricEnvironment, NodeAlarmSpec } from './private/metrics';
 import { checkZoneSpread, createCacheSecurity, refuseWorldOpenIngress, selectCacheSubnets, validateAllowedConnections } from './private/network';
 import {
-  BoundCacheUser, boundUserSecret, createUserGroup, iamUsersToConnect, KnownCacheUser, knownUsersOf, SHARED_GROUP_IAM_FIX, userGroupIdFor,
-  validateSharedUserGroup, validateUsers,
+  BoundCacheUser, boundUserSecret, createUserGroup, iamUsersToConnect, KnownCacheUser, knownUsersOf, SHARED_GROUP_IAM_FIX, userArn,
+  userGroupIdFor, validateSharedUserGroup, validateUsers,
 } from './private/rbac';
 import { grantReadSecret } from './private/secret-grant';
 import { rotateSecrets } from './private/secret-rotation';
@@ -459,12 +459,9 @@ class ImportedSecureServerlessCache extends SecureServerlessCacheBase {
     if (names.length === 0) {
       throw missingAttribute(this, SERVERLESS_ATTRIBUTES_IMPORT, 'iamUserNames', 'IAM users to grant elasticache:Connect on', 'name the user: grantConnect(grantee, userName)');
     }
-    const stack = Stack.of(this);
-    // An IAM user's id is its name (ElastiCache user guide, "Authenticating with IAM").
-    // The users are in the cache's account and Region, which an import by ARN may name.
-    return grantConnectOn(grantee, this.serverlessCacheArn, names.map((n) => stack.formatArn({
-      service: 'elasticache', resource: 'user', resourceName: n, arnFormat: ArnFormat.COLON_RESOURCE_NAME, account: this.env.account, region: this.env.region,
-    })));
+    // An IAM user's id is its name (ElastiCache user guide, "Authenticating with IAM"). The users
+    // are in the cache's account and Region, which an import by ARN may name.
+    return grantConnectOn(grantee, this.serverlessCacheArn, names.map((n) => userArn(this, n, this.env)));
   }
 }
 
