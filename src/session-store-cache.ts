@@ -24,8 +24,8 @@ import { isLiteral, PropsValidator, quote, validateEngineVersionText } from './p
 import { RecommendedAlarmsOptions, SecureRedisCluster } from './secure-redis-cluster';
 import { CacheUsageLimits, SecureServerlessCache } from './secure-serverless-cache';
 
-
 const SESSION_STORE_CACHE_SYMBOL = Symbol.for('cdk-secure-elasticache.SessionStoreCache');
+
 /**
  * The eviction policy of node-based session stores.
  *
