@@ -1,4 +1,4 @@
-import { Annotations, Arn, ArnFormat, Duration, IResource, RemovalPolicy, Resource, Stack, Token } from 'aws-cdk-lib';
+import { Annotations, ArnFormat, Duration, IResource, RemovalPolicy, Resource, Stack, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as elasticache from 'aws-cdk-lib/aws-elasticache';
@@ -19,7 +19,10 @@ import { defaultAlarmTopic } from './private/alarm-topic';
 import { AUTH_TOKEN_EXCLUDED_CHARACTERS } from './private/auth-token-chars';
 import { RotationTarget } from './private/auth-token-rotation';
 import { defaultCacheId, replacementAwareName, validateCacheId } from './private/ids';
-import { grantConnectOn, ImportedGroupFacts, missingAttribute, validateIamUserNames, validateImportedGroup } from './private/imports';
+import {
+  ArnResourceType, grantConnectOn, ImportedGroupFacts, missingAttribute, resourceNameOfArn, validateElastiCacheArn, validateIamUserNames,
+  validateImportedGroup,
+} from './private/imports';
 import { createKey } from './private/keys';
 import { createEncryptedLogGroup } from './private/log-key';
 import { createNodeAlarms, metricEnvironment, nodeMetric, NodeAlarmSpec, nodesMath } from './private/metrics';
@@ -28,7 +31,7 @@ import { everyNodeId, nodeIdFragments, nodeIdsOf, Topology } from './private/nod
 import { NodeTypeInfo } from './private/node-types';
 import { createParameterGroup } from './private/parameter-group';
 import {
-  BoundCacheUser, boundUserSecret, createUserGroup, describeUserGroup, iamUsersToConnect, KnownCacheUser, knownUsersOf, SHARED_GROUP_IAM_FIX, userArn,
+  bindUserGroup, BoundCacheUser, boundUserSecret, describeUserGroup, iamUsersToConnect, KnownCacheUser, SHARED_GROUP_IAM_FIX, userArn,
   userGroupIdFor, validateSharedUserGroup, validateUsers,
 } from './private/rbac';
 import { validateSnapshotArns } from './private/restore';
@@ -1024,7 +1027,7 @@ class ImportedSecureRedisCluster extends SecureRedisClusterBase {
     super(scope, id, { environmentFromArn: options.replicationGroupArn });
     const v = new PropsValidator(this);
     validateImportedGroup(v, options);
-    validateGroupArn(v, options.replicationGroupArn);
+    validateElastiCacheArn(v, REPLICATION_GROUP_ARN, options.replicationGroupArn);
     v.throwIfInvalid();
     // ElastiCache stores the id in lowercase: the ARN and the metric dimensions use that form.
     const groupId = isLiteral(options.replicationGroupId) ? options.replicationGroupId.toLowerCase() : options.replicationGroupId;
@@ -1117,11 +1120,7 @@ class ImportedSecureRedisCluster extends SecureRedisClusterBase {
   }
 }
 
-/** `arn:<partition>:elasticache:<region>:<account>:replicationgroup:<id>` (Service Authorization Reference, "Resource types defined by Amazon ElastiCache"). */
-function validateGroupArn(v: PropsValidator, arn: string | undefined): void {
-  v.check(isLiteral(arn) && !/^arn:[a-z-]+:elasticache:[a-z0-9-]+:\d{12}:replicationgroup:[a-zA-Z][a-zA-Z0-9-]*$/.test(arn),
-    `replicationGroupArn ${quote(arn)} is not the ARN of a replication group. Give arn:<partition>:elasticache:<region>:<account>:replicationgroup:<id>.`);
-}
+const REPLICATION_GROUP_ARN: ArnResourceType = { prop: 'replicationGroupArn', type: 'replicationgroup', what: 'a replication group', placeholder: '<id>' };
 
 function groupArn(scope: Construct, groupId: string): string {
   return Stack.of(scope).formatArn({
@@ -1172,8 +1171,7 @@ export class SecureRedisCluster extends SecureRedisClusterBase {
    * knows no endpoints, port or topology.
    */
   public static fromReplicationGroupArn(scope: Construct, id: string, replicationGroupArn: string): ISecureRedisCluster {
-    const replicationGroupId = Arn.split(replicationGroupArn, ArnFormat.COLON_RESOURCE_NAME).resourceName ?? '';
-    return new ImportedSecureRedisCluster(scope, id, { replicationGroupId, replicationGroupArn, importedWith: 'fromReplicationGroupArn()', topologyKnown: false });
+    return new ImportedSecureRedisCluster(scope, id, { replicationGroupId: resourceNameOfArn(replicationGroupArn), replicationGroupArn, importedWith: 'fromReplicationGroupArn()', topologyKnown: false });
   }
 
   /**
@@ -1348,15 +1346,12 @@ export class SecureRedisCluster extends SecureRedisClusterBase {
       this.authTokenJsonField = authToken.jsonField;
       // A dynamic reference: the token never appears in the template (cfn-lint W1011).
       tokenReference = (authToken.jsonField ? tokenSecret.secretValueFromJson(authToken.jsonField) : tokenSecret.secretValue).unsafeUnwrap();
-    } else if (authentication.sharedUserGroup) {
-      this.userGroup = authentication.sharedUserGroup;
-      this.boundUsers = knownUsersOf(this, authentication.sharedUserGroup);
     } else {
-      const bound = createUserGroup(this, userIdBase, authentication.cacheUsers!, this.encryptionKey);
-      this.userGroup = bound.handle;
-      this.cfnUserGroup = bound.userGroup;
-      this.boundUsers = bound.users;
-      this.ownUsers = bound.users;
+      const group = bindUserGroup(this, authentication, userIdBase, this.encryptionKey);
+      this.userGroup = group.userGroup;
+      this.cfnUserGroup = group.cfnUserGroup;
+      this.boundUsers = group.knownUsers;
+      this.ownUsers = group.ownUsers;
     }
 
     this.parameterGroup = this.createParameterGroup(engineVersion, clusterMode);

@@ -1,4 +1,4 @@
-import { Arn, ArnFormat, Duration, IResource, RemovalPolicy, Resource, Size, Stack, Token } from 'aws-cdk-lib';
+import { ArnFormat, Duration, IResource, RemovalPolicy, Resource, Size, Stack, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as elasticache from 'aws-cdk-lib/aws-elasticache';
@@ -15,12 +15,12 @@ import { CacheEngineVersion } from './cache-engine-version';
 import { ICacheUserGroup } from './cache-user-group';
 import { defaultAlarmTopic } from './private/alarm-topic';
 import { defaultCacheId, finalSnapshotName, replacementAwareName, validateCacheId } from './private/ids';
-import { grantConnectOn, missingAttribute, validateIamUserNames } from './private/imports';
+import { ArnResourceType, grantConnectOn, missingAttribute, resourceNameOfArn, validateElastiCacheArn, validateIamUserNames } from './private/imports';
 import { createKey } from './private/keys';
 import { cacheMetric, createNodeAlarms, metricEnvironment, NodeAlarmSpec } from './private/metrics';
 import { checkZoneSpread, createCacheSecurity, refuseWorldOpenIngress, selectCacheSubnets, validateAllowedConnections } from './private/network';
 import {
-  BoundCacheUser, boundUserSecret, createUserGroup, iamUsersToConnect, KnownCacheUser, knownUsersOf, SHARED_GROUP_IAM_FIX, userArn,
+  bindUserGroup, BoundCacheUser, boundUserSecret, iamUsersToConnect, KnownCacheUser, SHARED_GROUP_IAM_FIX, userArn,
   userGroupIdFor, validateSharedUserGroup, validateUsers,
 } from './private/rbac';
 import { grantReadSecret } from './private/secret-grant';
@@ -34,6 +34,7 @@ const SERVERLESS_READER_PORT = 6380;
 /** ServerlessCacheName: 1 to 40 characters (CreateServerlessCache API reference). */
 const MAX_SERVERLESS_NAME_LENGTH = 40;
 const SECURE_SERVERLESS_CACHE_SYMBOL = Symbol.for('cdk-secure-elasticache.SecureServerlessCache');
+const SERVERLESS_CACHE_ARN: ArnResourceType = { prop: 'serverlessCacheArn', type: 'serverlesscache', what: 'a serverless cache', placeholder: '<name>' };
 /** The import method named in the errors of an import. */
 const SERVERLESS_ATTRIBUTES_IMPORT = 'SecureServerlessCache.fromSecureServerlessCacheAttributes';
 
@@ -419,10 +420,7 @@ class ImportedSecureServerlessCache extends SecureServerlessCacheBase {
   constructor(scope: Construct, id: string, attrs: SecureServerlessCacheAttributes, arn?: string) {
     super(scope, id, { environmentFromArn: arn });
     const v = new PropsValidator(this);
-    // arn:<partition>:elasticache:<region>:<account>:serverlesscache:<name> (Service Authorization
-    // Reference, "Resource types defined by Amazon ElastiCache").
-    v.check(isLiteral(arn) && !/^arn:[a-z-]+:elasticache:[a-z0-9-]+:\d{12}:serverlesscache:[a-zA-Z][a-zA-Z0-9-]*$/.test(arn),
-      `serverlessCacheArn ${quote(arn)} is not the ARN of a serverless cache. Give arn:<partition>:elasticache:<region>:<account>:serverlesscache:<name>.`);
+    validateElastiCacheArn(v, SERVERLESS_CACHE_ARN, arn);
     validateCacheId(v, 'serverlessCacheName', attrs.serverlessCacheName, MAX_SERVERLESS_NAME_LENGTH);
     validateIamUserNames(v, 'iamUserNames', attrs.iamUserNames ?? []);
     for (const [prop, address] of [['endpointAddress', attrs.endpointAddress], ['readerEndpointAddress', attrs.readerEndpointAddress]] as const) {
@@ -506,8 +504,7 @@ export class SecureServerlessCache extends SecureServerlessCacheBase {
    * names its users there.
    */
   public static fromServerlessCacheArn(scope: Construct, id: string, serverlessCacheArn: string): ISecureServerlessCache {
-    const serverlessCacheName = Arn.split(serverlessCacheArn, ArnFormat.COLON_RESOURCE_NAME).resourceName ?? '';
-    return new ImportedSecureServerlessCache(scope, id, { serverlessCacheName }, serverlessCacheArn);
+    return new ImportedSecureServerlessCache(scope, id, { serverlessCacheName: resourceNameOfArn(serverlessCacheArn) }, serverlessCacheArn);
   }
 
   /**
@@ -607,18 +604,11 @@ export class SecureServerlessCache extends SecureServerlessCacheBase {
     });
     this.encryptionKey = key;
 
-    if (authentication.sharedUserGroup) {
-      this.userGroup = authentication.sharedUserGroup;
-      this.boundUsers = knownUsersOf(this, authentication.sharedUserGroup);
-      this.ownUsers = [];
-    } else {
-      // RBAC: the users, and the mandatory `default` user, switched off unless listed.
-      const group = createUserGroup(this, groupId, users, key);
-      this.userGroup = group.handle;
-      this.cfnUserGroup = group.userGroup;
-      this.boundUsers = group.users;
-      this.ownUsers = group.users;
-    }
+    const group = bindUserGroup(this, authentication, groupId, key);
+    this.userGroup = group.userGroup;
+    this.cfnUserGroup = group.cfnUserGroup;
+    this.boundUsers = group.knownUsers;
+    this.ownUsers = group.ownUsers;
 
     // ServerlessCacheName is required. Derived from the create-only properties of the schema, so
     // that a change of any of them comes with a new name and CloudFormation can replace the cache.

@@ -1,4 +1,4 @@
-import { Token } from 'aws-cdk-lib';
+import { Arn, ArnFormat, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { IConstruct } from 'constructs';
 import { validateCacheId } from './ids';
@@ -58,6 +58,33 @@ export function validateIamUserNames(v: PropsValidator, what: string, names: str
   }
   const duplicates = names.filter((n, i) => names.indexOf(n) !== i);
   v.check(duplicates.length > 0, `${what} lists ${[...new Set(duplicates)].map(quote).join(', ')} more than once. List each user once.`);
+}
+
+/** An ElastiCache resource as its ARN names it: `replicationgroup` with `<id>`, `serverlesscache` with `<name>`. */
+export interface ArnResourceType {
+  /** The property that holds the ARN, for messages. */
+  readonly prop: string;
+  /** The resource type in the ARN. */
+  readonly type: string;
+  /** What the resource is, for messages: "a replication group". */
+  readonly what: string;
+  /** The placeholder of the resource name, for messages: "<id>". */
+  readonly placeholder: string;
+}
+
+/**
+ * Checks an ARN of `resource`: `arn:<partition>:elasticache:<region>:<account>:<type>:<name>`
+ * (Service Authorization Reference, "Resource types defined by Amazon ElastiCache"). An ARN from
+ * a token is left to CloudFormation.
+ */
+export function validateElastiCacheArn(v: PropsValidator, resource: ArnResourceType, arn: string | undefined): void {
+  v.check(isLiteral(arn) && !new RegExp(`^arn:[a-z-]+:elasticache:[a-z0-9-]+:\\d{12}:${resource.type}:[a-zA-Z][a-zA-Z0-9-]*$`).test(arn),
+    `${resource.prop} ${quote(arn)} is not the ARN of ${resource.what}. Give arn:<partition>:elasticache:<region>:<account>:${resource.type}:${resource.placeholder}.`);
+}
+
+/** The resource name in an ElastiCache ARN (`...:<type>:<name>`), a token when the ARN is one. */
+export function resourceNameOfArn(arn: string): string {
+  return Arn.split(arn, ArnFormat.COLON_RESOURCE_NAME).resourceName ?? '';
 }
 
 /** The error of an attribute that an import was not given, naming the construct, the import to use and the fix. */

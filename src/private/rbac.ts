@@ -8,7 +8,7 @@ import { AUTH_TOKEN_EXCLUDED_CHARACTERS } from './auth-token-chars';
 import { derivedId, validateCacheId } from './ids';
 import { isLiteral, PropsValidator, quote } from './validation';
 import { SecretRotation } from '../auth-token-rotation';
-import { AccessString, CacheUser, CacheUserAuthenticationType } from '../cache-authentication';
+import { AccessString, CacheAuthentication, CacheUser, CacheUserAuthenticationType } from '../cache-authentication';
 import { CacheEngineVersion } from '../cache-engine-version';
 import { CacheUserAttributes, ICacheUserGroup, userGroupArn } from '../cache-user-group';
 
@@ -41,12 +41,30 @@ export interface BoundCacheUser extends KnownCacheUser {
   readonly resource: elasticache.CfnUser;
 }
 
-/** The users and the group of a cache. */
-export interface BoundUserGroup {
-  readonly userGroup: elasticache.CfnUserGroup;
-  readonly users: BoundCacheUser[];
-  /** The group as other caches take it. */
-  readonly handle: ICacheUserGroup;
+/** The user group of a cache that authenticates with users: one it was given, or one it created. */
+export interface CacheUserGroupBinding {
+  /** The group, as other caches take it. */
+  readonly userGroup: ICacheUserGroup;
+  /** The group's resource, when the cache created it. */
+  readonly cfnUserGroup?: elasticache.CfnUserGroup;
+  /** The users the cache's grants know. */
+  readonly knownUsers: KnownCacheUser[];
+  /** The users whose passwords the cache generated and rotates: none with a group it was given. */
+  readonly ownUsers: BoundCacheUser[];
+}
+
+/**
+ * The user group of a cache: the one `CacheAuthentication.userGroup()` gave it, whose users it
+ * only grants, or one it creates from `CacheAuthentication.users()`/`iam()`, with the users,
+ * their secrets and the `default` user, switched off unless listed.
+ */
+export function bindUserGroup(scope: Construct, authentication: CacheAuthentication, groupId: string, key: kms.IKey): CacheUserGroupBinding {
+  const shared = authentication.sharedUserGroup;
+  if (shared) {
+    return { userGroup: shared, knownUsers: knownUsersOf(scope, shared), ownUsers: [] };
+  }
+  const created = createUserGroup(scope, groupId, authentication.cacheUsers ?? [], key);
+  return { ...created, knownUsers: created.ownUsers };
 }
 
 /** The user group a cache created, as other caches take it. */
@@ -76,7 +94,7 @@ export function userGroupIdFor(consumer: Construct, group: ICacheUserGroup): str
 }
 
 /** The users of a group that a cache was given, with their ARNs in the cache's account and Region. */
-export function knownUsersOf(scope: Construct, group: ICacheUserGroup): KnownCacheUser[] {
+function knownUsersOf(scope: Construct, group: ICacheUserGroup): KnownCacheUser[] {
   return group.users.map((u) => {
     const userId = u.userId ?? u.userName;
     return { userName: u.userName, authenticationType: u.authenticationType, userId, userArn: userArn(scope, userId), secret: u.secret };
@@ -184,7 +202,7 @@ export function userSecretConstructId(userName: string): string {
 }
 
 /** Creates the users, their secrets and the user group. */
-export function createUserGroup(scope: Construct, groupId: string, users: CacheUser[], key: kms.IKey): BoundUserGroup {
+function createUserGroup(scope: Construct, groupId: string, users: CacheUser[], key: kms.IKey): Omit<CacheUserGroupBinding, 'knownUsers'> {
   const bound: BoundCacheUser[] = planUsers(groupId, users).map(({ user, userId }) => {
     // The construct ids come from the user name, never from the list position: removing or
     // reordering users must leave the other users and their secrets as they are (UserId and
@@ -242,7 +260,7 @@ export function createUserGroup(scope: Construct, groupId: string, users: CacheU
   });
   const handle = new OwnedUserGroup(scope, userGroup,
     bound.map((b) => ({ userName: b.userName, authenticationType: b.authenticationType, userId: b.userId, secret: b.secret })));
-  return { userGroup, users: bound, handle };
+  return { userGroup: handle, cfnUserGroup: userGroup, ownUsers: bound };
 }
 
 /** The bound user named `userName`; the error lists the users, or says `whenNone` when there are none. */
