@@ -1,4 +1,4 @@
-import type { CacheStore } from '../patterns/cache-store';
+import { CacheStore, lazyCacheStore } from '../patterns/cache-store';
 import { CacheConnectionError, CacheCredentials, credentialsFromSecret } from '../patterns/connection-common';
 import { IovalkeyClient, iovalkeyCacheStore } from '../patterns/iovalkey';
 import { LazyConnection } from '../patterns/lazy-connection';
@@ -47,11 +47,7 @@ export class CacheConnection {
       retryIntervalMs: settings.retryIntervalMs,
       onFailure: (error) => this.settings.logger.warn('db-cache.cache-unavailable', { error: describeError(error), retryInMs: settings.retryIntervalMs }),
     });
-    this.store = {
-      get: async (key) => iovalkeyCacheStore(await this.connection.get()).get(key),
-      set: async (key, value, options) => iovalkeyCacheStore(await this.connection.get()).set(key, value, options),
-      delete: async (key) => iovalkeyCacheStore(await this.connection.get()).delete(key),
-    };
+    this.store = lazyCacheStore(() => this.connection.get(), iovalkeyCacheStore);
   }
 
   /** Closes the connection, including one being opened. */

@@ -22,6 +22,7 @@ import { connectIovalkey, IovalkeyConnectionOptions } from '../patterns/iovalkey
 import { describeError, jsonConsoleLogger, PatternLogger } from '../patterns/logger';
 import { WriteThrough, WriteThroughStats } from '../patterns/write-through';
 import { ApiGatewayProxyEvent, ApiGatewayProxyResult, bodyText, json } from '../shared/api-gateway';
+import { environmentReader } from '../shared/environment';
 import { SecretCache, SecretFetcher, secretsManagerFetcher } from '../shared/secrets';
 
 /** The function's settings: the contract with the db-cache stack, which sets these variables. */
@@ -40,25 +41,9 @@ export interface DbCacheEnvironment {
   readonly cacheTtlSeconds: number;
 }
 
-const SECRET_ARN = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$/;
-
 /** Reads the function's variables. Fails with the name of a missing or malformed variable. */
 export function readDbCacheEnvironment(env: Readonly<Record<string, string | undefined>> = process.env): DbCacheEnvironment {
-  const required = (name: string): string => {
-    const value = env[name]?.trim();
-    if (value === undefined || value === '') throw new Error(`${name} is not set: the db-cache stack sets it on the function.`);
-    return value;
-  };
-  const positiveInteger = (name: string, text: string, max = Number.MAX_SAFE_INTEGER): number => {
-    const value = Number(text);
-    if (!/^\d+$/.test(text) || value < 1 || value > max) throw new Error(`${name} must be a whole number from 1 to ${max}, got '${text}'.`);
-    return value;
-  };
-  const secretArn = (name: string): string => {
-    const value = required(name);
-    if (!SECRET_ARN.test(value)) throw new Error(`${name} must be the ARN of a Secrets Manager secret, got '${value}'.`);
-    return value;
-  };
+  const { required, positiveInteger, secretArn } = environmentReader(env, 'db-cache');
   const cacheHost = required('CACHE_HOST');
   const cachePort = positiveInteger('CACHE_PORT', required('CACHE_PORT'), 65_535);
   const clusterMode = required('CACHE_CLUSTER_MODE');

@@ -3,27 +3,17 @@
  * Memcached cluster, found through its configuration endpoint (`MEMCACHED_CONFIG_ENDPOINT`,
  * `host:port`, set by the stack), with TLS to every node.
  *
- * The database is a stand-in (`findProductInDatabase`): this example is about the cache client.
+ * The database is a stand-in (`findStandInProduct`): this example is about the cache client.
  * A real service passes its own query as `findProduct`.
  *
  * Invoke it with `{ "productId": "p-42" }`.
  */
 import { CacheAside, CacheAsideStats } from '../patterns/cache-aside';
+import { lazyCacheStore } from '../patterns/cache-store';
 import { LazyConnection } from '../patterns/lazy-connection';
 import { describeError, jsonConsoleLogger, PatternLogger } from '../patterns/logger';
 import { memcachedCacheStore, MemcachedClient, MemcachedClientOptions, parseMemcachedEndpoint } from '../patterns/memcached';
-
-/** A product as the catalog serves it. */
-export interface Product {
-  readonly id: string;
-  readonly name: string;
-  readonly priceCents: number;
-}
-
-/** The invocation event. */
-export interface ProductRequest {
-  readonly productId?: unknown;
-}
+import { findStandInProduct, Product, ProductRequest, productIdOf } from '../shared/catalog';
 
 /** The function's answer. */
 export interface ProductResponse {
@@ -37,7 +27,7 @@ export interface ProductResponse {
 export interface ProductHandlerOptions {
   /** @default process.env */
   readonly environment?: Record<string, string | undefined>;
-  /** Reads a product from the source of truth. @default findProductInDatabase */
+  /** Reads a product from the source of truth. @default findStandInProduct */
   readonly findProduct?: (id: string) => Promise<Product | null>;
   /**
    * Client options beyond the endpoint, e.g. `caCertificate` for a private CA in tests. On AWS the
@@ -58,17 +48,6 @@ export interface ProductHandlerOptions {
 export const CONFIG_ENDPOINT_VARIABLE = 'MEMCACHED_CONFIG_ENDPOINT';
 
 /**
- * Stands in for the catalog's database: products `p-1` to `p-1000` exist, others do not. It is
- * deterministic, so that a cached value can be compared with what the database would return.
- */
-export async function findProductInDatabase(id: string): Promise<Product | null> {
-  const match = /^p-(\d{1,4})$/.exec(id);
-  const n = match ? Number(match[1]) : 0;
-  if (n < 1 || n > 1000) return null;
-  return { id, name: `Product ${n}`, priceCents: 100 * n };
-}
-
-/**
  * A handler with its own Memcached client, made at the first invocation and kept by the
  * execution environment for the next ones (the refresh timer does not keep it from freezing).
  *
@@ -83,7 +62,7 @@ export function createProductHandler(options: ProductHandlerOptions = {}): (even
     throw new Error(`${CONFIG_ENDPOINT_VARIABLE} is not set: it holds the Memcached configuration endpoint, host:port (the stack sets it).`);
   }
   const configurationEndpoint = parseMemcachedEndpoint(endpointText);
-  const findProduct = options.findProduct ?? findProductInDatabase;
+  const findProduct = options.findProduct ?? findStandInProduct;
   const logger = options.logger ?? jsonConsoleLogger;
   const retryConnectAfterMs = options.retryConnectAfterMs ?? 5000;
 
@@ -93,16 +72,11 @@ export function createProductHandler(options: ProductHandlerOptions = {}): (even
     retryIntervalMs: retryConnectAfterMs,
     onFailure: (error) => logger.warn('memcached.connect-failed', { endpoint: endpointText, retryInMs: retryConnectAfterMs, error: describeError(error) }),
   });
-  const connected = () => connection.get();
 
   const products = new CacheAside<Product>({
     // Connection failures reach CacheAside as failed cache operations: counted, logged, and the
     // read goes to the database.
-    store: {
-      get: async (key) => memcachedCacheStore(await connected()).get(key),
-      set: async (key, value, setOptions) => memcachedCacheStore(await connected()).set(key, value, setOptions),
-      delete: async (key) => memcachedCacheStore(await connected()).delete(key),
-    },
+    store: lazyCacheStore(() => connection.get(), memcachedCacheStore),
     keyPrefix: 'product:',
     ttlSeconds: 300,
     jitterSeconds: 30,
@@ -110,10 +84,7 @@ export function createProductHandler(options: ProductHandlerOptions = {}): (even
   });
 
   return async (event) => {
-    const id = event?.productId;
-    if (typeof id !== 'string' || !/^[A-Za-z0-9_-]{1,64}$/.test(id)) {
-      throw new Error('The event must be {"productId": "<1 to 64 letters, digits, - or _>"}.');
-    }
+    const id = productIdOf(event);
     const product = await products.read(id, () => findProduct(id));
     return { product, cache: products.stats() };
   };

@@ -16,6 +16,19 @@ export interface CacheStore {
   delete(key: string): Promise<void>;
 }
 
+/**
+ * A `CacheStore` over a client that is opened on demand: each operation first waits for
+ * `client()`, so that a client that cannot connect makes the operation fail like any other cache
+ * error (which cache-aside and write-through count, log and read around).
+ */
+export function lazyCacheStore<C>(client: () => Promise<C>, storeOf: (client: C) => CacheStore): CacheStore {
+  return {
+    get: async (key) => storeOf(await client()).get(key),
+    set: async (key, value, options) => storeOf(await client()).set(key, value, options),
+    delete: async (key) => storeOf(await client()).delete(key),
+  };
+}
+
 /** Options of `CacheStore.set`. */
 export interface CacheSetOptions {
   /** Time to live in milliseconds. */

@@ -7,29 +7,20 @@
  * `CACHE_SECRET_ARN`. When the cache refuses the password (it rotated since the secret was read),
  * the secret is read again once and the connection retried.
  *
- * The product source is a stand-in (`findProductInSource`): this example is about the cache
+ * The product source is a stand-in (`findStandInProduct`): this example is about the cache
  * client. A real service passes its own query as `findProduct`.
  *
  * Invoke it with `{ "productId": "p-42" }`.
  */
 import { CacheAside, CacheAsideStats } from '../patterns/cache-aside';
+import { lazyCacheStore } from '../patterns/cache-store';
 import { CacheConnectionError, credentialsFromSecret } from '../patterns/connection-common';
 import { connectIovalkey, IovalkeyClient, iovalkeyCacheStore, IovalkeyConnectionOptions } from '../patterns/iovalkey';
 import { LazyConnection } from '../patterns/lazy-connection';
 import { describeError, jsonConsoleLogger, PatternLogger } from '../patterns/logger';
+import { findStandInProduct, Product, ProductRequest, productIdOf } from '../shared/catalog';
+import { environmentReader } from '../shared/environment';
 import { SecretCache, SecretFetcher, secretsManagerFetcher } from '../shared/secrets';
-
-/** A product as the catalog serves it. */
-export interface Product {
-  readonly id: string;
-  readonly name: string;
-  readonly priceCents: number;
-}
-
-/** The invocation event. */
-export interface ProductRequest {
-  readonly productId?: unknown;
-}
 
 /** The function's answer. */
 export interface ProductResponse {
@@ -53,38 +44,15 @@ export interface ServerlessCacheEnvironment {
   readonly cacheTtlSeconds: number;
 }
 
-const SECRET_ARN = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$/;
-
 /** Reads the function's variables. Fails with the name of a missing or malformed variable. */
 export function readServerlessCacheEnvironment(env: Readonly<Record<string, string | undefined>> = process.env): ServerlessCacheEnvironment {
-  const required = (name: string): string => {
-    const value = env[name]?.trim();
-    if (value === undefined || value === '') throw new Error(`${name} is not set: the serverless-cache stack sets it on the function.`);
-    return value;
-  };
-  const positiveInteger = (name: string, text: string, max: number): number => {
-    const value = Number(text);
-    if (!/^\d+$/.test(text) || value < 1 || value > max) throw new Error(`${name} must be a whole number from 1 to ${max}, got '${text}'.`);
-    return value;
-  };
+  const { required, positiveInteger, secretArn } = environmentReader(env, 'serverless-cache');
   const cacheHost = required('CACHE_HOST');
   const cachePort = positiveInteger('CACHE_PORT', required('CACHE_PORT'), 65_535);
-  const cacheSecretArn = required('CACHE_SECRET_ARN');
-  if (!SECRET_ARN.test(cacheSecretArn)) throw new Error(`CACHE_SECRET_ARN must be the ARN of a Secrets Manager secret, got '${cacheSecretArn}'.`);
+  const cacheSecretArn = secretArn('CACHE_SECRET_ARN');
   const ttl = env.CACHE_TTL_SECONDS?.trim();
   const cacheTtlSeconds = ttl === undefined || ttl === '' ? 300 : positiveInteger('CACHE_TTL_SECONDS', ttl, 86_400);
   return { cacheHost, cachePort, cacheSecretArn, cacheTtlSeconds };
-}
-
-/**
- * Stands in for the catalog's database: products `p-1` to `p-1000` exist, others do not. It is
- * deterministic, so that a cached value can be compared with what the source would return.
- */
-export async function findProductInSource(id: string): Promise<Product | null> {
-  const match = /^p-(\d{1,4})$/.exec(id);
-  const n = match ? Number(match[1]) : 0;
-  if (n < 1 || n > 1000) return null;
-  return { id, name: `Product ${n}`, priceCents: 100 * n };
 }
 
 /** Options of `createProductHandler`; everything has a default for Lambda. */
@@ -93,7 +61,7 @@ export interface ProductHandlerOptions {
   readonly environment?: Readonly<Record<string, string | undefined>>;
   /** @default - Secrets Manager's GetSecretValue */
   readonly fetchSecret?: SecretFetcher;
-  /** Reads a product from the source of truth. @default findProductInSource */
+  /** Reads a product from the source of truth. @default findStandInProduct */
   readonly findProduct?: (id: string) => Promise<Product | null>;
   /**
    * Connection settings over the environment's, e.g. `caCertificate` for a private CA in tests.
@@ -129,7 +97,7 @@ export function createProductHandler(options: ProductHandlerOptions = {}): Produ
   const environment = readServerlessCacheEnvironment(options.environment ?? process.env);
   const logger = options.logger ?? jsonConsoleLogger;
   const secrets = new SecretCache(options.fetchSecret ?? secretsManagerFetcher());
-  const findProduct = options.findProduct ?? findProductInSource;
+  const findProduct = options.findProduct ?? findStandInProduct;
   const retryIntervalMs = options.cacheRetryIntervalMs ?? 5000;
   const secretId = environment.cacheSecretArn;
 
@@ -173,11 +141,7 @@ export function createProductHandler(options: ProductHandlerOptions = {}): Produ
   const products = new CacheAside<Product>({
     // Connection failures reach CacheAside as failed cache operations: counted, logged, and the
     // read goes to the source.
-    store: {
-      get: async (key) => iovalkeyCacheStore(await connection.get()).get(key),
-      set: async (key, value, setOptions) => iovalkeyCacheStore(await connection.get()).set(key, value, setOptions),
-      delete: async (key) => iovalkeyCacheStore(await connection.get()).delete(key),
-    },
+    store: lazyCacheStore(() => connection.get(), iovalkeyCacheStore),
     keyPrefix: 'product:',
     ttlSeconds: environment.cacheTtlSeconds,
     jitterSeconds: 30,
@@ -189,10 +153,7 @@ export function createProductHandler(options: ProductHandlerOptions = {}): Produ
   const loaded = new WeakSet<Product>();
 
   const handle = async (event: ProductRequest): Promise<ProductResponse> => {
-    const id = event?.productId;
-    if (typeof id !== 'string' || !/^[A-Za-z0-9_-]{1,64}$/.test(id)) {
-      throw new Error('The event must be {"productId": "<1 to 64 letters, digits, - or _>"}.');
-    }
+    const id = productIdOf(event);
     const product = await products.read(id, async () => {
       const found = await findProduct(id);
       if (found) loaded.add(found);

@@ -1,7 +1,8 @@
 import { CACHE_USER } from '../../examples/serverless-cache/app';
 import {
-  createProductHandler, findProductInSource, ProductHandler, ProductHandlerOptions, readServerlessCacheEnvironment,
+  createProductHandler, ProductHandler, ProductHandlerOptions, readServerlessCacheEnvironment,
 } from '../../examples/serverless-cache/handler';
+import { findStandInProduct } from '../../examples/shared/catalog';
 import { AccessString } from '../../src';
 import { RecordingLogger, stopAll } from '../patterns/support';
 import { RedisCluster } from '../servers';
@@ -60,7 +61,7 @@ function newHandler(secretId: string, overrides: Partial<ProductHandlerOptions> 
     },
     findProduct: (id) => {
       sourceReads.push(id);
-      return findProductInSource(id);
+      return findStandInProduct(id);
     },
     cacheConnection: { caCertificate: cluster!.caPem },
     logger,
@@ -105,7 +106,7 @@ test('a miss reads the source and caches the product on the shard of its key; th
   for (const id of ids) {
     const response = await api({ productId: id });
     expect(response.cache).toBe('hit');
-    expect(response.product).toEqual(await findProductInSource(id));
+    expect(response.product).toEqual(await findStandInProduct(id));
   }
   expect(sourceReads).toHaveLength(ids.length);
   // The cache user's connection: a TTL was set (120 s plus up to 30 s of jitter).
@@ -142,7 +143,7 @@ test('a wrong password is refused: the secret is read again once, reads come fro
   const { api, logger, secretReads, sourceReads } = newHandler(wrongArn, { cacheRetryIntervalMs: 60_000 });
 
   const response = await api({ productId: 'p-7' });
-  expect(response).toMatchObject({ product: await findProductInSource('p-7'), cache: 'miss' });
+  expect(response).toMatchObject({ product: await findStandInProduct('p-7'), cache: 'miss' });
   expect(response.stats.cacheErrors).toBeGreaterThan(0);
   expect(secretReads).toEqual([wrongArn, wrongArn]);
   expect(logger.named('serverless-cache.credentials-rejected')).toEqual([{ secretId: wrongArn, action: 'reading the secret again' }]);

@@ -1,5 +1,6 @@
-import { createProductHandler, findProductInDatabase } from '../../examples/memcached/handler';
+import { createProductHandler } from '../../examples/memcached/handler';
 import { CacheAside, CachedValueOptions, memcachedCacheStore, MemcachedClient, WriteThrough } from '../../examples/patterns';
+import { findStandInProduct } from '../../examples/shared/catalog';
 import { ConfigurationEndpointServer, MemcachedInspector, MemcachedServer, PostgresServer } from '../servers';
 import { Product, PRODUCT_SCHEMA, ProductDatabase, RecordingLogger, sleep } from './support';
 
@@ -200,7 +201,7 @@ describe('the example\'s Lambda handler', () => {
       logger: handlerLogger,
     });
     const first = await handle({ productId: 'p-7' });
-    expect(first.product).toEqual(await findProductInDatabase('p-7'));
+    expect(first.product).toEqual(await findStandInProduct('p-7'));
     expect(first.cache).toMatchObject({ misses: 1, loads: 1, hits: 0 });
     expect(JSON.parse((await inspectors.get(client!.nodeFor('product:p-7').port)!.get('product:p-7'))!)).toEqual(first.product);
 
@@ -220,7 +221,7 @@ describe('the example\'s Lambda handler', () => {
       logger: handlerLogger,
     });
     const response = await handle({ productId: 'p-3' });
-    expect(response.product).toEqual(await findProductInDatabase('p-3'));
+    expect(response.product).toEqual(await findStandInProduct('p-3'));
     expect(response.cache).toMatchObject({ loads: 1, cacheErrors: 1 });
     expect(handlerLogger.named('memcached.connect-failed')[0]).toMatchObject({
       error: expect.stringMatching(/not an ElastiCache configuration endpoint/),
