@@ -1,6 +1,6 @@
 export { CacheAside } from './cache-aside';
 export type { CacheAsideOptions, CacheAsideStats, Loader } from './cache-aside';
-export { jitteredTtlMs, jsonCodec } from './cache-store';
+export { jitteredTtlMs, jsonCodec, lazyCacheStore } from './cache-store';
 export { valkeyCacheStore } from './glide-cache-store';
 export type { CachedValueOptions, CacheSetOptions, CacheStore, ValueCodec } from './cache-store';
 export { CacheConnectionError, connectCache, credentialsFromSecret, setValkeyClientLogLevel } from './connection';
