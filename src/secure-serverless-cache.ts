@@ -25,7 +25,7 @@ import {
 } from './private/rbac';
 import { grantReadSecret } from './private/secret-grant';
 import { rotateSecrets } from './private/secret-rotation';
-import { renderUsageLimits, UsageLimitNumbers, validateUsageLimits } from './private/usage-limits';
+import { renderUsageLimits, UsageLimitNumbers, validateServerlessRetention, validateUsageLimits } from './private/validate-serverless-props';
 import { isLiteral, PropsValidator, quote, validateDescription, validateEngineVersionText } from './private/validation';
 
 /** Serverless caches take reads and writes on 6379 and reads from replicas on 6380 (ElastiCache user guide, "Serverless"). */
@@ -576,7 +576,7 @@ export class SecureServerlessCache extends SecureServerlessCacheBase {
     validateCacheId(v, 'serverlessCacheName', props.serverlessCacheName, MAX_SERVERLESS_NAME_LENGTH);
     validateDescription(v, 'description', props.description);
     validateAllowedConnections(v, props.allowedConnections, props.allowCidrIngress ?? false);
-    const retentionDays = validateRetention(v, props.backupRetention ?? Duration.days(15));
+    const retentionDays = validateServerlessRetention(v, props.backupRetention ?? Duration.days(15));
     const dailySnapshotTime = props.dailySnapshotTime ?? '03:00';
     v.check(isLiteral(dailySnapshotTime) && !/^([01]\d|2[0-3]):[0-5]\d$/.test(dailySnapshotTime),
       `dailySnapshotTime ${quote(dailySnapshotTime)} is not of the form hh:mm (UTC, 24 hours), e.g. "03:00".`);
@@ -754,15 +754,4 @@ export class SecureServerlessCache extends SecureServerlessCacheBase {
   }
 }
 
-/** Whole days from 1 to 35 (CreateServerlessCache API reference, SnapshotRetentionLimit). */
-function validateRetention(v: PropsValidator, retention: Duration): number {
-  // A token would otherwise be replaced by the default of 15 days, unseen.
-  v.check(retention.isUnresolved(),
-    'backupRetention comes from a token, but the construct needs the number of days at synth (SnapshotRetentionLimit). Give a literal Duration.days(n).');
-  if (retention.isUnresolved()) return 15;
-  const days = retention.toHours({ integral: false }) / 24;
-  v.check(!Number.isInteger(days) || days < 1 || days > 35,
-    `backupRetention must be whole days from 1 to 35 on serverless, got ${quote(retention.toHumanString())}.`);
-  return days;
-}
 

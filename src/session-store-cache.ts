@@ -18,7 +18,7 @@ import { defaultCacheId, derivedId, validateCacheId } from './private/ids';
 import { checkZoneSpread, selectCacheSubnets, validateAllowedConnections } from './private/network';
 import { userConstructId } from './private/rbac';
 import { grantReadSecret } from './private/secret-grant';
-import { validateUsageLimits } from './private/usage-limits';
+import { validateServerlessRetention, validateUsageLimits } from './private/validate-serverless-props';
 import { validateSessionSettings } from './private/validate-session-props';
 import { isLiteral, PropsValidator, quote, validateEngineVersionText } from './private/validation';
 import { RecommendedAlarmsOptions, SecureRedisCluster } from './secure-redis-cluster';
@@ -596,14 +596,7 @@ export class SessionStoreCache extends Construct implements ISessionStoreCache {
     const retention = props.backupRetention ?? Duration.days(15);
     validateCacheId(v, 'serverlessCacheName', options.serverlessCacheName, MAX_SERVERLESS_NAME_LENGTH);
     validateUsageLimits(v, options.cacheUsageLimits);
-    // A token would otherwise be replaced by the default of 15 days, unseen.
-    v.check(retention.isUnresolved(),
-      'backupRetention comes from a token, but the construct needs the number of days at synth (SnapshotRetentionLimit). Give a literal Duration.days(n).');
-    if (!retention.isUnresolved()) {
-      const retentionDays = retention.toHours({ integral: false }) / 24;
-      v.check(!Number.isInteger(retentionDays) || retentionDays < 1 || retentionDays > 35,
-        `backupRetention must be whole days from 1 to 35 on serverless, got ${quote(retention.toHumanString())}.`);
-    }
+    validateServerlessRetention(v, retention);
     v.check(props.notificationTopic !== undefined,
       'notificationTopic is set, but serverless caches publish no ElastiCache events to SNS. Give the topic as alarmTopic for the usage alarms.');
     v.check(props.removalPolicy === RemovalPolicy.SNAPSHOT,

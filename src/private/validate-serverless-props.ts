@@ -1,7 +1,22 @@
-import { Size, SizeRoundingBehavior, Token } from 'aws-cdk-lib';
+import { Duration, Size, SizeRoundingBehavior, Token } from 'aws-cdk-lib';
 import * as elasticache from 'aws-cdk-lib/aws-elasticache';
 import { PropsValidator, quote } from './validation';
 import type { CacheUsageLimits } from '../secure-serverless-cache';
+
+/**
+ * The backup retention of a serverless cache, in days: whole days from 1 to 35
+ * (CreateServerlessCache API reference, SnapshotRetentionLimit).
+ */
+export function validateServerlessRetention(v: PropsValidator, retention: Duration): number {
+  // A token would otherwise be replaced by the default of 15 days, unseen.
+  v.check(retention.isUnresolved(),
+    'backupRetention comes from a token, but the construct needs the number of days at synth (SnapshotRetentionLimit). Give a literal Duration.days(n).');
+  if (retention.isUnresolved()) return 15;
+  const days = retention.toHours({ integral: false }) / 24;
+  v.check(!Number.isInteger(days) || days < 1 || days > 35,
+    `backupRetention must be whole days from 1 to 35 on serverless, got ${quote(retention.toHumanString())}.`);
+  return days;
+}
 
 /** The usage limits in the units ElastiCache takes: GB of data, ECPUs per second. */
 export interface UsageLimitNumbers {
